@@ -1,0 +1,174 @@
+// Native benchmark: one full loss + gradient + Adam step per iteration (Engine::optimize_step),
+// single thread, for 64², 128², 256² × 9 shapes (the initial pelican) and 35 shapes (the
+// pelican plus 26 deterministic pseudo-random shapes, as a greedy run would end with).
+//
+//   pelican_bench [--json FILE] [--runtime native] [--steps N]
+//
+// Writes a JSON array of {runtime, resolution, shapes, ms_per_step_median, ms_per_step_min, steps}.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "pelican/engine.h"
+
+namespace {
+
+struct Record {
+  int resolution, shapes, steps;
+  double median_ms, min_ms;
+};
+
+// Small deterministic generator (no <random> distribution differences between libraries).
+struct Lcg {
+  uint64_t state;
+  double next() {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return double(state >> 11) * (1.0 / 9007199254740992.0);
+  }
+  double uniform(double lo, double hi) { return lo + (hi - lo) * next(); }
+};
+
+void add_random_shapes(int count, std::vector<int32_t>* types, std::vector<float>* raw) {
+  Lcg rng{42};
+  for (int i = 0; i < count; ++i) {
+    const int type = i % 3;  // circle → ellipse → triangle, as the greedy search cycles
+    const double cx = rng.uniform(0.15, 0.85), cy = rng.uniform(0.15, 0.85), in = rng.uniform(0.05, 0.55);
+    types->push_back(type);
+    raw->push_back(pelican::intensity_raw(in));
+    if (type == 0) {
+      raw->insert(raw->end(), {pelican::logit_param(cx), pelican::logit_param(cy),
+                               pelican::inv_softplus(0.08 * rng.uniform(0.5, 1.5))});
+    } else if (type == 1) {
+      const double rx = 0.08 * rng.uniform(0.5, 2.0), ry = 0.08 * rng.uniform(0.3, 1.5);
+      raw->insert(raw->end(), {pelican::logit_param(cx), pelican::logit_param(cy), pelican::inv_softplus(rx),
+                               pelican::inv_softplus(ry), float(rng.uniform(-1.5, 1.5))});
+    } else {
+      for (int v = 0; v < 3; ++v) {
+        const double x = std::clamp(cx + rng.uniform(-0.16, 0.16), 0.05, 0.95);
+        const double y = std::clamp(cy + rng.uniform(-0.16, 0.16), 0.05, 0.95);
+        raw->insert(raw->end(), {pelican::logit_param(x), pelican::logit_param(y)});
+      }
+    }
+  }
+}
+
+// The engraving target at this size if the shared data is there, else a synthetic gradient.
+std::vector<float> load_target(int res) {
+  const char* env = std::getenv("PELICAN_TARGETS");
+  const std::string dir = (env && *env) ? env : PELICAN_DEFAULT_TARGETS_DIR;
+  std::ifstream f(dir + "/pelican-engraving-" + std::to_string(res) + ".pgm", std::ios::binary);
+  std::vector<float> out(size_t(res) * res);
+  std::string magic;
+  int w = 0, h = 0, maxval = 0;
+  if (f && (f >> magic >> w >> h >> maxval) && magic == "P5" && w == res && h == res && maxval <= 255) {
+    f.get();
+    std::vector<unsigned char> bytes(out.size());
+    if (f.read(reinterpret_cast<char*>(bytes.data()), std::streamsize(bytes.size()))) {
+      for (size_t i = 0; i < out.size(); ++i) out[i] = bytes[i] / float(maxval);
+      return out;
+    }
+  }
+  for (int y = 0; y < res; ++y)
+    for (int x = 0; x < res; ++x) out[size_t(y) * res + x] = 0.5f + 0.4f * std::sin(0.1f * x) * std::cos(0.07f * y);
+  return out;
+}
+
+bool run(int res, int shapes, int steps, Record* rec) {
+  pelican::Engine e;
+  std::vector<int32_t> types;
+  std::vector<float> raw;
+  pelican::initial_pelican(&types, &raw);
+  add_random_shapes(shapes - int(types.size()), &types, &raw);
+  std::vector<float> target = load_target(res);
+  pelican::Status st = e.init(res, res);
+  if (st.ok) st = e.set_target(target.data(), target.size());
+  if (st.ok) st = e.set_scene(types.data(), types.size(), raw.data(), raw.size());
+  pelican::OptimizeOptions opts;
+  opts.steps = steps;
+  if (st.ok) st = e.optimize_begin(opts);
+  if (!st.ok) {
+    std::fprintf(stderr, "pelican_bench: %s\n", st.message.c_str());
+    return false;
+  }
+  std::vector<double> ms;
+  ms.reserve(size_t(steps));
+  bool finished = false;
+  while (!finished) {
+    pelican::Breakdown b;
+    const auto t0 = std::chrono::steady_clock::now();
+    st = e.optimize_step(&b, &finished);
+    const auto t1 = std::chrono::steady_clock::now();
+    if (!st.ok) {
+      std::fprintf(stderr, "pelican_bench: %s\n", st.message.c_str());
+      return false;
+    }
+    ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+  }
+  e.optimize_end();
+  // The whole τ schedule is timed (culling depends on τ); the first step also warms caches.
+  std::vector<double> sorted = ms;
+  std::sort(sorted.begin(), sorted.end());
+  rec->resolution = res;
+  rec->shapes = shapes;
+  rec->steps = int(ms.size());
+  rec->median_ms = sorted[sorted.size() / 2];
+  rec->min_ms = sorted.front();
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string json_path, runtime = "native";
+  int steps = 300;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--json") && i + 1 < argc) json_path = argv[++i];
+    else if (!std::strcmp(argv[i], "--runtime") && i + 1 < argc) runtime = argv[++i];
+    else if (!std::strcmp(argv[i], "--steps") && i + 1 < argc) steps = std::max(1, std::atoi(argv[++i]));
+    else {
+      std::fprintf(stderr, "usage: pelican_bench [--json FILE] [--runtime native] [--steps N]\n");
+      return 2;
+    }
+  }
+  std::vector<Record> records;
+  if (runtime == "native") {
+    for (int res : {64, 128, 256})
+      for (int shapes : {9, 35}) {
+        Record r;
+        if (!run(res, shapes, steps, &r)) return 1;
+        std::printf("native %4d² %2d shapes: median %.4f ms/step, min %.4f ms/step (%d steps)\n", r.resolution,
+                    r.shapes, r.median_ms, r.min_ms, r.steps);
+        std::fflush(stdout);
+        records.push_back(r);
+      }
+  }
+  if (!json_path.empty()) {
+    std::ostringstream out;
+    out << "[\n";
+    for (size_t i = 0; i < records.size(); ++i) {
+      const Record& r = records[i];
+      char line[256];
+      std::snprintf(line, sizeof line,
+                    "  {\"runtime\": \"native\", \"resolution\": %d, \"shapes\": %d, \"ms_per_step_median\": %.5f, "
+                    "\"ms_per_step_min\": %.5f, \"steps\": %d}%s\n",
+                    r.resolution, r.shapes, r.median_ms, r.min_ms, r.steps, i + 1 < records.size() ? "," : "");
+      out << line;
+    }
+    out << "]\n";
+    std::ofstream f(json_path);
+    f << out.str();
+    if (!f) {
+      std::fprintf(stderr, "pelican_bench: cannot write %s\n", json_path.c_str());
+      return 1;
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,288 @@
+// The only file that knows the host is Emscripten. It adds no maths: it stages inputs in Wasm
+// memory, checks sizes before the core sees a pointer, and turns every outcome into a value.
+// Nothing is thrown across Embind: a rejected call returns {ok:false, message}; only a real trap
+// or abort (the worker reports those as EngineCrashed) escapes as an exception.
+//
+// Mirrored field for field by workers/pelican-wasm.d.ts; tests/workers/bindings.test.ts calls
+// every name registered below.
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "pelican/engine.h"
+
+namespace {
+
+using emscripten::val;
+using pelican::Breakdown;
+using pelican::LossWeights;
+using pelican::OptimizeOptions;
+using pelican::Status;
+
+constexpr int kMaxSide = 4096;
+constexpr int kFloatsPerBreakdown = 7;
+// Enough for any schedule a person would run; stops a typo from reserving gigabytes of history.
+constexpr int kMaxSteps = 10'000'000;
+
+Status fail(std::string message) { return Status{false, std::move(message)}; }
+
+struct Evaluation {
+  bool ok;
+  std::string message;
+  Breakdown breakdown;
+};
+
+struct StepsResult {
+  bool ok;
+  std::string message;
+  int steps;      // steps run by this call
+  bool finished;  // the schedule is complete (or the loss became NaN)
+};
+
+// Views onto Wasm memory are only valid until the memory grows; every method that may allocate
+// is documented as such in the .d.ts, and the worker takes views after it, never before.
+template <typename T>
+val view(const std::vector<T>& data) {
+  return val(emscripten::typed_memory_view(data.size(), data.data()));
+}
+
+class BoundEngine {
+ public:
+  // ---------------------------------------------------------------------------------------
+  // Input staging: the worker writes straight into these heap views, then calls a setter.
+
+  val floatInput(int count) { return stage(float_in_, count); }
+  val intInput(int count) { return stage(int_in_, count); }
+  val byteInput(int count) { return stage(byte_in_, count); }
+
+  // ---------------------------------------------------------------------------------------
+  // Setup.
+
+  Status init(int width, int height) {
+    if (width < 1 || height < 1 || width > kMaxSide || height > kMaxSide)
+      return fail("init(width, height): width and height must be in 1..4096, got " + std::to_string(width) +
+                  "x" + std::to_string(height));
+    Status status = engine_.init(width, height);
+    if (status.ok) {
+      width_ = width;
+      height_ = height;
+    }
+    return status;
+  }
+
+  Status setTarget(int count) {
+    if (count < 0 || static_cast<size_t>(count) > float_in_.size())
+      return fail("setTarget(count): count " + std::to_string(count) + " exceeds the staged floats (" +
+                  std::to_string(float_in_.size()) + ")");
+    return engine_.set_target(float_in_.data(), static_cast<size_t>(count));
+  }
+
+  Status setScene(int shapeCount, int rawCount) {
+    if (shapeCount < 0 || static_cast<size_t>(shapeCount) > int_in_.size())
+      return fail("setScene(shapeCount, rawCount): shapeCount " + std::to_string(shapeCount) +
+                  " exceeds the staged type codes (" + std::to_string(int_in_.size()) + ")");
+    if (rawCount < 0 || static_cast<size_t>(rawCount) > float_in_.size())
+      return fail("setScene(shapeCount, rawCount): rawCount " + std::to_string(rawCount) +
+                  " exceeds the staged floats (" + std::to_string(float_in_.size()) + ")");
+    return engine_.set_scene(int_in_.data(), static_cast<size_t>(shapeCount), float_in_.data(),
+                             static_cast<size_t>(rawCount));
+  }
+
+  Status setFrozen(int count) {
+    if (count < 0 || static_cast<size_t>(count) > byte_in_.size())
+      return fail("setFrozen(count): count " + std::to_string(count) + " exceeds the staged bytes (" +
+                  std::to_string(byte_in_.size()) + ")");
+    return engine_.set_frozen(byte_in_.data(), static_cast<size_t>(count));
+  }
+
+  Status setWeights(const LossWeights& weights) { return engine_.set_weights(weights); }
+
+  // ---------------------------------------------------------------------------------------
+  // Evaluation and rendering; results stay in Wasm memory until the worker copies them out.
+
+  Evaluation evaluate(float tau, bool withGradients) {
+    Evaluation result{true, "", Breakdown{}};
+    float* grad = nullptr;
+    if (withGradients) {
+      gradients_.assign(engine_.raw_count(), 0.0f);
+      grad = gradients_.data();
+    }
+    Status status = engine_.evaluate(tau, &result.breakdown, grad);
+    result.ok = status.ok;
+    result.message = status.message;
+    return result;
+  }
+
+  val gradients() const { return view(gradients_); }
+
+  Status render(float tau, int width, int height) {
+    if (width < 1 || height < 1 || width > kMaxSide || height > kMaxSide)
+      return fail("render(tau, width, height): width and height must be in 1..4096, got " +
+                  std::to_string(width) + "x" + std::to_string(height));
+    pixels_.resize(static_cast<size_t>(width) * static_cast<size_t>(height));
+    return engine_.render(tau, width, height, pixels_.data());
+  }
+
+  val pixels() const { return view(pixels_); }
+
+  val raw() const { return val(emscripten::typed_memory_view(engine_.raw_count(), engine_.raw())); }
+  int shapeCount() const { return static_cast<int>(engine_.shape_count()); }
+  int rawCount() const { return static_cast<int>(engine_.raw_count()); }
+  int width() const { return width_; }
+  int height() const { return height_; }
+
+  // ---------------------------------------------------------------------------------------
+  // Optimisation, run in chunks so the worker can check for cancellation between them.
+
+  Status optimizeBegin(const OptimizeOptions& options) {
+    if (options.steps < 0 || options.steps > kMaxSteps)
+      return fail("optimizeBegin(options): steps must be in 0.." + std::to_string(kMaxSteps) + ", got " +
+                  std::to_string(options.steps));
+    history_.clear();
+    Status status = engine_.optimize_begin(options);
+    // Reserved once so the history never reallocates (and memory never grows) mid-run.
+    if (status.ok) history_.reserve(static_cast<size_t>(options.steps) * kFloatsPerBreakdown);
+    return status;
+  }
+
+  StepsResult optimizeSteps(int maxSteps) {
+    StepsResult result{true, "", 0, false};
+    if (maxSteps < 1) {
+      result.ok = false;
+      result.message = "optimizeSteps(maxSteps): maxSteps must be at least 1, got " + std::to_string(maxSteps);
+      return result;
+    }
+    while (result.steps < maxSteps && !result.finished) {
+      Breakdown b{};
+      bool finished = false;
+      Status status = engine_.optimize_step(&b, &finished);
+      if (!status.ok) {
+        result.ok = false;
+        result.message = status.message;
+        return result;
+      }
+      result.finished = finished;
+      // A NaN-loss stop reports finished without a measured step; record only real ones.
+      if (engine_.steps_completed() * kFloatsPerBreakdown > static_cast<int>(history_.size())) {
+        history_.insert(history_.end(), {b.mse, b.edge, b.ssim, b.perimeter, b.degeneracy, b.canvas, b.total});
+        ++result.steps;
+      }
+    }
+    return result;
+  }
+
+  val history() const { return view(history_); }
+
+  Status optimizeEnd() { return engine_.optimize_end(); }
+  float bestLoss() const { return engine_.best_loss(); }
+  int stepsCompleted() const { return engine_.steps_completed(); }
+
+ private:
+  template <typename T>
+  static val stage(std::vector<T>& buffer, int count) {
+    // A negative count gives an empty view; the setter that follows reports the real problem.
+    buffer.resize(count > 0 ? static_cast<size_t>(count) : 0);
+    return view(buffer);
+  }
+
+  pelican::Engine engine_;
+  int width_ = 0;
+  int height_ = 0;
+  std::vector<float> float_in_;
+  std::vector<int32_t> int_in_;
+  std::vector<uint8_t> byte_in_;
+  std::vector<float> gradients_;
+  std::vector<float> pixels_;
+  std::vector<float> history_;
+};
+
+int paramCount(int type) {
+  if (type < 0 || type > 2) return -1;
+  return pelican::param_count(static_cast<pelican::ShapeType>(type));
+}
+
+std::string buildFlavour() {
+#ifdef __wasm_simd128__
+  return "simd";
+#else
+  return "baseline";
+#endif
+}
+
+// Lets the tests prove that a trap inside Wasm is survived: the client must replace the worker
+// and restore the scene. Never called by the app.
+void debugAbort() { std::abort(); }
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(pelican) {
+  using namespace emscripten;
+
+  // Plain values crossing the boundary (JS objects with exactly these fields).
+  value_object<Status>("Status")                  // outcome of every call that can be rejected
+      .field("ok", &Status::ok)
+      .field("message", &Status::message);
+  value_object<Breakdown>("Breakdown")            // unweighted loss terms plus the weighted total
+      .field("mse", &Breakdown::mse)
+      .field("edge", &Breakdown::edge)
+      .field("ssim", &Breakdown::ssim)
+      .field("perimeter", &Breakdown::perimeter)
+      .field("degeneracy", &Breakdown::degeneracy)
+      .field("canvas", &Breakdown::canvas)
+      .field("total", &Breakdown::total);
+  value_object<LossWeights>("LossWeights")        // weights of the non-MSE terms
+      .field("perimeter", &LossWeights::perimeter)
+      .field("degeneracy", &LossWeights::degeneracy)
+      .field("canvas", &LossWeights::canvas)
+      .field("edge", &LossWeights::edge)
+      .field("ssim", &LossWeights::ssim);
+  value_object<OptimizeOptions>("OptimizeOptions") // Adam schedule; tau 0 means the 1/S, 0.2/S defaults
+      .field("steps", &OptimizeOptions::steps)
+      .field("lr", &OptimizeOptions::lr)
+      .field("tauStart", &OptimizeOptions::tau_start)
+      .field("tauEnd", &OptimizeOptions::tau_end)
+      .field("clipNorm", &OptimizeOptions::clip_norm);
+  value_object<Evaluation>("Evaluation")          // status plus breakdown of one evaluate()
+      .field("ok", &Evaluation::ok)
+      .field("message", &Evaluation::message)
+      .field("breakdown", &Evaluation::breakdown);
+  value_object<StepsResult>("StepsResult")        // status plus progress of one optimizeSteps()
+      .field("ok", &StepsResult::ok)
+      .field("message", &StepsResult::message)
+      .field("steps", &StepsResult::steps)
+      .field("finished", &StepsResult::finished);
+
+  class_<BoundEngine>("Engine")
+      .constructor<>()
+      .function("floatInput", &BoundEngine::floatInput)        // heap view to stage n floats (may grow memory)
+      .function("intInput", &BoundEngine::intInput)            // heap view to stage n int32 type codes (may grow memory)
+      .function("byteInput", &BoundEngine::byteInput)          // heap view to stage n mask bytes (may grow memory)
+      .function("init", &BoundEngine::init)                    // canvas size, 1..4096 each
+      .function("setTarget", &BoundEngine::setTarget)          // first n staged floats, W*H row-major
+      .function("setScene", &BoundEngine::setScene)            // staged type codes + staged raw floats
+      .function("setFrozen", &BoundEngine::setFrozen)          // first n staged bytes, 1 = frozen
+      .function("setWeights", &BoundEngine::setWeights)        // loss weights
+      .function("evaluate", &BoundEngine::evaluate)            // loss at tau; gradients into gradients()
+      .function("gradients", &BoundEngine::gradients)          // view: raw-layout gradients of the last evaluate
+      .function("render", &BoundEngine::render)                // render at any size into pixels() (may grow memory)
+      .function("pixels", &BoundEngine::pixels)                // view: last render, row-major
+      .function("raw", &BoundEngine::raw)                      // view: current raw parameters
+      .function("shapeCount", &BoundEngine::shapeCount)        // shapes in the scene
+      .function("rawCount", &BoundEngine::rawCount)            // floats in the raw layout
+      .function("width", &BoundEngine::width)                  // canvas width from init
+      .function("height", &BoundEngine::height)                // canvas height from init
+      .function("optimizeBegin", &BoundEngine::optimizeBegin)  // fresh Adam and schedules (may grow memory)
+      .function("optimizeSteps", &BoundEngine::optimizeSteps)  // run up to n steps, appending to history()
+      .function("history", &BoundEngine::history)              // view: 7 floats per completed step
+      .function("optimizeEnd", &BoundEngine::optimizeEnd)      // restore the best parameters
+      .function("bestLoss", &BoundEngine::bestLoss)            // best total loss seen
+      .function("stepsCompleted", &BoundEngine::stepsCompleted); // steps measured so far
+
+  function("paramCount", &paramCount);      // floats per shape type code, -1 if unknown
+  function("buildFlavour", &buildFlavour);  // "simd" or "baseline"
+  function("debugAbort", &debugAbort);      // deliberate abort, for crash-recovery tests
+}

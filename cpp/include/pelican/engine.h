@@ -1,0 +1,121 @@
+// Public C++ surface of the pelican compute core. Everything a host (GoogleTest, the native
+// benchmark, the Embind bindings) may call lives here; the maths lives in cpp/src.
+//
+// Coordinates: canvas W×H pixels, S = max(W, H), pixel (row, col) sits at
+// x = (col + 0.5) / S, y = (row + 0.5) / S, so the canvas spans [0, W/S] × [0, H/S] and a square
+// canvas reproduces the original's [0,1]² pixel-centre grid exactly. τ is in the same normalised
+// units (1 px = 1/S). The canvas penalty uses the extents W/S and H/S in place of 1.
+//
+// Raw parameter layout (shapes back to front, intensity first):
+//   circle (4):   intensity, cx, cy, radius
+//   ellipse (6):  intensity, cx, cy, rx, ry, rotation
+//   triangle (7): intensity, v0x, v0y, v1x, v1y, v2x, v2y
+// intensity/centres/vertices = sigmoid(raw), radii = softplus(raw), rotation = raw.
+//
+// No exception crosses this API: every fallible call returns a Status whose message names the
+// function and the offending argument.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace pelican {
+
+enum class ShapeType : int32_t { Circle = 0, Ellipse = 1, Triangle = 2 };
+
+// Raw parameter count of one shape (intensity included); 0 for an unknown type.
+int param_count(ShapeType);
+
+struct Status {
+  bool ok;
+  std::string message;
+};
+
+// Unweighted components plus the weighted total, in the order used by every flat layout.
+struct Breakdown {
+  float mse, edge, ssim, perimeter, degeneracy, canvas, total;
+};
+
+struct LossWeights {
+  float perimeter = 0.001f, degeneracy = 0.1f, canvas = 1.0f, edge = 0.1f, ssim = 0.05f;
+};
+
+struct OptimizeOptions {
+  int steps = 500;
+  float lr = 0.02f;
+  float tau_start = 0;  // 0 → 1/S
+  float tau_end = 0;    // 0 → 0.2/S
+  float clip_norm = 1.0f;
+};
+
+// Largest accepted |raw| value: far beyond anything useful (sigmoid saturates near 17, a radius of
+// 1e4 canvases) but small enough that every intermediate stays finite in float32.
+constexpr float kMaxRawMagnitude = 1.0e4f;
+constexpr int kMaxSide = 4096;
+
+// Inverse transforms used to build raw parameters from constrained values (computed in double,
+// as the original does in Python): logit(clamp(x, 1e-6, 1-1e-6)) and log(expm1(max(x, 1e-6))).
+float logit_param(double x);
+float inv_softplus(double x);
+// Intensity → raw: clamped to [0.01, 0.99] first.
+float intensity_raw(double intensity);
+
+// The original's initial 9-shape pelican (§2.2), back to front, in the raw layout.
+void initial_pelican(std::vector<int32_t>* types, std::vector<float>* raw);
+
+struct EngineState;  // workspace, scene, target and optimiser state (cpp/src/engine_state.h)
+
+class Engine {
+ public:
+  Engine();
+  ~Engine();
+  Engine(Engine&&) noexcept;
+  Engine& operator=(Engine&&) noexcept;
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  Status init(int width, int height);                             // 1..4096 each
+  Status set_target(const float* pixels, size_t count);           // count == W*H, finite, clamped to [0,1]
+  Status set_scene(const int32_t* types, size_t shape_count, const float* raw, size_t raw_count);
+  Status set_frozen(const uint8_t* mask, size_t count);           // count == shape_count; 1 = frozen
+  Status set_weights(const LossWeights&);
+  // Loss and (optionally) the gradient of the weighted total w.r.t. every raw parameter.
+  Status evaluate(float tau, Breakdown* out, float* grad_out /*raw_count floats or nullptr*/);
+  // Render the current scene at any size (same aspect expected; τ stays normalised).
+  Status render(float tau, int width, int height, float* out /*width*height*/) const;
+  const float* raw() const;
+  size_t raw_count() const;
+  size_t shape_count() const;
+
+  // Optimisation in steps so a host can stream progress and cancel between chunks.
+  // Per step: τ(step) exponential from tau_start to tau_end; loss and gradient at the current
+  // parameters (reported in *out); then, unless a gradient is non-finite (the step is skipped),
+  // global-norm clipping and one Adam update with the cosine learning rate. A NaN loss ends the
+  // run (finished = true) and is not counted in steps_completed(); every other measured step is.
+  // After the last step optimize_step is a no-op that reports finished.
+  Status optimize_begin(const OptimizeOptions&);         // fresh Adam, schedules
+  Status optimize_step(Breakdown* out, bool* finished);  // loss measured before the update
+  Status optimize_end();  // restores the parameters whose loss was best; also after a cancel
+  float best_loss() const;     // +inf before any measured step
+  int steps_completed() const;
+
+  // ---- Additions beyond CONTRACTS.md ----------------------------------------------------------
+  int width() const;
+  int height() const;
+  const int32_t* types() const;
+  // True when the last optimize_step found a non-finite gradient and skipped its update
+  // (the step still counts and its breakdown is still reported).
+  bool last_step_skipped() const;
+  // True when the optimisation stopped because the loss became NaN.
+  bool stopped_on_nan() const;
+  // Disables the exact saturated-tile culling (for tests comparing it with the plain path).
+  void set_tile_culling(bool enabled);
+
+ private:
+  std::unique_ptr<EngineState> s_;
+};
+
+}  // namespace pelican

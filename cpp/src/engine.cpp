@@ -1,0 +1,294 @@
+// Engine: validation at the API boundary, state, and the optimisation loop (§5) in steps.
+// Every check names the function and the argument; nothing throws.
+#include "pelican/engine.h"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "adam.h"
+#include "evaluator.h"
+
+namespace pelican {
+
+using detail::Evaluator;
+using detail::Terms;
+using detail::Weights;
+
+int param_count(ShapeType type) { return detail::raw_params_of(static_cast<int32_t>(type)); }
+
+struct EngineState {
+  int width = 0, height = 0;
+  bool has_target = false;
+  std::vector<int32_t> types;
+  std::vector<float> raw;
+  std::vector<uint8_t> frozen;  // per shape
+  std::vector<uint8_t> active;  // per raw parameter: 1 = optimised
+  LossWeights weights;
+  Evaluator<float> eval;
+
+  // Optimisation state.
+  bool optimizing = false;
+  detail::OptimizerRun run;
+  std::vector<float> grad;
+};
+
+namespace {
+
+Status ok() { return Status{true, std::string()}; }
+Status fail(const std::string& message) { return Status{false, message}; }
+
+std::string num(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+
+Breakdown to_breakdown(const Terms<float>& t) {
+  return Breakdown{float(t.v[0]), float(t.v[1]), float(t.v[2]), float(t.v[3]),
+                   float(t.v[4]), float(t.v[5]), float(t.v[6])};
+}
+
+Weights<float> to_weights(const LossWeights& w) {
+  Weights<float> out;
+  out.perimeter = w.perimeter;
+  out.degeneracy = w.degeneracy;
+  out.canvas = w.canvas;
+  out.edge = w.edge;
+  out.ssim = w.ssim;
+  return out;
+}
+
+Status check_tau(const char* fn, float tau) {
+  if (!std::isfinite(tau) || tau <= 0.0f)
+    return fail(std::string(fn) + ": tau must be finite and > 0, got " + num(tau));
+  return ok();
+}
+
+}  // namespace
+
+Engine::Engine() : s_(new EngineState) {}
+Engine::~Engine() = default;
+Engine::Engine(Engine&&) noexcept = default;
+Engine& Engine::operator=(Engine&&) noexcept = default;
+
+Status Engine::init(int width, int height) {
+  if (width < 1 || width > kMaxSide)
+    return fail("init(width, height): width must be in 1.." + std::to_string(kMaxSide) + ", got " + std::to_string(width));
+  if (height < 1 || height > kMaxSide)
+    return fail("init(width, height): height must be in 1.." + std::to_string(kMaxSide) + ", got " +
+                std::to_string(height));
+  s_->has_target = false;
+  s_->optimizing = false;
+  // A 4096² canvas needs ~1.4 GB of work buffers. Natively a failed allocation becomes a Status;
+  // under Emscripten (no exception catching) it aborts, which the worker reports as a crash.
+  try {
+    s_->eval.resize(width, height);
+    s_->eval.reserve_shapes(s_->types.size());  // the scene survives a re-init
+  } catch (const std::bad_alloc&) {
+    s_->width = s_->height = 0;
+    s_->eval = Evaluator<float>();
+    return fail("init(width, height): out of memory for a " + std::to_string(width) + "x" + std::to_string(height) +
+                " canvas");
+  }
+  s_->width = width;
+  s_->height = height;
+  return ok();
+}
+
+Status Engine::set_target(const float* pixels, size_t count) {
+  if (s_->width == 0) return fail("set_target(pixels, count): call init(width, height) first");
+  const size_t n = size_t(s_->width) * size_t(s_->height);
+  if (!pixels) return fail("set_target(pixels, count): pixels is null");
+  if (count != n)
+    return fail("set_target(pixels, count): count must be width*height = " + std::to_string(n) + ", got " +
+                std::to_string(count));
+  std::vector<float> clamped(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (!std::isfinite(pixels[i]))
+      return fail("set_target(pixels, count): pixels[" + std::to_string(i) + "] is not finite (" + num(pixels[i]) + ")");
+    clamped[i] = pixels[i] < 0.0f ? 0.0f : (pixels[i] > 1.0f ? 1.0f : pixels[i]);
+  }
+  s_->eval.set_target(clamped.data());
+  s_->has_target = true;
+  return ok();
+}
+
+Status Engine::set_scene(const int32_t* types, size_t shape_count, const float* raw, size_t raw_count) {
+  const char* fn = "set_scene(types, shape_count, raw, raw_count)";
+  if (shape_count > 0 && !types) return fail(std::string(fn) + ": types is null");
+  if (shape_count > 100000)
+    return fail(std::string(fn) + ": shape_count must be at most 100000, got " + std::to_string(shape_count));
+  size_t expected = 0;
+  for (size_t k = 0; k < shape_count; ++k) {
+    const int n = detail::raw_params_of(types[k]);
+    if (n == 0)
+      return fail(std::string(fn) + ": types[" + std::to_string(k) + "] = " + std::to_string(types[k]) +
+                  " is not a shape type (0 circle, 1 ellipse, 2 triangle)");
+    expected += size_t(n);
+  }
+  if (raw_count != expected)
+    return fail(std::string(fn) + ": raw_count must be " + std::to_string(expected) + " for these types, got " +
+                std::to_string(raw_count));
+  if (raw_count > 0 && !raw) return fail(std::string(fn) + ": raw is null");
+  for (size_t i = 0; i < raw_count; ++i) {
+    if (!std::isfinite(raw[i]))
+      return fail(std::string(fn) + ": raw[" + std::to_string(i) + "] is not finite (" + num(raw[i]) + ")");
+    if (std::fabs(raw[i]) > kMaxRawMagnitude)
+      return fail(std::string(fn) + ": raw[" + std::to_string(i) + "] = " + num(raw[i]) + " exceeds ±" +
+                  num(kMaxRawMagnitude));
+  }
+  try {
+    // Per-shape work buffers scale with shapes × tiles; reserve them before touching the scene.
+    s_->eval.reserve_shapes(shape_count);
+  } catch (const std::bad_alloc&) {
+    s_->eval.reserve_shapes(s_->types.size());  // shrinking back never allocates
+    return fail(std::string(fn) + ": out of memory for " + std::to_string(shape_count) + " shapes on this canvas");
+  }
+  s_->types.assign(types, types + shape_count);
+  s_->raw.assign(raw, raw + raw_count);
+  s_->frozen.assign(shape_count, 0);
+  s_->active.assign(raw_count, 1);
+  s_->grad.assign(raw_count, 0.0f);
+  s_->optimizing = false;
+  return ok();
+}
+
+Status Engine::set_frozen(const uint8_t* mask, size_t count) {
+  const char* fn = "set_frozen(mask, count)";
+  if (count != s_->types.size())
+    return fail(std::string(fn) + ": count must equal shape_count = " + std::to_string(s_->types.size()) + ", got " +
+                std::to_string(count));
+  if (count > 0 && !mask) return fail(std::string(fn) + ": mask is null");
+  if (s_->optimizing) return fail(std::string(fn) + ": cannot change the mask during an optimisation");
+  size_t offset = 0;
+  for (size_t k = 0; k < count; ++k) {
+    const uint8_t frozen = mask[k] ? 1 : 0;
+    s_->frozen[k] = frozen;
+    const int n = detail::raw_params_of(s_->types[k]);
+    for (int i = 0; i < n; ++i) s_->active[offset + i] = frozen ? 0 : 1;
+    offset += size_t(n);
+  }
+  return ok();
+}
+
+Status Engine::set_weights(const LossWeights& w) {
+  const float vals[5] = {w.perimeter, w.degeneracy, w.canvas, w.edge, w.ssim};
+  const char* names[5] = {"perimeter", "degeneracy", "canvas", "edge", "ssim"};
+  for (int i = 0; i < 5; ++i)
+    if (!std::isfinite(vals[i]) || vals[i] < 0.0f)
+      return fail(std::string("set_weights(weights): weights.") + names[i] + " must be finite and >= 0, got " +
+                  num(vals[i]));
+  s_->weights = w;
+  return ok();
+}
+
+namespace {
+Status check_ready(const EngineState& s, const std::string& fn) {
+  if (s.width == 0) return fail(fn + ": call init(width, height) first");
+  if (!s.has_target) return fail(fn + ": call set_target(pixels, count) first");
+  return ok();
+}
+}  // namespace
+
+Status Engine::evaluate(float tau, Breakdown* out, float* grad_out) {
+  const std::string fn = "evaluate(tau, out, grad_out)";
+  Status st = check_ready(*s_, fn);
+  if (!st.ok) return st;
+  st = check_tau(fn.c_str(), tau);
+  if (!st.ok) return st;
+  Terms<float> t = s_->eval.evaluate(s_->types.data(), s_->types.size(), s_->raw.data(), tau,
+                                     to_weights(s_->weights), grad_out);
+  Breakdown b = to_breakdown(t);
+  if (out) *out = b;
+  if (!std::isfinite(b.total)) return fail(fn + ": the loss is not finite (" + num(b.total) + ")");
+  if (grad_out)
+    for (size_t i = 0; i < s_->raw.size(); ++i)
+      if (!std::isfinite(grad_out[i]))
+        return fail(fn + ": gradient " + std::to_string(i) + " is not finite (" + num(grad_out[i]) + ")");
+  return ok();
+}
+
+Status Engine::render(float tau, int width, int height, float* out) const {
+  const std::string fn = "render(tau, width, height, out)";
+  Status st = check_tau(fn.c_str(), tau);
+  if (!st.ok) return st;
+  if (width < 1 || width > kMaxSide || height < 1 || height > kMaxSide)
+    return fail(fn + ": width and height must be in 1.." + std::to_string(kMaxSide) + ", got " +
+                std::to_string(width) + "x" + std::to_string(height));
+  if (!out) return fail(fn + ": out is null");
+  try {
+    detail::render_scene<float>(s_->types.data(), s_->types.size(), s_->raw.data(), tau, width, height, true, out);
+  } catch (const std::bad_alloc&) {
+    return fail(fn + ": out of memory for a " + std::to_string(width) + "x" + std::to_string(height) + " render");
+  }
+  return ok();
+}
+
+const float* Engine::raw() const { return s_->raw.data(); }
+size_t Engine::raw_count() const { return s_->raw.size(); }
+size_t Engine::shape_count() const { return s_->types.size(); }
+int Engine::width() const { return s_->width; }
+int Engine::height() const { return s_->height; }
+const int32_t* Engine::types() const { return s_->types.data(); }
+bool Engine::last_step_skipped() const { return s_->run.skipped; }
+bool Engine::stopped_on_nan() const { return s_->run.nan_stop; }
+void Engine::set_tile_culling(bool enabled) { s_->eval.set_culling(enabled); }
+float Engine::best_loss() const { return s_->run.best; }
+int Engine::steps_completed() const { return s_->run.completed; }
+
+// ---------------------------------------------------------------------------------------------
+// Optimisation (§5) with the best-parameter off-by-one fixed: the snapshot is taken before the
+// update, so the restored parameters are exactly the ones whose loss was the best.
+
+Status Engine::optimize_begin(const OptimizeOptions& o) {
+  const std::string fn = "optimize_begin(options)";
+  Status st = check_ready(*s_, fn);
+  if (!st.ok) return st;
+  if (o.steps < 0) return fail(fn + ": options.steps must be >= 0, got " + std::to_string(o.steps));
+  if (!std::isfinite(o.lr) || o.lr <= 0.0f) return fail(fn + ": options.lr must be finite and > 0, got " + num(o.lr));
+  if (!std::isfinite(o.tau_start) || o.tau_start < 0.0f)
+    return fail(fn + ": options.tau_start must be finite and >= 0 (0 = 1 px), got " + num(o.tau_start));
+  if (!std::isfinite(o.tau_end) || o.tau_end < 0.0f)
+    return fail(fn + ": options.tau_end must be finite and >= 0 (0 = 0.2 px), got " + num(o.tau_end));
+  if (!std::isfinite(o.clip_norm) || o.clip_norm <= 0.0f)
+    return fail(fn + ": options.clip_norm must be finite and > 0, got " + num(o.clip_norm));
+  EngineState& s = *s_;
+  const double scale = double(s.width > s.height ? s.width : s.height);
+  // The original's defaults are Python doubles 1/res and 0.2/res.
+  const double tau_start = o.tau_start > 0 ? double(o.tau_start) : 1.0 / scale;
+  const double tau_end = o.tau_end > 0 ? double(o.tau_end) : 0.2 / scale;
+  s.run.begin(o.steps, o.lr, tau_start, tau_end, o.clip_norm, s.raw.data(), s.raw.size());
+  s.grad.assign(s.raw.size(), 0.0f);
+  s.optimizing = true;
+  return ok();
+}
+
+Status Engine::optimize_step(Breakdown* out, bool* finished) {
+  EngineState& s = *s_;
+  if (!s.optimizing) return fail("optimize_step(out, finished): call optimize_begin(options) first");
+  if (!s.run.done) {
+    Terms<float> t = s.eval.evaluate(s.types.data(), s.types.size(), s.raw.data(), s.run.tau(),
+                                     to_weights(s.weights), s.grad.data());
+    Breakdown b = to_breakdown(t);
+    if (out) *out = b;
+    s.run.advance(b.total, s.grad.data(), s.raw.data(), s.active.data(), s.raw.size());
+  }
+  if (finished) *finished = s.run.done;
+  return ok();
+}
+
+Status Engine::optimize_end() {
+  EngineState& s = *s_;
+  if (!s.optimizing) return fail("optimize_end(): no optimisation is running (call optimize_begin first)");
+  s.run.restore(s.raw.data(), s.raw.size());
+  s.optimizing = false;
+  return ok();
+}
+
+}  // namespace pelican

@@ -1,0 +1,314 @@
+// Soft rasteriser (§2.4, §3): coverage σ(−clamp(sdf/τ, −10, 10)) composited back to front over
+// white, and its hand-written backward pass (§13).
+//
+// The canvas is walked in 8×8 tiles of 64 lanes; every inner loop runs over those lanes with no
+// branches so it vectorises. A (shape, tile) pair whose conservative SDF bound puts every pixel
+// beyond ±10τ is "saturated": the clamp makes its coverage the constant σ(∓10) and its SDF
+// gradient exactly zero, so skipping the SDF there changes no bit of the result. Classification
+// with culling off marks every pair as an edge pair, which is the plain path the tests compare.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "fastmath.h"
+#include "sdf.h"
+
+namespace pelican::detail {
+
+constexpr int kTileSide = 8;
+constexpr int kLanes = kTileSide * kTileSide;
+
+enum : uint8_t { kTileEdge = 0, kTileOutside = 1, kTileInside = 2 };
+
+inline int tiles_along(int pixels) { return (pixels + kTileSide - 1) / kTileSide; }
+
+template <class T>
+struct RasterParams {
+  const ShapeParams<T>* shapes;  // Incoming: shapes back to front
+  int shape_count;               // Incoming
+  int width, height;             // Incoming: canvas in pixels
+  T scale;                       // Incoming: S = max(width, height)
+  T tau;                         // Incoming: softness in normalised units
+  const uint8_t* tile_class;     // Incoming: [shape][tile] kTileEdge / kTileOutside / kTileInside
+  T* image;                      // Outgoing (forward): width*height, row-major
+  const T* image_grad;           // Incoming (backward): dL/dimage, width*height
+  Acc* value_grad;               // Outgoing (backward): [shape][7] dL/d constrained values (added)
+  T* scratch;                    // Incoming (backward): shape_count*(3*kLanes + 7*kTileSide + 1) scalars
+  uint8_t* edge_scratch;         // Incoming (backward): shape_count bytes
+};
+
+// ---------------------------------------------------------------------------------------------
+// Shared setup: tile coordinates, coverage, saturated constants, tile classification.
+
+template <class T>
+inline void tile_coords(int tx, int ty, T scale, T* X, T* Y) {
+  for (int i = 0; i < kLanes; ++i) {
+    X[i] = (T(tx * kTileSide + (i & 7)) + T(0.5)) / scale;
+    Y[i] = (T(ty * kTileSide + (i >> 3)) + T(0.5)) / scale;
+  }
+}
+
+template <class T>
+inline void sdf_lanes(const ShapeParams<T>& s, const T* X, const T* Y, T* out) {
+  switch (s.type) {
+    case kCircle:
+      for (int i = 0; i < kLanes; ++i) out[i] = sdf_circle(s, X[i], Y[i]);
+      break;
+    case kEllipse:
+      for (int i = 0; i < kLanes; ++i) out[i] = sdf_ellipse(s, X[i], Y[i]);
+      break;
+    default:
+      for (int i = 0; i < kLanes; ++i) out[i] = sdf_triangle(s, X[i], Y[i]);
+      break;
+  }
+}
+
+// c = σ(−clamp(s/τ, −10, 10)); dc/ds = −c(1−c)/τ on the closed interval, 0 outside (PyTorch's
+// clamp passes the gradient at the bounds).
+template <class T>
+inline void coverage_lanes(const T* s, T tau, T* c, T* dcds) {
+  for (int i = 0; i < kLanes; ++i) {
+    T z = s[i] / tau;
+    T zc = clampv(z, T(-10), T(10));
+    T cov = T(1) / (T(1) + fast_exp(zc));
+    c[i] = cov;
+    if (dcds) dcds[i] = ((z >= T(-10)) & (z <= T(10))) ? -cov * (T(1) - cov) / tau : T(0);
+  }
+}
+
+// The saturated coverages, computed by the very lane code the edge path runs so they are
+// bit-identical to what it would produce.
+template <class T>
+inline void saturated_coverages(T tau, T* c_out, T* c_in) {
+  T s[kLanes], c[kLanes];
+  for (int i = 0; i < kLanes; ++i) s[i] = (i & 1) ? T(-20) * tau : T(20) * tau;
+  coverage_lanes<T>(s, tau, c, nullptr);
+  *c_out = c[0];
+  *c_in = c[1];
+}
+
+template <class T>
+void classify_tiles(const ShapeParams<T>* shapes, int shape_count, int width, int height, T scale, T tau,
+                    bool cull, uint8_t* out) {
+  const int tx_n = tiles_along(width), ty_n = tiles_along(height), n_tiles = tx_n * ty_n;
+  if (!cull) {
+    for (size_t i = 0; i < size_t(shape_count) * n_tiles; ++i) out[i] = kTileEdge;
+    return;
+  }
+  // Farthest pixel centre of a tile from the tile's centre: √2 · 3.5 px.
+  const double reach = 3.5 * std::sqrt(2.0) / double(scale);
+  // 1e-3 relative + 1e-5 absolute margin dwarfs the float rounding of the per-pixel SDF (and of
+  // this bound), so a pixel in a culled tile is certain to have |s/τ| > 10 when computed.
+  const T limit = T(10.0 * double(tau) * (1.0 + 1e-3) + 1e-5);
+  // Tile centres in chunks of 64 so the SDF runs through the same vectorised lane loops.
+  alignas(64) T X[kLanes], Y[kLanes], sd[kLanes];
+  for (int first = 0; first < n_tiles; first += kLanes) {
+    const int count = n_tiles - first < kLanes ? n_tiles - first : kLanes;
+    for (int i = 0; i < kLanes; ++i) {
+      const int tile = first + (i < count ? i : 0);
+      X[i] = T((tile % tx_n) * kTileSide + 4) / scale;
+      Y[i] = T((tile / tx_n) * kTileSide + 4) / scale;
+    }
+    for (int k = 0; k < shape_count; ++k) {
+      const ShapeParams<T>& s = shapes[k];
+      sdf_lanes(s, X, Y, sd);
+      const T bound = T(double(s.lipschitz) * (1.0 + 1e-3) * reach);
+      uint8_t* row = out + size_t(k) * n_tiles + first;
+      for (int i = 0; i < count; ++i) {
+        const T margin = std::fabs(sd[i]) - bound;
+        // NaN/inf bounds compare false and stay edge tiles.
+        row[i] = margin > limit ? (sd[i] > T(0) ? kTileOutside : kTileInside) : kTileEdge;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forward: composite every shape over white.
+
+template <class T>
+void render_forward(const RasterParams<T>& p) {
+  const int tx_n = tiles_along(p.width), ty_n = tiles_along(p.height), n_tiles = tx_n * ty_n;
+  T c_out, c_in;
+  saturated_coverages(p.tau, &c_out, &c_in);
+  alignas(64) T X[kLanes], Y[kLanes], o[kLanes], s[kLanes], c[kLanes];
+  for (int ty = 0; ty < ty_n; ++ty)
+    for (int tx = 0; tx < tx_n; ++tx) {
+      const int tile = ty * tx_n + tx;
+      tile_coords(tx, ty, p.scale, X, Y);
+      for (int i = 0; i < kLanes; ++i) o[i] = T(1);
+      for (int k = 0; k < p.shape_count; ++k) {
+        const ShapeParams<T>& sh = p.shapes[k];
+        const T I = sh.value[0];
+        const uint8_t cls = p.tile_class[size_t(k) * n_tiles + tile];
+        if (cls == kTileEdge) {
+          sdf_lanes(sh, X, Y, s);
+          coverage_lanes<T>(s, p.tau, c, nullptr);
+          for (int i = 0; i < kLanes; ++i) o[i] = (T(1) - c[i]) * o[i] + c[i] * I;
+        } else {
+          const T cc = cls == kTileOutside ? c_out : c_in;
+          for (int i = 0; i < kLanes; ++i) o[i] = (T(1) - cc) * o[i] + cc * I;
+        }
+      }
+      // Store the part of the tile that lies on the canvas.
+      const int x0 = tx * kTileSide, y0 = ty * kTileSide;
+      const int nx = p.width - x0 < kTileSide ? p.width - x0 : kTileSide;
+      const int ny = p.height - y0 < kTileSide ? p.height - y0 : kTileSide;
+      // A constant trip count for full tiles: g++ otherwise emits rep movs, slow for 8 floats.
+      if (nx == kTileSide) {
+        for (int r = 0; r < ny; ++r)
+          for (int j = 0; j < kTileSide; ++j) p.image[size_t(y0 + r) * p.width + x0 + j] = o[r * kTileSide + j];
+      } else {
+        for (int r = 0; r < ny; ++r)
+          for (int j = 0; j < nx; ++j) p.image[size_t(y0 + r) * p.width + x0 + j] = o[r * kTileSide + j];
+      }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backward: with T_k = Π_{j>k}(1 − c_j), ∂o/∂c_k = (I_k − o_{k−1})·T_k and ∂o/∂I_k = c_k·T_k.
+// Per tile: recompute every coverage (forward setup repeated), build the suffix products T_k,
+// then walk front-to-back again re-deriving o_{k−1} — no division by (1 − c), which would lose
+// float precision where c saturates at σ(10).
+
+// Adds a 64-lane tile into an 8-lane accumulator, row by row: lane-wise adds vectorise without
+// reassociation, and the horizontal sum is left for once per tile row (flush_lanes).
+template <class T>
+inline void add_lanes(const T* a, T* acc8) {
+  for (int r = 0; r < kTileSide; ++r)
+    for (int j = 0; j < kTileSide; ++j) acc8[j] += a[r * kTileSide + j];
+}
+
+template <class T>
+inline void flush_lanes(T* acc8, Acc* out) {
+  Acc total = 0;
+  for (int j = 0; j < kTileSide; ++j) {
+    total += Acc(acc8[j]);
+    acc8[j] = T(0);
+  }
+  *out += total;
+}
+
+// acc8: [6][8] lane accumulators for the geometry values of this shape.
+template <class T>
+inline void sdf_grad_lanes(const ShapeParams<T>& s, const T* X, const T* Y, const T* gs, T* acc8) {
+  alignas(64) T g[6][kLanes];
+  switch (s.type) {
+    case kCircle:
+      for (int i = 0; i < kLanes; ++i) {
+        T t[6];
+        sdf_circle_grad(s, X[i], Y[i], gs[i], t);
+        g[0][i] = t[0], g[1][i] = t[1], g[2][i] = t[2];
+      }
+      for (int j = 0; j < 3; ++j) add_lanes(g[j], acc8 + j * kTileSide);
+      break;
+    case kEllipse:
+      for (int i = 0; i < kLanes; ++i) {
+        T t[6];
+        sdf_ellipse_grad(s, X[i], Y[i], gs[i], t);
+        g[0][i] = t[0], g[1][i] = t[1], g[2][i] = t[2], g[3][i] = t[3], g[4][i] = t[4];
+      }
+      for (int j = 0; j < 5; ++j) add_lanes(g[j], acc8 + j * kTileSide);
+      break;
+    default:
+      for (int i = 0; i < kLanes; ++i) {
+        T t[6];
+        sdf_triangle_grad(s, X[i], Y[i], gs[i], t);
+        for (int j = 0; j < 6; ++j) g[j][i] = t[j];
+      }
+      for (int j = 0; j < 6; ++j) add_lanes(g[j], acc8 + j * kTileSide);
+      break;
+  }
+}
+
+template <class T>
+void render_backward(const RasterParams<T>& p) {
+  const int tx_n = tiles_along(p.width), ty_n = tiles_along(p.height), n_tiles = tx_n * ty_n;
+  const int K = p.shape_count;
+  T c_out, c_in;
+  saturated_coverages(p.tau, &c_out, &c_in);
+  T* cov = p.scratch;                          // [K][64] coverage
+  T* dcds = p.scratch + size_t(K) * kLanes;     // [K][64] dc/ds (edge pairs only)
+  T* trans = p.scratch + size_t(2 * K) * kLanes;  // [K][64] T_k
+  T* lanes = p.scratch + size_t(3 * K) * kLanes;  // [K][7][8] float partial sums, flushed per tile row
+  T* cconst = lanes + size_t(K) * 7 * kTileSide;  // [K] saturated coverage of this tile
+  uint8_t* edge = p.edge_scratch;                 // [K] 1 = edge pair in this tile
+  for (size_t i = 0; i < size_t(K) * 7 * kTileSide; ++i) lanes[i] = T(0);
+  alignas(64) T X[kLanes], Y[kLanes], G[kLanes], s[kLanes], acc_t[kLanes], o[kLanes], tmp[kLanes];
+  for (int ty = 0; ty < ty_n; ++ty)
+    for (int tx = 0; tx < tx_n; ++tx) {
+      const int tile = ty * tx_n + tx;
+      tile_coords(tx, ty, p.scale, X, Y);
+      // Lanes off the canvas get a zero upstream gradient, so they contribute nothing.
+      const int x0 = tx * kTileSide, y0 = ty * kTileSide;
+      for (int i = 0; i < kLanes; ++i) G[i] = T(0);
+      const int nx = p.width - x0 < kTileSide ? p.width - x0 : kTileSide;
+      const int ny = p.height - y0 < kTileSide ? p.height - y0 : kTileSide;
+      if (nx == kTileSide) {
+        for (int r = 0; r < ny; ++r)
+          for (int j = 0; j < kTileSide; ++j) G[r * kTileSide + j] = p.image_grad[size_t(y0 + r) * p.width + x0 + j];
+      } else {
+        for (int r = 0; r < ny; ++r)
+          for (int j = 0; j < nx; ++j) G[r * kTileSide + j] = p.image_grad[size_t(y0 + r) * p.width + x0 + j];
+      }
+
+      // Coverages (forward setup repeated). Saturated pairs keep a scalar constant instead of a
+      // filled lane array; every loop below does the same arithmetic with it.
+      for (int k = 0; k < K; ++k) {
+        const uint8_t cls = p.tile_class[size_t(k) * n_tiles + tile];
+        edge[k] = cls == kTileEdge;
+        cconst[k] = cls == kTileInside ? c_in : c_out;
+        if (edge[k]) {
+          sdf_lanes(p.shapes[k], X, Y, s);
+          coverage_lanes<T>(s, p.tau, cov + size_t(k) * kLanes, dcds + size_t(k) * kLanes);
+        }
+      }
+      // Suffix transmittances T_k.
+      for (int i = 0; i < kLanes; ++i) acc_t[i] = T(1);
+      for (int k = K - 1; k >= 0; --k) {
+        T* tk = trans + size_t(k) * kLanes;
+        if (edge[k]) {
+          const T* ck = cov + size_t(k) * kLanes;
+          for (int i = 0; i < kLanes; ++i) {
+            tk[i] = acc_t[i];
+            acc_t[i] *= T(1) - ck[i];
+          }
+        } else {
+          const T cc = cconst[k];
+          for (int i = 0; i < kLanes; ++i) {
+            tk[i] = acc_t[i];
+            acc_t[i] *= T(1) - cc;
+          }
+        }
+      }
+      // Front-to-back again: o holds o_{k−1} when shape k is visited.
+      for (int i = 0; i < kLanes; ++i) o[i] = T(1);
+      for (int k = 0; k < K; ++k) {
+        const ShapeParams<T>& sh = p.shapes[k];
+        const T I = sh.value[0];
+        const T* tk = trans + size_t(k) * kLanes;
+        T* acc8 = lanes + size_t(k) * 7 * kTileSide;
+        if (edge[k]) {
+          const T* ck = cov + size_t(k) * kLanes;
+          const T* dk = dcds + size_t(k) * kLanes;
+          for (int i = 0; i < kLanes; ++i) tmp[i] = G[i] * ck[i] * tk[i];
+          add_lanes(tmp, acc8);
+          for (int i = 0; i < kLanes; ++i) tmp[i] = G[i] * (I - o[i]) * tk[i] * dk[i];
+          sdf_grad_lanes(sh, X, Y, tmp, acc8 + kTileSide);
+          for (int i = 0; i < kLanes; ++i) o[i] = (T(1) - ck[i]) * o[i] + ck[i] * I;
+        } else {
+          const T cc = cconst[k];
+          for (int i = 0; i < kLanes; ++i) tmp[i] = G[i] * cc * tk[i];
+          add_lanes(tmp, acc8);
+          for (int i = 0; i < kLanes; ++i) o[i] = (T(1) - cc) * o[i] + cc * I;
+        }
+      }
+      if (tx + 1 == tx_n)
+        for (size_t j = 0; j < size_t(K) * 7; ++j) flush_lanes(lanes + j * kTileSide, p.value_grad + j);
+    }
+}
+
+}  // namespace pelican::detail
