@@ -1,0 +1,142 @@
+// The Embind surface, called directly in this thread: every registered name is called at least
+// once (the list is read from cpp/bindings/embind.cpp, so a new binding without a test fails),
+// and every call that can be rejected returns {ok:false, message} instead of throwing.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { PelicanModuleFactory, PelicanWasmModule, WasmEngine } from '../../workers/pelican-wasm.js';
+import { ENGINE_METHODS, MODULE_FUNCTIONS, VALUE_OBJECTS } from './bound-names.js';
+import { ROOT, initialPelican, readPgm } from './fixtures.js';
+
+const FLAVOURS = ['simd', 'baseline'] as const;
+const bindingsSource = readFileSync(join(ROOT, 'cpp', 'bindings', 'embind.cpp'), 'utf8');
+const table = bindingsSource.slice(bindingsSource.indexOf('EMSCRIPTEN_BINDINGS'));
+const boundMethods = [...table.matchAll(/\.function\("(\w+)"/g)].map((m) => m[1]).sort();
+const boundFunctions = [...table.matchAll(/^\s*function\("(\w+)"/gm)].map((m) => m[1]).sort();
+const boundValues = [...table.matchAll(/value_object<\w+>\("(\w+)"\)/g)].map((m) => m[1]).sort();
+
+async function loadModule(flavour: (typeof FLAVOURS)[number]): Promise<PelicanWasmModule> {
+  const base = join(ROOT, 'build', 'wasm', `pelican-${flavour}`);
+  const factory = ((await import(pathToFileURL(`${base}.mjs`).href)) as { default: PelicanModuleFactory }).default;
+  return factory({ wasmBinary: readFileSync(`${base}.wasm`), printErr: () => undefined });
+}
+
+const called = new Set<string>();
+
+/** Records the name of every function called through the returned object. */
+function recording<T extends object>(target: T, prefix: string): T {
+  return new Proxy(target, {
+    get(object, key) {
+      const value = Reflect.get(object, key);
+      // Classes (Engine) are constructed, not called; their instances are wrapped separately.
+      if (typeof key !== 'string' || typeof value !== 'function' || /^[A-Z]/.test(key)) return value;
+      return (...args: unknown[]) => {
+        called.add(prefix + key);
+        return (value as (...a: unknown[]) => unknown).apply(object, args);
+      };
+    },
+  });
+}
+
+describe('the binding table and its declaration agree', () => {
+  test('class methods', () => expect(boundMethods).toEqual(Object.keys(ENGINE_METHODS).sort()));
+  test('free functions', () => expect(boundFunctions).toEqual(Object.keys(MODULE_FUNCTIONS).sort()));
+  test('value objects', () => expect(boundValues).toEqual([...VALUE_OBJECTS].sort()));
+});
+
+describe.each(FLAVOURS)('%s build', (flavour) => {
+  let module: PelicanWasmModule;
+  let engine: WasmEngine;
+  const W = 32;
+  const H = 32;
+
+  beforeAll(async () => {
+    module = recording(await loadModule(flavour), '');
+    engine = recording(new module.Engine(), 'Engine.');
+  });
+  afterAll(() => engine?.delete());
+
+  test('free functions', () => {
+    expect(module.buildFlavour()).toBe(flavour);
+    expect([0, 1, 2].map((t) => module.paramCount(t))).toEqual([4, 6, 7]);
+    expect(module.paramCount(3)).toBe(-1);
+    expect(module.paramCount(-1)).toBe(-1);
+  });
+
+  test('setup calls accept good input and reject bad input with a message', () => {
+    expect(engine.init(0, 10)).toMatchObject({ ok: false, message: expect.stringMatching(/init/) });
+    expect(engine.init(W, H)).toEqual({ ok: true, message: '' });
+    expect([engine.width(), engine.height()]).toEqual([W, H]);
+
+    const target = readPgm('pelican-engraving-64.pgm').pixels.filter((_, i) => i % 2 === 0 && Math.floor(i / 64) % 2 === 0);
+    engine.floatInput(target.length).set(target);
+    expect(engine.setTarget(W * H).ok).toBe(true);
+    expect(engine.setTarget(W * H + 1)).toMatchObject({ ok: false, message: expect.stringMatching(/setTarget/) });
+
+    const { types, raw } = initialPelican();
+    engine.intInput(types.length).set(types);
+    engine.floatInput(raw.length).set(raw);
+    expect(engine.setScene(types.length, raw.length).ok).toBe(true);
+    expect(engine.shapeCount()).toBe(types.length);
+    expect(engine.rawCount()).toBe(raw.length);
+    expect(Array.from(engine.raw())).toEqual(Array.from(raw));
+    expect(engine.setScene(types.length + 1, raw.length).ok).toBe(false);
+
+    engine.byteInput(types.length).fill(0);
+    expect(engine.setFrozen(types.length).ok).toBe(true);
+    expect(engine.setFrozen(types.length + 1).ok).toBe(false);
+
+    expect(engine.setWeights({ perimeter: 0.001, degeneracy: 0.1, canvas: 1, edge: 0.1, ssim: 0.05 }).ok).toBe(true);
+  });
+
+  test('evaluate and render leave their results in heap views', () => {
+    const evaluation = engine.evaluate(1 / W, true);
+    expect(evaluation.ok).toBe(true);
+    expect(Object.keys(evaluation.breakdown).sort()).toEqual(['canvas', 'degeneracy', 'edge', 'mse', 'perimeter', 'ssim', 'total']);
+    expect(evaluation.breakdown.total).toBeGreaterThan(0);
+    const gradients = engine.gradients();
+    expect(gradients.length).toBe(engine.rawCount());
+    expect(gradients.some((g) => g !== 0)).toBe(true);
+
+    expect(engine.render(1 / W, 16, 8).ok).toBe(true);
+    const pixels = engine.pixels();
+    expect(pixels.length).toBe(16 * 8);
+    expect(pixels.every((p) => p >= 0 && p <= 1)).toBe(true);
+    expect(engine.render(1 / W, 0, 8)).toMatchObject({ ok: false, message: expect.stringMatching(/render/) });
+  });
+
+  test('a view taken before memory grows is detached afterwards (so the worker re-takes views)', () => {
+    const before = engine.floatInput(16);
+    expect(before.length).toBe(16);
+    expect(engine.render(1 / W, 2048, 2048).ok).toBe(true); // 16 MB more than the initial heap
+    expect(before.length).toBe(0);
+    expect(engine.pixels().length).toBe(2048 * 2048);
+  });
+
+  test('optimisation runs in chunks and keeps a flat history', () => {
+    const options = { steps: 5, lr: 0.02, tauStart: 0, tauEnd: 0, clipNorm: 1 };
+    expect(engine.optimizeBegin({ ...options, steps: -1 }).ok).toBe(false);
+    expect(engine.optimizeBegin(options).ok).toBe(true);
+    expect(engine.optimizeSteps(0).ok).toBe(false);
+    expect(engine.optimizeSteps(2)).toMatchObject({ ok: true, steps: 2, finished: false });
+    expect(engine.optimizeSteps(10)).toMatchObject({ ok: true, steps: 3, finished: true });
+    const history = engine.history();
+    expect(history.length).toBe(5 * 7);
+    expect(engine.optimizeEnd().ok).toBe(true);
+    expect(engine.stepsCompleted()).toBe(5);
+    const totals = Array.from({ length: 5 }, (_, i) => history[i * 7 + 6]);
+    expect(engine.bestLoss()).toBeCloseTo(Math.min(...totals), 6);
+  });
+
+  test('debugAbort traps instead of returning', async () => {
+    // A fresh instance: after an abort the module's memory is in an unknown state.
+    const doomed = recording(await loadModule(flavour), '');
+    expect(() => doomed.debugAbort()).toThrow(/Aborted/);
+  });
+});
+
+test('every bound name was called', () => {
+  const expected = [...boundFunctions, ...boundMethods.map((name) => `Engine.${name}`)].sort();
+  expect(expected.filter((name) => !called.has(name))).toEqual([]);
+});

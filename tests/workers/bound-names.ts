@@ -1,0 +1,40 @@
+// Every name the Embind table registers, as the hand-written declaration sees it. The type test
+// makes these lists equal to the keys of workers/pelican-wasm.d.ts; bindings.test.ts makes them
+// equal to the names in cpp/bindings/embind.cpp and calls each one.
+import type { PelicanWasmModule, WasmEngine } from '../../workers/pelican-wasm.js';
+
+type Exact<Keys extends string> = { [K in Keys]: true };
+
+export const ENGINE_METHODS = {
+  floatInput: true,
+  intInput: true,
+  byteInput: true,
+  init: true,
+  setTarget: true,
+  setScene: true,
+  setFrozen: true,
+  setWeights: true,
+  evaluate: true,
+  gradients: true,
+  render: true,
+  pixels: true,
+  raw: true,
+  shapeCount: true,
+  rawCount: true,
+  width: true,
+  height: true,
+  optimizeBegin: true,
+  optimizeSteps: true,
+  history: true,
+  optimizeEnd: true,
+  bestLoss: true,
+  stepsCompleted: true,
+} as const satisfies Exact<Exclude<keyof WasmEngine, 'delete'>>;
+
+export const MODULE_FUNCTIONS = {
+  paramCount: true,
+  buildFlavour: true,
+  debugAbort: true,
+} as const satisfies Exact<Exclude<keyof PelicanWasmModule, 'Engine' | 'HEAPU8'>>;
+
+export const VALUE_OBJECTS = ['Status', 'Breakdown', 'LossWeights', 'OptimizeOptions', 'Evaluation', 'StepsResult'] as const;

@@ -1,0 +1,101 @@
+// Benchmark inputs: targets read from the shared PGMs, and the 9- and 35-shape scenes in raw
+// layout. The 35-shape scene mirrors the native benchmark (cpp/bench) so the tables compare.
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const targetsDir = resolve(root, process.env.PELICAN_TARGETS ?? '../shared/targets');
+
+export function readPgm(side) {
+  const bytes = readFileSync(join(targetsDir, `pelican-engraving-${side}.pgm`));
+  const text = new TextDecoder('latin1').decode(bytes.subarray(0, 64));
+  const match = text.match(/^P5\s+(\d+)\s+(\d+)\s+255\s/);
+  if (!match) throw new Error(`pelican-engraving-${side}.pgm: expected a P5 PGM with maxval 255 and no comments`);
+  const offset = match[0].length;
+  const pixels = new Float32Array(Number(match[1]) * Number(match[2]));
+  for (let i = 0; i < pixels.length; i++) pixels[i] = bytes[offset + i] / 255;
+  return pixels;
+}
+
+const logit = (x) => {
+  const c = Math.min(Math.max(x, 1e-6), 1 - 1e-6);
+  return Math.log(c / (1 - c));
+};
+const invSoftplus = (x) => Math.log(Math.expm1(Math.max(x, 1e-6)));
+const intensityRaw = (v) => logit(Math.min(Math.max(v, 0.01), 0.99));
+
+function circle(cx, cy, r, intensity) {
+  return { type: 0, raw: [intensityRaw(intensity), logit(cx), logit(cy), invSoftplus(r)] };
+}
+function ellipse(cx, cy, rx, ry, rotation, intensity) {
+  return { type: 1, raw: [intensityRaw(intensity), logit(cx), logit(cy), invSoftplus(rx), invSoftplus(ry), rotation] };
+}
+function triangle(points, intensity) {
+  return { type: 2, raw: [intensityRaw(intensity), ...points.flat().map(logit)] };
+}
+
+/** The original's initial pelican, back to front (spec §2.2). */
+export function initialPelican() {
+  return [
+    ellipse(0.42, 0.55, 0.22, 0.28, -0.3, 0.35),
+    ellipse(0.52, 0.35, 0.06, 0.15, -0.2, 0.4),
+    circle(0.58, 0.18, 0.08, 0.35),
+    triangle([[0.62, 0.15], [0.62, 0.22], [0.88, 0.2]], 0.25),
+    triangle([[0.62, 0.22], [0.88, 0.2], [0.65, 0.28]], 0.3),
+    ellipse(0.38, 0.5, 0.18, 0.15, -0.4, 0.3),
+    triangle([[0.18, 0.52], [0.25, 0.48], [0.12, 0.6]], 0.2),
+    circle(0.6, 0.16, 0.015, 0.05),
+    ellipse(0.45, 0.88, 0.06, 0.04, 0.0, 0.15),
+  ];
+}
+
+/** The native benchmark's generator (cpp/bench/bench.cpp, Lcg): 64-bit LCG, 53-bit doubles. */
+function generator(seed) {
+  let state = BigInt(seed);
+  const mask = (1n << 64n) - 1n;
+  return () => {
+    state = (state * 6364136223846793005n + 1442695040888963407n) & mask;
+    return Number(state >> 11n) * (1 / 9007199254740992);
+  };
+}
+
+/**
+ * The initial pelican plus `extra` pseudo-random shapes cycling circle → ellipse → triangle,
+ * drawn in the same order and ranges as add_random_shapes() in cpp/bench/bench.cpp.
+ */
+export function benchScene(extra, seed = 42) {
+  const next = generator(seed);
+  const uniform = (lo, hi) => lo + (hi - lo) * next();
+  const clamp = (x, lo, hi) => Math.min(Math.max(x, lo), hi);
+  const shapes = initialPelican();
+  for (let i = 0; i < extra; i++) {
+    const type = i % 3;
+    const cx = uniform(0.15, 0.85);
+    const cy = uniform(0.15, 0.85);
+    const intensity = uniform(0.05, 0.55);
+    if (type === 0) {
+      shapes.push(circle(cx, cy, 0.08 * uniform(0.5, 1.5), intensity));
+    } else if (type === 1) {
+      const rx = 0.08 * uniform(0.5, 2.0);
+      const ry = 0.08 * uniform(0.3, 1.5);
+      shapes.push(ellipse(cx, cy, rx, ry, uniform(-1.5, 1.5), intensity));
+    } else {
+      const points = [];
+      for (let v = 0; v < 3; v++) {
+        const x = clamp(cx + uniform(-0.16, 0.16), 0.05, 0.95);
+        const y = clamp(cy + uniform(-0.16, 0.16), 0.05, 0.95);
+        points.push([x, y]);
+      }
+      shapes.push(triangle(points, intensity));
+    }
+  }
+  return { types: shapes.map((s) => s.type), raw: shapes.flatMap((s) => s.raw.map(Math.fround)) };
+}
+
+export function benchInputs() {
+  return {
+    targets: Object.fromEntries([64, 128, 256].map((side) => [side, Array.from(readPgm(side))])),
+    scenes: { 9: benchScene(0), 35: benchScene(26) },
+  };
+}

@@ -1,0 +1,52 @@
+// A throwaway Vite dev server rooted at the project, serving workers/ the way the app does
+// (module worker, bare imports resolved, Wasm from build/wasm/), with the cross-origin
+// isolation headers SharedArrayBuffer needs. Used by the Chromium benchmark and by
+// e2e/worker.spec.ts; each caller closes it when done.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createServer } from 'vite';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export const CHROMIUM = {
+  executablePath: '/usr/bin/chromium',
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
+};
+
+/** Starts the server on a free port; resolves to { url, close }. The page is at url + PAGE. */
+export async function startWorkerServer() {
+  const server = await createServer({
+    configFile: false,
+    root,
+    logLevel: 'warn',
+    clearScreen: false,
+    server: {
+      host: '127.0.0.1',
+      port: 0,
+      strictPort: false,
+      hmr: false,
+      watch: null,
+      headers: {
+        'Cross-Origin-Opener-Policy': 'same-origin',
+        'Cross-Origin-Embedder-Policy': 'require-corp',
+        'Cross-Origin-Resource-Policy': 'same-origin',
+        // The app's policy for scripts and workers: the engine must run without eval.
+        'Content-Security-Policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; connect-src 'self'",
+      },
+    },
+    optimizeDeps: { noDiscovery: true, include: ['comlink'] },
+    worker: { format: 'es' },
+  });
+  await server.listen();
+  const address = server.httpServer.address();
+  return { url: `http://127.0.0.1:${address.port}`, close: () => server.close() };
+}
+
+export const PAGE = '/workers/bench/page.html';

@@ -1,0 +1,151 @@
+// The Wasm benchmark, written once for both runtimes: Node runs it against build/workers/client.js,
+// Chromium against workers/client.ts served by Vite. Timing of optimize steps is taken inside
+// the worker (OptimizeResult.elapsedMs), so messaging is measured separately (rpc records).
+
+export const RESOLUTIONS = [64, 128, 256];
+export const SHAPE_COUNTS = [9, 35];
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function round(value, digits = 4) {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}
+
+function asTyped(inputs) {
+  // Inputs may arrive as plain arrays (from page.evaluate); the engine takes typed arrays.
+  const targets = {};
+  for (const [side, pixels] of Object.entries(inputs.targets)) targets[side] = Float32Array.from(pixels);
+  const scenes = {};
+  for (const [count, scene] of Object.entries(inputs.scenes)) {
+    scenes[count] = { types: Int32Array.from(scene.types), raw: Float32Array.from(scene.raw) };
+  }
+  return { targets, scenes };
+}
+
+async function prepared(engine, side, data, shapes) {
+  await engine.init(side, side);
+  await engine.setTarget(data.targets[side].slice());
+  const scene = data.scenes[shapes];
+  await engine.setScene(scene.types.slice(), scene.raw.slice());
+}
+
+/**
+ * @param client  the module exporting createEngine / createEnginePool
+ * @param inputs  { targets: {64,128,256: pixels}, scenes: {9,35: {types, raw}} }
+ * @param options { runtime, steps, poolSize, log }
+ * @returns records for scripts/bench.mjs
+ */
+export async function runSuite(client, inputs, options) {
+  const { runtime, steps = 300, poolSize = 2, log = () => undefined } = options;
+  const data = asTyped(inputs);
+  const records = [];
+
+  // Same method as cpp/bench: one optimize over the whole τ schedule, every step timed on its
+  // own (inside the worker), median and minimum of the per-step times.
+  for (const resolution of RESOLUTIONS) {
+    for (const shapes of SHAPE_COUNTS) {
+      const engine = client.createEngine();
+      try {
+        await prepared(engine, resolution, data, shapes);
+        const { flavour } = await engine.info();
+        await engine.optimize({ steps: 10 }); // warm-up: JIT tiers, memory growth
+        const scene = data.scenes[shapes];
+        await engine.setScene(scene.types.slice(), scene.raw.slice());
+        const result = await engine.optimize({ steps, recordStepTimes: true });
+        const perStep = Array.from(result.stepMs);
+        const sorted = [...perStep].sort((a, b) => a - b);
+        const record = {
+          runtime,
+          resolution,
+          shapes,
+          // Upper median, as the native benchmark takes it.
+          ms_per_step_median: round(sorted[sorted.length >> 1]),
+          ms_per_step_min: round(sorted[0]),
+          steps: perStep.length,
+          flavour,
+        };
+        log(`${runtime} ${resolution}² × ${shapes}: ${record.ms_per_step_median} ms/step (min ${record.ms_per_step_min})`);
+        records.push(record);
+      } finally {
+        engine.terminate();
+      }
+    }
+  }
+
+  // One round trip through Comlink and the worker, without (info) and with (evaluate) real work.
+  {
+    const engine = client.createEngine();
+    try {
+      await prepared(engine, 128, data, 9);
+      for (let i = 0; i < 20; i++) await engine.evaluate(1 / 128);
+      const timed = async (call, count) => {
+        const times = [];
+        for (let i = 0; i < count; i++) {
+          const started = performance.now();
+          await call();
+          times.push(performance.now() - started);
+        }
+        return times;
+      };
+      const noop = await timed(() => engine.info(), 200);
+      const evaluate = await timed(() => engine.evaluate(1 / 128), 100);
+      records.push({
+        runtime,
+        metric: 'rpc_roundtrip',
+        resolution: 128,
+        shapes: 9,
+        empty_call_ms_median: round(median(noop)),
+        evaluate_roundtrip_ms_median: round(median(evaluate)),
+        evaluate_roundtrip_ms_min: round(Math.min(...evaluate)),
+        calls: noop.length + evaluate.length,
+      });
+      log(`${runtime} rpc: empty call ${round(median(noop))} ms, evaluate round trip ${round(median(evaluate))} ms`);
+    } finally {
+      engine.terminate();
+    }
+  }
+
+  // Pool speed-up: the same candidate batch on one engine, then on a pool.
+  {
+    const candidates = Array.from({ length: 4 * poolSize }, (_, i) => i);
+    const work = async (engine) => {
+      await prepared(engine, 128, data, 9);
+      await engine.optimize({ steps: 40 });
+    };
+    const single = client.createEnginePool({ size: 1 });
+    const pool = client.createEnginePool({ size: poolSize });
+    try {
+      // Start-up is not what is measured: every worker loads its module first.
+      await single.map([0], (_, engine) => work(engine));
+      await pool.map(Array.from({ length: poolSize }, (_, i) => i), (_, engine) => work(engine));
+      let started = performance.now();
+      await single.map(candidates, (_, engine) => work(engine));
+      const serialMs = performance.now() - started;
+      started = performance.now();
+      await pool.map(candidates, (_, engine) => work(engine));
+      const pooledMs = performance.now() - started;
+      records.push({
+        runtime,
+        metric: 'pool_speedup',
+        resolution: 128,
+        shapes: 9,
+        pool_size: poolSize,
+        candidates: candidates.length,
+        steps_per_candidate: 40,
+        serial_ms: round(serialMs, 1),
+        pool_ms: round(pooledMs, 1),
+        speedup: round(serialMs / pooledMs, 2),
+      });
+      log(`${runtime} pool of ${poolSize}: ${round(serialMs / pooledMs, 2)}× (${round(serialMs, 0)} → ${round(pooledMs, 0)} ms)`);
+    } finally {
+      single.terminate();
+      pool.terminate();
+    }
+  }
+  return records;
+}
