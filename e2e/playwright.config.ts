@@ -1,0 +1,48 @@
+// Playwright for the web app: Debian's Chromium (browsers are never downloaded), the built app
+// served by `vite preview` with the production headers, and no network beyond 127.0.0.1.
+import { defineConfig } from '@playwright/test';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const BASE_URL = 'http://127.0.0.1:5173';
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+export default defineConfig({
+  testDir: '.',
+  // Two cores are shared by the whole test run: one browser at a time.
+  workers: 1,
+  fullyParallel: false,
+  timeout: 120_000,
+  expect: { timeout: 20_000 },
+  retries: 0,
+  outputDir: join(root, 'build/test-results/e2e-artifacts'),
+  reporter: [['list'], ['json', { outputFile: join(root, 'build/test-results/e2e.json') }]],
+  use: {
+    baseURL: BASE_URL,
+    browserName: 'chromium',
+    headless: true,
+    viewport: { width: 1280, height: 860 },
+    acceptDownloads: true,
+    launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS },
+    trace: 'off',
+    screenshot: 'only-on-failure',
+  },
+  webServer: {
+    command: 'npx vite build --logLevel warn && npx vite preview',
+    cwd: root,
+    url: BASE_URL,
+    reuseExistingServer: !process.env.CI,
+    timeout: 180_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+  },
+});

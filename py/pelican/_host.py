@@ -1,0 +1,121 @@
+"""The one place where Python touches JavaScript.
+
+The host (the web page, or py/host/node.mjs under Node) registers a JS module ``pelican_host``
+before ``import pelican``:
+
+    createEngine()  -> EngineClient         a worker of Python's own (workers/client.ts)
+    pool            -> EnginePool           shared workers for parallel candidates
+    poolSize        -> int
+    decodeImage(bytes: Uint8Array) -> {width, height, rgba: Uint8Array}   PNG/JPEG/... (optional)
+    encodeGif(frames JSON, pixels Float32Array) -> Uint8Array           (optional)
+
+Everything crosses as flat typed arrays (copied once into a fresh buffer, which the client then
+transfers to the worker) or JSON text; see workers/protocol.ts for the engine's side.
+"""
+
+from __future__ import annotations
+
+import array
+import json
+from typing import Any, Callable, Sequence
+
+
+class HostError(RuntimeError):
+    """The host lacks something pelican needs (for instance, not running inside Pyodide)."""
+
+
+def _module() -> Any:
+    try:
+        import pelican_host  # type: ignore[import-not-found]
+    except ImportError:
+        raise HostError(
+            "pelican needs its host: run it inside the web app or through py/host/node.mjs "
+            "(npm run pelican), which provide the compute engine"
+        ) from None
+    return pelican_host
+
+
+def _ffi() -> Any:
+    import pyodide.ffi  # type: ignore[import-not-found]
+
+    return pyodide.ffi
+
+
+def float32(values: Sequence[float] | array.array) -> Any:
+    """A new JS Float32Array holding ``values`` (one copy, no per-element calls)."""
+    buf = values if isinstance(values, array.array) and values.typecode == "f" else array.array("f", values)
+    return _typed("Float32Array", buf)
+
+
+def _typed(kind: str, buf: array.array) -> Any:
+    from js import Float32Array, Int32Array, Uint8Array  # type: ignore[import-not-found]
+
+    ctor = {"Float32Array": Float32Array, "Int32Array": Int32Array, "Uint8Array": Uint8Array}[kind]
+    out = ctor.new(len(buf))
+    out.assign(buf)
+    return out
+
+
+def int32(values: Sequence[int]) -> Any:
+    return _typed("Int32Array", array.array("i", values))
+
+
+def uint8(values: Sequence[int] | bytes) -> Any:
+    return _typed("Uint8Array", array.array("B", values))
+
+
+def floats(js_typed_array: Any) -> array.array:
+    """A JS Float32Array as a Python array('f') (one copy)."""
+    out = array.array("f")
+    out.frombytes(js_typed_array.to_bytes())
+    return out
+
+
+def to_py(value: Any) -> Any:
+    """A JS result object (plain data) as Python dicts and lists."""
+    return value.to_py() if hasattr(value, "to_py") else value
+
+
+def proxy(fn: Callable[..., Any]) -> Any:
+    """A Python callable JS may call later (progress callbacks); destroy it when done."""
+    return _ffi().create_proxy(fn)
+
+
+def create_engine() -> Any:
+    return _module().createEngine()
+
+
+def engine_pool() -> Any:
+    return _module().pool
+
+
+def pool_size() -> int:
+    return int(getattr(_module(), "poolSize", 1))
+
+
+def decode_image(data: bytes) -> tuple[int, int, bytes]:
+    """Decodes PNG, JPEG and whatever else the host can; returns (width, height, RGBA bytes)."""
+    host = _module()
+    if not hasattr(host, "decodeImage"):
+        raise HostError("this host cannot decode compressed images; give a PGM or PNG file")
+    result = host.decodeImage(uint8(data))
+    return int(result.width), int(result.height), bytes(result.rgba.to_bytes())
+
+
+def encode_gif(frames: list[tuple[int, int, array.array]], delays_ms: list[int]) -> bytes:
+    """An animated grayscale GIF, looping forever."""
+    host = _module()
+    if not hasattr(host, "encodeGif"):
+        raise HostError("this host cannot encode GIF animations")
+    meta = json.dumps([{"width": w, "height": h, "delay": d} for (w, h, _), d in zip(frames, delays_ms)])
+    flat = array.array("f")
+    for _, _, px in frames:
+        flat.extend(px)
+    return bytes(host.encodeGif(meta, _typed("Float32Array", flat)).to_bytes())
+
+
+def to_js_object(data: dict[str, Any]) -> Any:
+    """A plain JS object (not a Map) from a dict of plain data."""
+    from js import Object  # type: ignore[import-not-found]
+
+    return _ffi().to_js(data, dict_converter=Object.fromEntries)

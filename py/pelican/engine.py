@@ -1,0 +1,237 @@
+"""Python's handle on one compute engine (a worker running the C++ core, workers/client.ts).
+
+An Engine holds a target and a scene; every pixel of maths happens in the worker. Calls are
+async because they cross to another thread. Engine errors keep their kind across the hop:
+EngineError (rejected input, from the C++ validation), EngineCrashed (the worker died and was
+replaced, its last scene restored), and Cancelled (the caller stopped it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from . import _host
+from .images import Image
+from .scene import Scene
+
+BREAKDOWN_KEYS = ("mse", "edge", "ssim", "perimeter", "degeneracy", "canvas", "total")
+
+
+class EngineError(ValueError):
+    """The engine rejected a call; the message names the call and the bad input."""
+
+
+class EngineCrashed(RuntimeError):
+    """The worker crashed; it has been replaced and the last good state re-sent."""
+
+
+class Cancelled(Exception):
+    """The run was stopped on request."""
+
+
+_KINDS = {"EngineError": EngineError, "EngineCrashed": EngineCrashed, "AbortError": Cancelled}
+
+
+async def _call(promise: Any) -> Any:
+    try:
+        return await promise
+    except Exception as e:  # a JsException: re-raise it with its JS name as a Python kind
+        name = getattr(e, "name", None) or getattr(getattr(e, "js_error", None), "name", None)
+        kind = _KINDS.get(str(name))
+        if kind is None:
+            raise
+        message = getattr(getattr(e, "js_error", None), "message", None) or str(e)
+        raise kind(str(message)) from None
+
+
+def fixed_tau(scene_or_side: Scene | int) -> float:
+    """τ at which losses are compared (0.5 px, as the original's evaluations)."""
+    side = scene_or_side.side if isinstance(scene_or_side, Scene) else int(scene_or_side)
+    return 0.5 / side
+
+
+@dataclass
+class Evaluation:
+    breakdown: dict[str, float]
+    #: Gradients of the total loss, per shape, in the raw order (intensity first).
+    gradients: list[list[float]]
+
+    @property
+    def total(self) -> float:
+        return self.breakdown["total"]
+
+
+@dataclass
+class OptimizeResult:
+    scene: Scene
+    history: list[dict[str, float]]
+    best_loss: float
+    steps_completed: int
+    cancelled: bool
+    elapsed_ms: float
+
+
+def _breakdown(value: Any) -> dict[str, float]:
+    d = _host.to_py(value)
+    return {k: float(d[k]) for k in BREAKDOWN_KEYS}
+
+
+class Engine:
+    """One worker. Create with ``await Engine.open(target)``; close with ``engine.close()``."""
+
+    def __init__(self, client: Any, owned: bool, release: Callable[[Any], None] | None = None) -> None:
+        self._client = client
+        self._owned = owned
+        self._release = release
+        self._size: tuple[int, int] | None = None
+        self._scene: Scene | None = None
+
+    @staticmethod
+    async def open(target: Image | None = None) -> "Engine":
+        """A new worker of its own."""
+        engine = Engine(await _maybe_await(_host.create_engine()), owned=True)
+        if target is not None:
+            await engine.set_target(target)
+        return engine
+
+    @staticmethod
+    async def borrow(target: Image | None = None) -> "Engine":
+        """A worker from the shared pool; ``close()`` gives it back."""
+        pool = _host.engine_pool()
+        engine = Engine(await pool.acquire(), owned=False, release=pool.release)
+        if target is not None:
+            await engine.set_target(target)
+        return engine
+
+    def close(self) -> None:
+        if self._client is None:
+            return
+        client, self._client = self._client, None
+        if self._owned:
+            client.terminate()
+        elif self._release is not None:
+            self._release(client)
+
+    async def __aenter__(self) -> "Engine":
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        self.close()
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            raise EngineError("this engine was closed")
+        return self._client
+
+    @property
+    def scene(self) -> Scene | None:
+        return self._scene
+
+    async def set_target(self, target: Image) -> None:
+        if self._size != (target.width, target.height):
+            await _call(self.client.init(target.width, target.height))
+            self._size = (target.width, target.height)
+            self._scene = None
+        await _call(self.client.setTarget(_host.float32(target.pixels)))
+
+    async def set_scene(self, scene: Scene, freeze: list[int] | tuple[int, ...] = ()) -> None:
+        """Loads ``scene``; shapes flagged frozen, and those at indices ``freeze``, stay put."""
+        if self._size != (scene.width, scene.height):
+            raise EngineError(
+                f"set_scene: the scene is {scene.width}x{scene.height} but the target is "
+                + ("not set" if self._size is None else f"{self._size[0]}x{self._size[1]}")
+            )
+        await _call(self.client.setScene(_host.int32(scene.type_codes()), _host.float32(scene.to_raw())))
+        await _call(self.client.setFrozen(_host.uint8(scene.frozen_mask(freeze))))
+        self._scene = scene.copy()
+
+    async def set_frozen(self, mask: list[int]) -> None:
+        await _call(self.client.setFrozen(_host.uint8(mask)))
+
+    async def evaluate(self, tau: float | None = None) -> Evaluation:
+        scene = self._require_scene("evaluate")
+        result = await _call(self.client.evaluate(fixed_tau(scene) if tau is None else tau))
+        flat = _host.floats(result.gradients)
+        grads, o = [], 0
+        for code in scene.type_codes():
+            n = (4, 6, 7)[code]
+            grads.append([float(v) for v in flat[o:o + n]])
+            o += n
+        return Evaluation(_breakdown(result.breakdown), grads)
+
+    async def loss(self, tau: float | None = None) -> float:
+        return (await self.evaluate(tau)).total
+
+    async def render(self, tau: float | None = None, width: int | None = None, height: int | None = None) -> Image:
+        scene = self._require_scene("render")
+        width = scene.width if width is None else width
+        height = scene.height if height is None else height
+        pixels = await _call(self.client.render(fixed_tau(scene) if tau is None else tau, width, height))
+        return Image(width, height, _host.floats(pixels))
+
+    async def optimize(
+        self,
+        steps: int,
+        lr: float = 0.02,
+        tau_start: float | None = None,
+        tau_end: float | None = None,
+        on_progress: Callable[[dict[str, Any]], Any] | None = None,
+        preview_every: int = 0,
+        preview_size: int | None = None,
+    ) -> OptimizeResult:
+        """The original's optimiser (spec §5) run inside the worker; leaves the best scene loaded."""
+        scene = self._require_scene("optimize")
+        options: dict[str, Any] = {"steps": int(steps), "lr": float(lr)}
+        if tau_start is not None:
+            options["tauStart"] = float(tau_start)
+        if tau_end is not None:
+            options["tauEnd"] = float(tau_end)
+        if preview_every:
+            options["previewEvery"] = int(preview_every)
+            if preview_size:
+                options["previewSize"] = int(preview_size)
+        callback = None
+        if on_progress is not None:
+            callback = _host.proxy(lambda p: on_progress(_progress(p)))
+        try:
+            js_options = _host.to_js_object(options)
+            result = await _call(self.client.optimize(js_options, callback) if callback else self.client.optimize(js_options))
+        finally:
+            if callback is not None:
+                callback.destroy()
+        history_flat = _host.floats(result.history)
+        history = [
+            {k: float(history_flat[i * 7 + j]) for j, k in enumerate(BREAKDOWN_KEYS)}
+            for i in range(len(history_flat) // 7)
+        ]
+        best = scene.with_raw(_host.floats(result.raw))
+        self._scene = best
+        return OptimizeResult(best, history, float(result.bestLoss), int(result.stepsCompleted),
+                              bool(result.cancelled), float(result.elapsedMs))
+
+    def cancel(self) -> None:
+        """Stops a running optimize within one chunk of steps; it keeps the best so far."""
+        if self._client is not None:
+            self._client.cancel()
+
+    def _require_scene(self, call: str) -> Scene:
+        if self._scene is None:
+            raise EngineError(f"{call}: set a target and a scene first")
+        return self._scene
+
+
+def _progress(p: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"step": int(p.step), "steps": int(p.steps), "breakdown": _breakdown(p.breakdown)}
+    preview = getattr(p, "preview", None)
+    if preview is not None:
+        out["preview"] = Image(int(preview.width), int(preview.height), _host.floats(preview.pixels))
+    return out
+
+
+async def _maybe_await(value: Any) -> Any:
+    if hasattr(value, "then"):
+        return await value
+    return value
+

@@ -1,0 +1,282 @@
+"""Grayscale images: reading targets (PGM, PNG; JPEG and others through the host), resizing as
+the original did, and writing PNG renders. Pure standard library (zlib, struct).
+"""
+
+from __future__ import annotations
+
+import array
+import math
+import struct
+import zlib
+from typing import Any
+
+
+class ImageError(ValueError):
+    """An image that cannot be read; the message says what is wrong with it."""
+
+
+class Image:
+    """Row-major grayscale pixels in [0, 1] (0 = black, 1 = white), as float32."""
+
+    def __init__(self, width: int, height: int, pixels: Any) -> None:
+        if width < 1 or height < 1:
+            raise ImageError(f"image: {width}x{height} has no pixels")
+        self.width, self.height = int(width), int(height)
+        self.pixels = pixels if isinstance(pixels, array.array) and pixels.typecode == "f" else array.array("f", pixels)
+        if len(self.pixels) != self.width * self.height:
+            raise ImageError(f"image: {len(self.pixels)} pixels for {width}x{height}")
+
+    def __repr__(self) -> str:
+        return f"<Image {self.width}x{self.height}>"
+
+    @staticmethod
+    def from_rgba(width: int, height: int, rgba: bytes) -> "Image":
+        """ITU-R 601 luma, as PIL's convert("L"), over white where the image is transparent."""
+        if len(rgba) != 4 * width * height:
+            raise ImageError(f"image: {len(rgba)} RGBA bytes for {width}x{height}")
+        px = array.array("f", bytes(0))
+        for i in range(0, len(rgba), 4):
+            r, g, b, a = rgba[i], rgba[i + 1], rgba[i + 2], rgba[i + 3]
+            luma = (r * 299 + g * 587 + b * 114 + 500) // 1000
+            if a < 255:
+                luma = (luma * a + 255 * (255 - a) + 127) // 255
+            px.append(luma / 255.0)
+        return Image(width, height, px)
+
+    @staticmethod
+    def from_bytes(data: bytes, name: str = "image") -> "Image":
+        """Reads PGM (P2/P5) or PNG here, anything else the host can decode (JPEG, WebP, ...)."""
+        if len(data) < 8:
+            raise ImageError(f"{name}: too short to be an image ({len(data)} bytes)")
+        try:
+            if data[:2] in (b"P5", b"P2"):
+                return _read_pgm(data)
+            if data[:8] == b"\x89PNG\r\n\x1a\n":
+                return _read_png(data)
+        except ImageError as e:
+            raise ImageError(f"{name}: {e}") from None
+        except (zlib.error, struct.error, IndexError, ValueError) as e:
+            raise ImageError(f"{name}: corrupt image data ({e})") from None
+        from . import _host
+
+        try:
+            width, height, rgba = _host.decode_image(data)
+        except _host.HostError:
+            raise
+        except Exception as e:  # the host's decoder says why in its own words
+            raise ImageError(f"{name}: not an image this program can read ({_message(e)})") from None
+        return Image.from_rgba(width, height, rgba)
+
+    def resized(self, width: int, height: int) -> "Image":
+        """Bicubic with antialiasing (Pillow's default resize filter, which the original used)."""
+        if (width, height) == (self.width, self.height):
+            return Image(width, height, array.array("f", self.pixels))
+        rows = [self.pixels[y * self.width:(y + 1) * self.width] for y in range(self.height)]
+        horizontal = _resample_lines(rows, self.width, width)
+        columns = [[horizontal[y][x] for y in range(self.height)] for x in range(width)]
+        vertical = _resample_lines(columns, self.height, height)
+        out = array.array("f", bytes(4 * width * height))
+        for x in range(width):
+            col = vertical[x]
+            for y in range(height):
+                out[y * width + x] = col[y]
+        return Image(width, height, out)
+
+    def fit(self, longest_side: int) -> "Image":
+        """Resized so the longer side is ``longest_side``, keeping the aspect ratio."""
+        s = max(self.width, self.height)
+        w = max(1, round(self.width * longest_side / s))
+        h = max(1, round(self.height * longest_side / s))
+        return self.resized(w, h)
+
+    def to_png(self) -> bytes:
+        """8-bit grayscale PNG, pixel = trunc(255 * value) as the original saved its renders."""
+        raw = bytearray()
+        for y in range(self.height):
+            raw.append(0)
+            row = self.pixels[y * self.width:(y + 1) * self.width]
+            raw.extend(int(255.0 * min(1.0, max(0.0, v))) for v in row)
+        return encode_png(self.width, self.height, 0, bytes(raw))
+
+    def to_pgm(self) -> bytes:
+        head = f"P5\n{self.width} {self.height}\n255\n".encode()
+        return head + bytes(int(255.0 * min(1.0, max(0.0, v)) + 0.5) for v in self.pixels)
+
+    def mse(self, other: "Image") -> float:
+        if (self.width, self.height) != (other.width, other.height):
+            raise ImageError(f"mse: {self.width}x{self.height} against {other.width}x{other.height}")
+        return math.fsum((a - b) ** 2 for a, b in zip(self.pixels, other.pixels)) / len(self.pixels)
+
+
+def _message(e: BaseException) -> str:
+    text = str(e).strip().splitlines()
+    return text[-1] if text else type(e).__name__
+
+
+# ---------------------------------------------------------------------------------------------
+# PGM
+
+
+def _read_pgm(data: bytes) -> Image:
+    tokens: list[bytes] = []
+    i = 0
+    while len(tokens) < 4:
+        while i < len(data) and data[i:i + 1].isspace():
+            i += 1
+        if i < len(data) and data[i:i + 1] == b"#":
+            while i < len(data) and data[i:i + 1] not in (b"\n", b"\r"):
+                i += 1
+            continue
+        start = i
+        while i < len(data) and not data[i:i + 1].isspace():
+            i += 1
+        if start == i:
+            raise ImageError("truncated PGM header")
+        tokens.append(data[start:i])
+    magic, width, height, maxval = tokens[0], int(tokens[1]), int(tokens[2]), int(tokens[3])
+    if not 0 < maxval < 65536 or width < 1 or height < 1:
+        raise ImageError(f"bad PGM header ({width}x{height}, maxval {maxval})")
+    n = width * height
+    if magic == b"P2":
+        values = [int(t) for t in data[i:].split()[:n]]
+    else:
+        body = data[i + 1:]
+        if maxval < 256:
+            values = list(body[:n])
+        else:
+            values = list(struct.unpack(f">{n}H", body[:2 * n]))
+    if len(values) < n:
+        raise ImageError(f"PGM holds {len(values)} of {n} pixels")
+    return Image(width, height, array.array("f", (v / maxval for v in values)))
+
+
+# ---------------------------------------------------------------------------------------------
+# PNG
+
+
+def encode_png(width: int, height: int, color_type: int, filtered_rows: bytes) -> bytes:
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(filtered_rows, 6)) + chunk(b"IEND", b"")
+
+
+_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+
+
+def _read_png(data: bytes) -> Image:
+    pos, idat, palette, trns = 8, bytearray(), b"", b""
+    header = None
+    while pos + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", body)
+        elif kind == b"PLTE":
+            palette = body
+        elif kind == b"tRNS":
+            trns = body
+        elif kind == b"IDAT":
+            idat += body
+        elif kind == b"IEND":
+            break
+    if header is None:
+        raise ImageError("PNG without IHDR")
+    width, height, depth, color, _, _, interlace = header
+    if interlace or depth not in (8, 16) or color not in _CHANNELS or (color == 3 and depth != 8):
+        # Rare layouts go to the host's full decoder.
+        from . import _host
+
+        w, h, rgba = _host.decode_image(data)
+        return Image.from_rgba(w, h, rgba)
+    channels = _CHANNELS[color]
+    bpp = channels * depth // 8
+    stride = width * bpp
+    raw = zlib.decompress(bytes(idat))
+    if len(raw) < height * (stride + 1):
+        raise ImageError("PNG image data is truncated")
+    rgba = bytearray(4 * width * height)
+    prev = bytearray(stride)
+    for y in range(height):
+        f = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        _unfilter(f, line, prev, bpp)
+        prev = line
+        px = line if depth == 8 else line[0::2]
+        o = 4 * width * y
+        for x in range(width):
+            s = px[x * channels:(x + 1) * channels]
+            if color == 0:
+                r = g = b = s[0]; a = 255
+            elif color == 2:
+                r, g, b = s; a = 255
+            elif color == 3:
+                k = s[0]
+                r, g, b = palette[3 * k:3 * k + 3]
+                a = trns[k] if k < len(trns) else 255
+            elif color == 4:
+                r = g = b = s[0]; a = s[1]
+            else:
+                r, g, b, a = s
+            rgba[o + 4 * x:o + 4 * x + 4] = bytes((r, g, b, a))
+    return Image.from_rgba(width, height, bytes(rgba))
+
+
+def _unfilter(kind: int, line: bytearray, prev: bytearray, bpp: int) -> None:
+    n = len(line)
+    if kind == 0:
+        return
+    if kind == 1:
+        for i in range(bpp, n):
+            line[i] = (line[i] + line[i - bpp]) & 255
+    elif kind == 2:
+        for i in range(n):
+            line[i] = (line[i] + prev[i]) & 255
+    elif kind == 3:
+        for i in range(n):
+            left = line[i - bpp] if i >= bpp else 0
+            line[i] = (line[i] + ((left + prev[i]) >> 1)) & 255
+    elif kind == 4:
+        for i in range(n):
+            a = line[i - bpp] if i >= bpp else 0
+            b = prev[i]
+            c = prev[i - bpp] if i >= bpp else 0
+            p = a + b - c
+            pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+            line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+    else:
+        raise ImageError(f"unknown PNG filter {kind}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Pillow's resampling: separable, the kernel stretched by the scale factor when shrinking.
+
+
+def _bicubic(x: float) -> float:
+    a = -0.5
+    x = abs(x)
+    if x < 1.0:
+        return ((a + 2.0) * x - (a + 3.0)) * x * x + 1.0
+    if x < 2.0:
+        return (((x - 5.0) * x + 8.0) * x - 4.0) * a
+    return 0.0
+
+
+def _resample_lines(lines: list[Any], size_in: int, size_out: int) -> list[list[float]]:
+    scale = size_in / size_out
+    filterscale = max(1.0, scale)
+    support = 2.0 * filterscale
+    weights = []
+    for j in range(size_out):
+        center = (j + 0.5) * scale
+        lo = max(0, int(center - support + 0.5))
+        hi = min(size_in, int(center + support + 0.5))
+        w = [_bicubic((i - center + 0.5) / filterscale) for i in range(lo, hi)]
+        total = sum(w) or 1.0
+        weights.append((lo, [v / total for v in w]))
+    out = []
+    for line in lines:
+        out.append([sum(line[lo + k] * wk for k, wk in enumerate(w)) for lo, w in weights])
+    return out

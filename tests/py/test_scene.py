@@ -1,0 +1,127 @@
+import json
+import math
+import unittest
+
+from pelican import Scene, SceneError, Shape
+from pelican.geometry import PARAM_COUNTS, sigmoid, softplus
+
+
+def doc(**shape):
+    base = {"name": "a", "type": "circle", "cx": 0.5, "cy": 0.5, "r": 0.1, "intensity": 0.3}
+    base.update(shape)
+    return {"format": "pelican-scene", "version": 1, "width": 64, "height": 48, "shapes": [base]}
+
+
+class SceneFormat(unittest.TestCase):
+    def test_json_round_trip_is_exact(self):
+        scene = Scene.initial(96, 64)
+        again = Scene.from_json(scene.to_json())
+        self.assertEqual(again.to_dict(), scene.to_dict())
+        self.assertEqual(again.to_dict()["format"], "pelican-scene")
+
+    def test_initial_scene_is_the_originals_on_a_square(self):
+        scene = Scene.initial(128)
+        self.assertEqual(scene.names(), ["body", "neck", "head", "beak_upper", "beak_lower", "wing", "tail", "eye", "feet"])
+        self.assertEqual(len(scene.to_raw()), 53)
+        self.assertAlmostEqual(scene["head"].r, 0.08)
+        self.assertEqual(scene["beak_upper"].points[2], [0.88, 0.20])
+
+    def test_initial_scene_fits_a_wide_canvas(self):
+        scene = Scene.initial(200, 100)
+        for shape in scene.shapes:
+            ys = [p[1] for p in shape.points] if shape.points else [shape.cy]
+            self.assertTrue(all(y <= 0.5 for y in ys), shape.name)
+
+    def test_errors_name_the_field(self):
+        cases = [
+            (doc(cx=1.5), "shapes[0].cx"),
+            (doc(r=-0.1), "shapes[0].r"),
+            (doc(r=float("nan")), "shapes[0].r"),
+            (doc(intensity="dark"), "shapes[0].intensity"),
+            (doc(intensity=True), "shapes[0].intensity"),
+            (doc(type="hexagon"), "shapes[0].type"),
+            (doc(rx=0.2), "shapes[0].rx"),
+            (doc(name=""), "shapes[0].name"),
+            (doc(name="<script>"), "shapes[0].name"),
+            (doc(type="triangle", cx=None, cy=None, r=None, points=[[0, 0], [1, 1]]), "shapes[0]"),
+        ]
+        for data, field in cases:
+            data["shapes"][0] = {k: v for k, v in data["shapes"][0].items() if v is not None}
+            with self.assertRaises(SceneError) as caught:
+                Scene.from_dict(data)
+            self.assertTrue(str(caught.exception).startswith(field), f"{caught.exception} should name {field}")
+
+    def test_top_level_errors(self):
+        good = doc()
+        for key, value, field in [("format", "svg", "format"), ("version", 2, "version"), ("width", 0, "width"),
+                                  ("height", 1e9, "height"), ("shapes", {}, "shapes"), ("extra", 1, "extra")]:
+            bad = dict(good, **{key: value})
+            with self.assertRaises(SceneError) as caught:
+                Scene.from_dict(bad)
+            self.assertTrue(str(caught.exception).startswith(field), str(caught.exception))
+        with self.assertRaises(SceneError):
+            Scene.from_json("{not json")
+
+    def test_duplicate_names_are_rejected(self):
+        data = doc()
+        data["shapes"].append(dict(data["shapes"][0]))
+        with self.assertRaisesRegex(SceneError, "used twice"):
+            Scene.from_dict(data)
+
+
+class SceneEditing(unittest.TestCase):
+    def test_add_remove_reorder_modify(self):
+        scene = Scene.initial(64)
+        scene.add({"name": "sun", "type": "circle", "cx": 0.9, "cy": 0.1, "r": 0.05, "intensity": 0.9})
+        self.assertEqual(scene.names()[-1], "sun")
+        scene.reorder("sun", 0)
+        self.assertEqual(scene.names()[0], "sun")
+        scene.modify("sun", r=0.07)
+        self.assertAlmostEqual(scene["sun"].r, 0.07)
+        scene.remove("eye")
+        self.assertNotIn("eye", scene.names())
+        self.assertEqual(len(scene), 9)
+
+    def test_a_bad_modify_changes_nothing(self):
+        scene = Scene.initial(64)
+        before = scene.to_dict()
+        with self.assertRaises(SceneError):
+            scene.modify("head", r=-1)
+        with self.assertRaises(SceneError):
+            scene.modify("nobody", r=0.1)
+        with self.assertRaises(SceneError):
+            scene.add({"name": "head", "type": "circle", "cx": 0.5, "cy": 0.5, "r": 0.1, "intensity": 0.5})
+        self.assertEqual(scene.to_dict(), before)
+
+    def test_freeze_flags_reach_the_mask(self):
+        scene = Scene.initial(64)
+        scene.freeze("wing")
+        self.assertEqual(scene.frozen_mask(), [0, 0, 0, 0, 0, 1, 0, 0, 0])
+        self.assertEqual(scene.frozen_mask([0]), [1, 0, 0, 0, 0, 1, 0, 0, 0])
+        self.assertTrue(Scene.from_json(scene.to_json())["wing"].frozen)
+
+
+class RawLayout(unittest.TestCase):
+    def test_raw_layout_is_intensity_first_with_the_originals_transforms(self):
+        shape = Shape("ellipse", "e", 0.3, cx=0.2, cy=0.7, rx=0.1, ry=0.05, rotation=-0.4)
+        raw = shape.raw()
+        self.assertEqual(len(raw), PARAM_COUNTS["ellipse"])
+        self.assertAlmostEqual(sigmoid(raw[0]), 0.3)
+        self.assertAlmostEqual(sigmoid(raw[1]), 0.2)
+        self.assertAlmostEqual(softplus(raw[4]), 0.05)
+        self.assertEqual(raw[5], -0.4)
+
+    def test_with_raw_inverts_to_raw(self):
+        scene = Scene.initial(64)
+        again = scene.with_raw(scene.to_raw())
+        for a, b in zip(again.to_raw(), scene.to_raw()):
+            self.assertTrue(math.isclose(a, b, abs_tol=1e-9))
+        with self.assertRaisesRegex(SceneError, "raw: 3 values"):
+            scene.with_raw([0.0, 0.0, 0.0])
+
+    def test_intensity_is_clamped_as_the_original(self):
+        self.assertAlmostEqual(sigmoid(Shape("circle", "c", 0.0, cx=0.5, cy=0.5, r=0.1).raw()[0]), 0.01)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,122 @@
+// The web app's build and servers. Owned by the web helper (issue 6).
+//
+// Security headers: COOP/COEP make the page cross-origin isolated (SharedArrayBuffer, precise
+// timers, threaded Wasm). The CSP lets the page load nothing but its own origin. Its one opening
+// is connect-src for the LLM provider: the endpoint is typed by the user at run time, and a
+// served header cannot know it in advance, so fetch may go to any https origin or to a local
+// model server on 127.0.0.1/localhost. Nothing else (scripts, workers, Wasm, styles, images)
+// may come from elsewhere. 'wasm-unsafe-eval' is what Wasm compilation (engine and Pyodide) needs.
+import { createReadStream, mkdirSync, copyFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig, type Plugin } from 'vite';
+
+const root = dirname(fileURLToPath(import.meta.url));
+const pyodideDir = join(root, 'node_modules', 'pyodide');
+
+// Only what loadPyodide fetches for a stdlib-only package; the rest of the npm package is Node glue.
+const PYODIDE_FILES = [
+  'pyodide.mjs',
+  'pyodide.asm.mjs',
+  'pyodide.asm.wasm',
+  'python_stdlib.zip',
+  'pyodide-lock.json',
+];
+
+const MIME: Record<string, string> = {
+  '.mjs': 'text/javascript',
+  '.js': 'text/javascript',
+  '.wasm': 'application/wasm',
+  '.zip': 'application/zip',
+  '.json': 'application/json',
+};
+
+export const LLM_CONNECT_SRC = "https: http://127.0.0.1:* http://localhost:*";
+
+function csp(dev: boolean): string {
+  return [
+    "default-src 'self'",
+    // Vite's dev client injects CSS through <style> elements; the built app uses files only.
+    `script-src 'self' 'wasm-unsafe-eval'`,
+    `style-src 'self'${dev ? " 'unsafe-inline'" : ''}`,
+    "img-src 'self' blob: data:",
+    "media-src 'self' blob:",
+    "worker-src 'self' blob:",
+    `connect-src 'self'${dev ? ' ws://127.0.0.1:*' : ''} ${LLM_CONNECT_SRC}`,
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+function headers(dev: boolean): Record<string, string> {
+  return {
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Cross-Origin-Embedder-Policy': 'require-corp',
+    'Cross-Origin-Resource-Policy': 'same-origin',
+    'Content-Security-Policy': csp(dev),
+    'X-Content-Type-Options': 'nosniff',
+  };
+}
+
+// Pyodide comes from the npm package and is served by the app itself, never from a CDN:
+// in dev straight out of node_modules, in the build copied next to the bundle.
+function pyodideFromOwnOrigin(): Plugin {
+  return {
+    name: 'pelican-pyodide',
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const url = (req.url ?? '').split('?')[0];
+        if (!url.startsWith('/pyodide/')) return next();
+        const name = url.slice('/pyodide/'.length);
+        if (!PYODIDE_FILES.includes(name)) return next();
+        const file = join(pyodideDir, name);
+        const ext = name.slice(name.lastIndexOf('.'));
+        res.setHeader('Content-Type', MIME[ext] ?? 'application/octet-stream');
+        res.setHeader('Content-Length', String(statSync(file).size));
+        res.setHeader('Cache-Control', 'max-age=3600');
+        for (const [k, v] of Object.entries(headers(true))) res.setHeader(k, v);
+        createReadStream(file).pipe(res);
+      });
+    },
+    writeBundle(options) {
+      const out = join(options.dir ?? resolve(root, 'dist'), 'pyodide');
+      mkdirSync(out, { recursive: true });
+      for (const name of PYODIDE_FILES) copyFileSync(join(pyodideDir, name), join(out, name));
+    },
+  };
+}
+
+export default defineConfig(({ command, isPreview }) => {
+  const dev = command === 'serve' && !isPreview;
+  return {
+    root: 'web',
+    base: './',
+    publicDir: false,
+    plugins: [pyodideFromOwnOrigin()],
+    build: {
+      outDir: '../dist',
+      emptyOutDir: true,
+      target: 'es2022',
+      chunkSizeWarningLimit: 2000,
+    },
+    worker: { format: 'es' },
+    server: {
+      host: '127.0.0.1',
+      port: 5173,
+      strictPort: true,
+      headers: headers(dev),
+      // py/ and workers/ (and build/wasm) live outside web/.
+      fs: { allow: [root] },
+    },
+    preview: {
+      host: '127.0.0.1',
+      port: 5173,
+      strictPort: true,
+      headers: headers(false),
+    },
+    optimizeDeps: { exclude: ['pyodide'] },
+  };
+});

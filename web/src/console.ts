@@ -1,0 +1,108 @@
+// The in-page Python REPL: Enter runs a complete statement (Shift+Enter always adds a line),
+// ↑/↓ walk the history, Ctrl+C interrupts running code. Tracebacks are shown without
+// Pyodide's own frames, which say nothing about the user's code.
+import type { PythonRuntime } from './python';
+
+export class PyConsole {
+  private history: string[] = [];
+  private cursor = 0;
+  private busy = false;
+  private runtime: PythonRuntime | null = null;
+
+  constructor(
+    private out: HTMLElement,
+    private input: HTMLTextAreaElement,
+    private runRepr: (code: string) => Promise<string | null>,
+    private onHistory: (h: string[]) => void,
+  ) {
+    input.addEventListener('keydown', (e) => this.onKey(e));
+  }
+
+  attach(runtime: PythonRuntime, history: string[]) {
+    this.runtime = runtime;
+    this.history = history.slice(-200);
+    this.cursor = this.history.length;
+    this.input.disabled = false;
+    this.write(`Python ${'(Pyodide)'} — pelican ${runtime.pelicanVersion ?? '(package missing)'}. ` + `\`app\` is this page, \`pelican\` the package. help(app) for more.\n`, 'muted');
+  }
+
+  write(text: string, cls?: string) {
+    const span = document.createElement('span');
+    if (cls) span.className = cls;
+    span.textContent = text;
+    this.out.append(span);
+    // Bound the transcript so a chatty script cannot grow the DOM without limit.
+    while (this.out.childNodes.length > 2000) this.out.firstChild!.remove();
+    this.out.scrollTop = this.out.scrollHeight;
+  }
+
+  private onKey(e: KeyboardEvent) {
+    const ta = this.input;
+    if (e.key === 'c' && e.ctrlKey && this.busy) {
+      e.preventDefault();
+      this.runtime?.interrupt();
+      return;
+    }
+    if (e.key === 'Enter' && !e.shiftKey) {
+      const code = ta.value;
+      if (!this.runtime || this.busy) {
+        e.preventDefault();
+        return;
+      }
+      const caretAtEnd = ta.selectionStart === code.length;
+      if (code.trim() === '' || (caretAtEnd && this.runtime.isComplete(code))) {
+        e.preventDefault();
+        void this.submit(code);
+      }
+      return;
+    }
+    const firstLine = !ta.value.slice(0, ta.selectionStart).includes('\n');
+    const lastLine = !ta.value.slice(ta.selectionEnd).includes('\n');
+    if (e.key === 'ArrowUp' && firstLine && this.history.length) {
+      e.preventDefault();
+      this.cursor = Math.max(0, this.cursor - 1);
+      ta.value = this.history[this.cursor] ?? '';
+    } else if (e.key === 'ArrowDown' && lastLine && this.history.length) {
+      e.preventDefault();
+      this.cursor = Math.min(this.history.length, this.cursor + 1);
+      ta.value = this.history[this.cursor] ?? '';
+    }
+  }
+
+  async submit(code: string) {
+    const src = code.replace(/\n+$/, '');
+    this.input.value = '';
+    if (src.trim() === '') return;
+    if (this.history[this.history.length - 1] !== src) this.history.push(src);
+    this.cursor = this.history.length;
+    this.onHistory(this.history);
+    this.write(src.split('\n').map((l, i) => (i === 0 ? '>>> ' : '... ') + l).join('\n') + '\n', 'in');
+    this.busy = true;
+    this.input.classList.add('busy');
+    try {
+      const repr = await this.runRepr(src);
+      if (repr !== null && repr !== undefined) this.write(repr + '\n');
+    } catch (e) {
+      this.write(cleanTraceback(e instanceof Error ? e.message : String(e)) + '\n', 'err');
+    } finally {
+      this.busy = false;
+      this.input.classList.remove('busy');
+    }
+  }
+}
+
+export function cleanTraceback(text: string): string {
+  const lines = text.split('\n');
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i];
+    // Frames inside Pyodide's machinery come as a "File ..." line plus a code line.
+    if (/^\s+File "\/lib\/python[^"]*\/(_pyodide|pyodide)\//.test(l)) {
+      if (i + 1 < lines.length && /^\s{4,}/.test(lines[i + 1]) && !/^\s+File /.test(lines[i + 1])) i++;
+      while (i + 1 < lines.length && /^\s+[~^]+\s*$/.test(lines[i + 1])) i++;
+      continue;
+    }
+    out.push(l);
+  }
+  return out.join('\n').trimEnd();
+}
