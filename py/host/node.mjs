@@ -31,7 +31,8 @@ async function decoders() {
 }
 
 async function gifEncoder() {
-  const { GIFEncoder } = await import('gifenc');
+  const gifenc = await import('gifenc');
+  const { GIFEncoder } = gifenc.GIFEncoder ? gifenc : gifenc.default;
   return {
     /** frames: JSON [{width, height, delay}], pixels: all frames' grays in [0,1], concatenated. */
     encodeGif(framesJson, pixels) {

@@ -95,15 +95,16 @@ class _Fit:
     render: Image
 
 
-async def _fit_candidate(engine: Engine, scene: Scene, shape: Shape, options: GreedyOptions) -> _Fit:
+async def _fit_candidate(engine: Engine, scene: Scene, shape: Shape, options: GreedyOptions,
+                         on_progress: Callable[[dict[str, Any]], Any] | None) -> _Fit:
     trial = Scene(scene.width, scene.height, [s.copy() for s in scene.shapes] + [shape])
     await engine.set_scene(trial, tuple(range(len(scene))) if options.freeze_existing else ())
-    settled = await engine.optimize(options.settle_steps, options.lr)
+    settled = await engine.optimize(options.settle_steps, options.lr, on_progress=on_progress)
     if settled.cancelled:
         raise Cancelled("stopped")
     if options.reoptimize_steps > 0:
         await engine.set_frozen(settled.scene.frozen_mask())
-        joint = await engine.optimize(options.reoptimize_steps, options.lr)
+        joint = await engine.optimize(options.reoptimize_steps, options.lr, on_progress=on_progress)
         if joint.cancelled:
             raise Cancelled("stopped")
     fitted = engine.scene
@@ -118,9 +119,11 @@ async def greedy_refine(
     on_round: Callable[[dict[str, Any], Scene], Any] | None = None,
     on_stage: Callable[[str, Scene, Image, float], Any] | None = None,
     stop: StopToken | None = None,
+    on_progress: Callable[[dict[str, Any]], Any] | None = None,
 ) -> GreedyResult:
     """Grows ``scene`` toward ``target``. ``on_stage(label, scene, render, loss)`` sees the initial,
-    optimised and every accepted scene; ``on_round(record, scene)`` every round's decision."""
+    optimised and every accepted scene; ``on_round(record, scene)`` every round's decision;
+    ``on_progress`` the optimiser's throttled progress from every worker."""
     options = (options or GreedyOptions()).validate()
     stop = stop or StopToken()
     started = time.perf_counter()
@@ -140,7 +143,7 @@ async def greedy_refine(
             await _maybe(on_stage("initial", scene, render, loss))
         initial_loss = loss
         if options.initial_steps > 0 and not stop.stopped:
-            fitted = await main.optimize(options.initial_steps, options.lr)
+            fitted = await main.optimize(options.initial_steps, options.lr, on_progress=on_progress)
             scene = fitted.scene
             loss, render = await main.loss(), await main.render()
             if on_stage:
@@ -158,7 +161,7 @@ async def greedy_refine(
             if not candidates:
                 break
             try:
-                fits = await _fit_all(engines, scene, candidates, options)
+                fits = await _fit_all(engines, scene, candidates, options, on_progress)
             except Cancelled:
                 break
             best = min(fits, key=lambda f: f.loss)
@@ -193,7 +196,8 @@ async def greedy_refine(
             engine.close()
 
 
-async def _fit_all(engines: list[Engine], scene: Scene, candidates: list[Shape], options: GreedyOptions) -> list[_Fit]:
+async def _fit_all(engines: list[Engine], scene: Scene, candidates: list[Shape], options: GreedyOptions,
+                   on_progress: Callable[[dict[str, Any]], Any] | None) -> list[_Fit]:
     """Fits every candidate, each lane (engine) taking the next one as it frees up."""
     queue = list(enumerate(candidates))
     fits: list[_Fit | None] = [None] * len(candidates)
@@ -201,7 +205,7 @@ async def _fit_all(engines: list[Engine], scene: Scene, candidates: list[Shape],
     async def lane(engine: Engine) -> None:
         while queue:
             i, shape = queue.pop(0)
-            fits[i] = await _fit_candidate(engine, scene, shape, options)
+            fits[i] = await _fit_candidate(engine, scene, shape, options, on_progress)
 
     await asyncio.gather(*(lane(e) for e in engines[: len(candidates)]))
     return [f for f in fits if f is not None]

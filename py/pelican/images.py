@@ -26,6 +26,10 @@ class Image:
         if len(self.pixels) != self.width * self.height:
             raise ImageError(f"image: {len(self.pixels)} pixels for {width}x{height}")
 
+    @property
+    def side(self) -> int:
+        return max(self.width, self.height)
+
     def __repr__(self) -> str:
         return f"<Image {self.width}x{self.height}>"
 

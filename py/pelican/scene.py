@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from . import untrusted
 from .geometry import (
     PARAM_COUNTS,
     TYPE_CODES,
@@ -259,7 +260,7 @@ class Scene:
     @staticmethod
     def from_json(text: str) -> "Scene":
         try:
-            data = json.loads(text)
+            data = untrusted.loads(text)
         except ValueError as e:
             raise SceneError(f"scene: not valid JSON ({e})") from None
         return Scene.from_dict(data)

@@ -61,6 +61,9 @@ class SceneFormat(unittest.TestCase):
             self.assertTrue(str(caught.exception).startswith(field), str(caught.exception))
         with self.assertRaises(SceneError):
             Scene.from_json("{not json")
+        # Deep nesting would overflow Pyodide's JS stack and kill the interpreter.
+        with self.assertRaisesRegex(SceneError, "nested"):
+            Scene.from_json('{"shapes": ' + "[" * 100_000 + "]" * 100_000 + "}")
 
     def test_duplicate_names_are_rejected(self):
         data = doc()

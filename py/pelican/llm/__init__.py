@@ -14,10 +14,10 @@ Modules, one idea each: ``client`` (HTTP, the two wire formats, retries, key hyg
 from .client import ImagePart, LlmClient, LlmError, ProviderConfig, Tool, extract_json
 from .edits import EditOutcome, Limits, apply_edits
 from .prompts import ARCHITECT_TOOL, JUDGE_TOOL, parse_feedback, parse_plan
-from .refine import RefineOptions, RefineResult, refine
+from .refine import RefineOptions, RefineResult, judge, refine
 
 __all__ = [
     "ARCHITECT_TOOL", "EditOutcome", "ImagePart", "JUDGE_TOOL", "Limits", "LlmClient", "LlmError",
     "ProviderConfig", "RefineOptions", "RefineResult", "Tool", "apply_edits", "extract_json",
-    "parse_feedback", "parse_plan", "refine",
+    "judge", "parse_feedback", "parse_plan", "refine",
 ]

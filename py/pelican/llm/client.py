@@ -32,6 +32,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Awaitable, Sequence
 
+from .. import untrusted
+
 PROVIDERS = ("anthropic", "openai")
 DEFAULT_BASE_URLS = {"anthropic": "https://api.anthropic.com", "openai": "http://127.0.0.1:8080/v1"}
 DEFAULT_MODELS = {"anthropic": "claude-sonnet-4-5-20250929", "openai": "default"}
@@ -140,16 +142,20 @@ async def fetch_transport(url: str, headers: dict[str, str], body: str, timeout_
         from pyodide.ffi import to_js  # type: ignore[import-not-found]
     except ImportError:
         return await _urllib_transport(url, headers, body, timeout_s)
+    # redirect "manual": a redirect must not carry the key's header to another address (fetch
+    # drops Authorization on cross-origin redirects, but not x-api-key). Browsers then report an
+    # opaque response with status 0, Node the 3xx itself; both are refused below.
     options = to_js(
-        {"method": "POST", "headers": headers, "body": body, "signal": AbortSignal.timeout(int(timeout_s * 1000))},
+        {"method": "POST", "headers": headers, "body": body, "redirect": "manual",
+         "signal": AbortSignal.timeout(int(timeout_s * 1000))},
         dict_converter=Object.fromEntries,
     )
     try:
         response = await fetch(url, options)
         text = await response.text()
     except Exception as e:  # a JsException: TypeError (network, CORS) or TimeoutError/AbortError
-        name = getattr(e, "name", "") or type(e).__name__
-        if "Timeout" in str(name) or "Abort" in str(name):
+        name = f"{getattr(e, 'name', '')} {type(e).__name__} {_first_line(e)}"
+        if "Timeout" in name or "Abort" in name or "aborted" in name:
             raise _Retryable(f"no answer within {timeout_s:g} s") from None
         raise _Retryable(f"network error ({_first_line(e)})") from None
     return HttpReply(int(response.status), str(text), _retry_after(response.headers.get("retry-after")))
@@ -159,10 +165,14 @@ async def _urllib_transport(url: str, headers: dict[str, str], body: str, timeou
     import urllib.error
     import urllib.request
 
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None  # the 3xx comes back as an HTTPError and is refused, as with fetch
+
     def run() -> HttpReply:
         req = urllib.request.Request(url, data=body.encode("utf-8"), headers=headers, method="POST")
         try:
-            with urllib.request.urlopen(req, timeout=timeout_s) as r:  # noqa: S310 (configured URL)
+            with urllib.request.build_opener(NoRedirect).open(req, timeout=timeout_s) as r:
                 return HttpReply(r.status, r.read(MAX_REPLY_CHARS + 1).decode("utf-8", "replace"),
                                  _retry_after(r.headers.get("retry-after")))
         except urllib.error.HTTPError as e:
@@ -215,10 +225,11 @@ _FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.S)
 
 
 def _loads(text: str) -> Any:
+    """json.loads for untrusted text: bounded nesting; ValueError when it is not JSON."""
     try:
-        return json.loads(text)
-    except RecursionError:
-        raise LlmError("the reply's JSON is nested too deeply") from None
+        return untrusted.loads(text)
+    except untrusted.TooDeep:
+        raise LlmError(f"the reply's JSON is nested too deeply (more than {untrusted.MAX_JSON_DEPTH} levels)") from None
 
 
 def extract_json(text: str) -> Any:
@@ -441,6 +452,10 @@ class LlmClient:
                 except ValueError:
                     raise LlmError(f"{cfg.provider} answered HTTP {reply.status} with a body that is not JSON: "
                                    f"{_quote(reply.text, cfg.api_key)}") from None
+            if reply.status == 0 or 300 <= reply.status < 400:
+                raise LlmError(f"{cfg.provider} at {cfg.base_url} answered with a redirect (HTTP {reply.status}); "
+                               "it is not followed so the key goes nowhere else: set the base URL to the "
+                               "final address", reply.status)
             detail = f"HTTP {reply.status}: {_quote(_error_message(reply.text), cfg.api_key)}"
             if reply.status in RETRY_STATUSES or reply.status >= 500:
                 last, last_retry_after = detail, reply.retry_after_s
@@ -461,13 +476,13 @@ class LlmClient:
 def _error_message(text: str) -> str:
     """The human part of an error body ({"error": {"message"}} in both formats), else the text."""
     try:
-        data = json.loads(text)
+        data = _loads(text)
         err = data.get("error") if isinstance(data, dict) else None
         if isinstance(err, dict) and isinstance(err.get("message"), str):
             return err["message"]
         if isinstance(err, str):
             return err
-    except (ValueError, RecursionError):
+    except (ValueError, LlmError):
         pass
     return text
 

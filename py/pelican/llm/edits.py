@@ -154,8 +154,7 @@ def _modified(shape: Shape, changes: Any, scene: Scene) -> tuple[Shape, str]:
     for key, value in changes.items():
         if key not in fields:
             raise EditError(f"a {shape.type} has no field {_short(key)} ({', '.join(sorted(fields))})")
-        _set(data, fields[key], value, scene, shape.type)
-        said.append(f"{key} {_short(value)}")
+        said.append(f"{key} {_set(data, fields[key], value, scene, shape.type)}")
     return Shape.from_dict(data, shape.name), ", ".join(said)
 
 
@@ -203,18 +202,19 @@ def _bounds(key: str, scene: Scene) -> tuple[float, float]:
     return 0.0, 1.0  # intensity
 
 
-def _set(data: dict[str, Any], key: str, value: Any, scene: Scene, kind: str) -> None:
+def _set(data: dict[str, Any], key: str, value: Any, scene: Scene, kind: str) -> str:
+    """Sets data[key] from the model's value; returns the new value, briefly, for the report."""
     if key in ("v0", "v1", "v2", "points"):
         points = [list(p) for p in data["points"]]
         if key == "points":
             if not isinstance(value, list) or len(value) != 3:
                 raise EditError("points must be three [x, y] pairs")
             data["points"] = [_point(v, points[i], f"points[{i}]", scene) for i, v in enumerate(value)]
-        else:
-            k = int(key[1])
-            points[k] = _point(value, points[k], key, scene)
-            data["points"] = points
-        return
+            return "→ " + ", ".join(f"[{p[0]:.3f}, {p[1]:.3f}]" for p in data["points"])
+        k = int(key[1])
+        points[k] = _point(value, points[k], key, scene)
+        data["points"] = points
+        return f"→ [{points[k][0]:.3f}, {points[k][1]:.3f}]"
     x = _number(value, float(data[key]), key)
     lo, hi = _bounds(key, scene)
     if key == "intensity" and lo <= x <= hi:
@@ -222,6 +222,7 @@ def _set(data: dict[str, Any], key: str, value: Any, scene: Scene, kind: str) ->
     if not lo <= x <= hi:
         raise EditError(f"{key}={x:.4g} is outside [{lo:.4g}, {hi:.4g}]")
     data[key] = x
+    return f"→ {x:.4g}"
 
 
 def _point(value: Any, current: list[float], where: str, scene: Scene) -> list[float]:

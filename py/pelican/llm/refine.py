@@ -57,7 +57,7 @@ class RefineOptions:
     def validate(self) -> "RefineOptions":
         for name in ("rounds", "steps_per_round", "max_consecutive_failures", "image_size"):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < (0 if name == "steps_per_round" else 1):
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise ValueError(f"{name}: expected a positive whole number, got {v!r}")
         if not (math.isfinite(self.tolerance) and self.tolerance >= 1.0):
             raise ValueError(f"tolerance: expected a number >= 1, got {self.tolerance!r}")
@@ -150,6 +150,7 @@ async def refine(
                                          "rolled back to the scene before the round")
                 else:
                     record["accepted"] = True
+                    record["message"] = f"loss {current_loss:.6g} → {loss_after:.6g}"
                     last_gain = (current_loss - loss_after) / current_loss if current_loss > 0 else 0.0
                     current, current_loss = fitted, loss_after
                     if loss_after < result.best_loss:
@@ -158,7 +159,7 @@ async def refine(
                 # Whatever happened (rollback, error, no valid edit), the round leaves no trace
                 # in the scene: the engine and the loop go back to the exact scene before it.
                 current = before
-                if "error" not in record or record["error"] != "cancelled":
+                if record.get("error") != "cancelled":
                     await _reload(engine, current)
                 failures += 1
             else:
@@ -191,16 +192,7 @@ async def _round(engine: Engine, client: LlmClient, options: RefineOptions, limi
                  last_gain: float | None, record: dict[str, Any]) -> tuple[Scene, float, dict[str, Any]] | None:
     """One round; fills ``record``. Returns (fitted scene, fixed-τ loss, metrics), or None when
     the round ends without an optimisation (converged, or no valid edit)."""
-    size = _fit(target, options.image_size)
-    render = await engine.render(None, size.width, size.height)
-    svg = None
-    if options.send_svg:
-        from ..svg import to_svg
-
-        svg = to_svg(current)
-    answer = await client.call_tool(
-        judge_parts(render.to_png(), target_png, svg, options.subject, last_metrics), JUDGE_TOOL)
-    feedback = parse_feedback(answer)
+    feedback = await _judge(engine, client, options, current, target, target_png, last_metrics)
     record["feedback"] = feedback
 
     # The original's convergence test (§7.5 step 7), with a relative threshold; never in the
@@ -232,6 +224,37 @@ async def _round(engine: Engine, client: LlmClient, options: RefineOptions, limi
     return optimized.scene, loss_after, metrics
 
 
+async def _judge(engine: Engine, client: LlmClient, options: RefineOptions, scene: Scene, target: Image,
+                 target_png: bytes, metrics: dict[str, Any] | None) -> dict[str, Any]:
+    """The judge's checked feedback on the scene loaded in ``engine``. The render is made at the
+    size of the downscaled target so the two images compare pixel for pixel."""
+    size = _fit(target, options.image_size)
+    render = await engine.render(None, size.width, size.height)
+    svg = None
+    if options.send_svg:
+        from ..svg import to_svg
+
+        svg = to_svg(scene)
+    answer = await client.call_tool(judge_parts(render.to_png(), target_png, svg, options.subject, metrics), JUDGE_TOOL)
+    return parse_feedback(answer)
+
+
+async def judge(scene: Scene, target: Image, client: LlmClient, options: RefineOptions | None = None,
+                metrics: dict[str, Any] | None = None, engine: Engine | None = None) -> dict[str, Any]:
+    """One judge call on its own (the CLI's ``judge`` command): JudgeFeedback for ``scene``.
+    ``metrics`` is an optimisation's metrics.json; only its compact summary is sent."""
+    options = (options or RefineOptions()).validate()
+    own = engine is None
+    engine = engine or await Engine.borrow()
+    try:
+        await engine.set_target(target)
+        await engine.set_scene(scene)
+        return await _judge(engine, client, options, scene, target, _fit(target, options.image_size).to_png(), metrics)
+    finally:
+        if own:
+            engine.close()
+
+
 async def _reload(engine: Engine, scene: Scene) -> None:
     try:
         await engine.set_scene(scene)
@@ -246,7 +269,10 @@ def _fit(image: Image, longest: int) -> Image:
 
 def _bounded(value: Any) -> Any:
     """A JSON-safe copy of model output for the history (strings cut, depth bounded)."""
-    text = json.dumps(value, default=str)
+    try:
+        text = json.dumps(value, default=str)
+    except (ValueError, RecursionError):
+        return {"unrecordable": True}
     if len(text) <= 20_000:
         return json.loads(text)
     return {"truncated": text[:20_000]}

@@ -1,0 +1,83 @@
+"""Files a run leaves behind, named as the original named them (spec §1.2, §6.5, §8.3)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from typing import Any
+
+from . import _host
+from .images import Image
+from .scene import Scene
+from .svg import to_svg
+
+
+def ensure_dir(path: str) -> str:
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def write_bytes(path: str, data: bytes) -> str:
+    ensure_dir(os.path.dirname(path) or ".")
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+def write_text(path: str, text: str) -> str:
+    return write_bytes(path, text.encode("utf-8"))
+
+
+def write_json(path: str, data: Any) -> str:
+    return write_text(path, json.dumps(data, indent=2))
+
+
+def write_render(directory: str, stem: str, scene: Scene, render: Image) -> None:
+    """``stem``.png (the raster) and ``stem``.svg (the vector scene) side by side."""
+    write_bytes(os.path.join(directory, stem + ".png"), render.to_png())
+    write_text(os.path.join(directory, stem + ".svg"), to_svg(scene))
+
+
+def write_gif(path: str, frames: list[Image], delays_ms: list[int]) -> str | None:
+    """An animated GIF; a failure is only reported, as in the original, never fatal."""
+    if len(frames) < 2:
+        return None
+    try:
+        data = _host.encode_gif([(f.width, f.height, f.pixels) for f in frames], delays_ms)
+    except Exception as e:  # the run's real results are already on disk
+        print(f"warning: could not write {path}: {e}")
+        return None
+    return write_bytes(path, data)
+
+
+def pipeline_stages_svg(stages: list[tuple[str, Scene]]) -> str:
+    """A strip of stage thumbnails (§8.3) using each scene's real size, not a hard-coded 128."""
+    if len(stages) > 8:
+        n = len(stages)
+        keep = [0] + [((i + 1) * (n - 1)) // 7 for i in range(6)] + [n - 1]
+        stages = [stages[i] for i in sorted(set(keep))]
+    img, gap, margin = 128, 4, 4
+    total_w = 2 * margin + len(stages) * img + (len(stages) - 1) * gap
+    total_h = 162
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {total_w} {total_h}" width="{total_w}" height="{total_h}">',
+           f'<rect width="{total_w}" height="{total_h}" fill="#ffffff"/>']
+    for i, (label, scene) in enumerate(stages):
+        x = margin + i * (img + gap)
+        inner = to_svg(scene).split("\n")
+        body = "\n".join(line for line in inner[1:] if line and line != "</svg>")
+        body = re.sub(r'id="canvas"', f'id="canvas{i}"', body).replace("url(#canvas)", f"url(#canvas{i})")
+        body = re.sub(r' id="[^"]*"', lambda m: m.group(0) if "canvas" in m.group(0) else "", body)
+        shown = "Final" if i == len(stages) - 1 and len(stages) > 1 else label
+        out += [
+            f'<rect x="{x - 0.5}" y="{margin - 0.5}" width="{img + 1}" height="{img + 1}" rx="1" fill="none" stroke="#ddd" stroke-width="0.5"/>',
+            f'<svg x="{x}" y="{margin}" width="{img}" height="{img}" viewBox="0 0 {scene.width} {scene.height}">',
+            body,
+            "</svg>",
+            f'<text x="{x + img / 2}" y="147" text-anchor="middle" font-family="system-ui, Helvetica, Arial, sans-serif" '
+            f'font-size="9" font-weight="500" fill="#444">{shown}</text>',
+            f'<text x="{x + img / 2}" y="158" text-anchor="middle" font-family="system-ui, Helvetica, Arial, sans-serif" '
+            f'font-size="7.5" fill="#888">{len(scene)} shapes</text>',
+        ]
+    out.append("</svg>")
+    return "\n".join(out)
