@@ -16,6 +16,8 @@ from .images import Image
 from .scene import Scene
 
 BREAKDOWN_KEYS = ("mse", "edge", "ssim", "perimeter", "degeneracy", "canvas", "total")
+#: The original's loss weights (spec §4); workers/protocol.ts DEFAULT_WEIGHTS is the same table.
+DEFAULT_WEIGHTS = {"perimeter": 0.001, "degeneracy": 0.1, "canvas": 1.0, "edge": 0.1, "ssim": 0.05}
 
 
 class EngineError(ValueError):
@@ -86,6 +88,7 @@ class Engine:
         self._release = release
         self._size: tuple[int, int] | None = None
         self._scene: Scene | None = None
+        self._weights_changed = False
 
     @staticmethod
     async def open(target: Image | None = None) -> "Engine":
@@ -108,6 +111,10 @@ class Engine:
         if self._client is None:
             return
         client, self._client = self._client, None
+        if self._weights_changed and not self._owned:
+            # A shared worker goes back with the original's weights; the call is queued ahead of
+            # whatever its next user asks.
+            client.setWeights(_host.to_js_object(dict(DEFAULT_WEIGHTS)))
         if self._owned:
             client.terminate()
         elif self._release is not None:
@@ -146,6 +153,16 @@ class Engine:
         await _call(self.client.setScene(_host.int32(scene.type_codes()), _host.float32(scene.to_raw())))
         await _call(self.client.setFrozen(_host.uint8(scene.frozen_mask(freeze))))
         self._scene = scene.copy()
+
+    async def set_weights(self, weights: dict[str, float] | None) -> None:
+        """Loss weights (perimeter, degeneracy, canvas, edge, ssim); None restores the original's."""
+        values = dict(DEFAULT_WEIGHTS)
+        for key, value in (weights or {}).items():
+            if key not in DEFAULT_WEIGHTS:
+                raise EngineError(f"set_weights: unknown weight {key!r} (known: {', '.join(DEFAULT_WEIGHTS)})")
+            values[key] = float(value)
+        await _call(self.client.setWeights(_host.to_js_object(values)))
+        self._weights_changed = weights is not None
 
     async def set_frozen(self, mask: list[int]) -> None:
         await _call(self.client.setFrozen(_host.uint8(mask)))

@@ -37,6 +37,36 @@ class GreedyOptions:
     #: Candidates fitted per round; 0 means one per pool worker.
     candidates: int = 0
     lr: float = 0.02
+    #: τ (in pixels) at which losses are compared; the original evaluated at 0.5 px.
+    compare_tau_px: float = 0.5
+    #: τ (in pixels) the optimiser anneals to; the original's 0.2 px.
+    tau_end_px: float = 0.2
+    #: Steps of a last joint optimisation at a sharp, fixed τ, so that the hard-edged SVG looks
+    #: like the soft raster that was fitted (0: none, as the original).
+    polish_steps: int = 0
+    polish_tau_px: float = 0.25
+    #: Loss weights other than the original's (see Engine.set_weights); None keeps them.
+    weights: dict[str, float] | None = None
+
+    def taus(self, side: int) -> tuple[float, float, float]:
+        """(τ start, τ end, τ compared) in the engine's normalised units for a canvas side."""
+        return 1.0 / side, self.tau_end_px / side, self.compare_tau_px / side
+
+    @staticmethod
+    def pipeline(**overrides: Any) -> "GreedyOptions":
+        """What the app's one-click pipeline runs: 35 shapes, tuned for quality per second.
+
+        Against the original's schedule: shorter settle and joint phases (50 + 100 steps), losses
+        compared at 0.25 px and τ annealed to 0.1 px then a 300-step polish at 0.25 px, so the
+        hard-edged SVG matches the fitted raster; and a perimeter prior ten times weaker, which
+        otherwise outweighs what a small shape can gain and stalls the search near 30 shapes.
+        """
+        settings: dict[str, Any] = dict(
+            max_shapes=35, initial_steps=500, settle_steps=50, reoptimize_steps=100, compare_tau_px=0.25,
+            tau_end_px=0.1, polish_steps=300, weights={"perimeter": 0.0001},
+        )
+        settings.update(overrides)
+        return GreedyOptions(**settings)
 
     def validate(self) -> "GreedyOptions":
         for name in ("max_shapes", "initial_steps", "settle_steps", "reoptimize_steps", "max_failures", "candidates"):
@@ -99,17 +129,18 @@ async def _fit_candidate(engine: Engine, scene: Scene, shape: Shape, options: Gr
                          on_progress: Callable[[dict[str, Any]], Any] | None) -> _Fit:
     trial = Scene(scene.width, scene.height, [s.copy() for s in scene.shapes] + [shape])
     await engine.set_scene(trial, tuple(range(len(scene))) if options.freeze_existing else ())
-    settled = await engine.optimize(options.settle_steps, options.lr, on_progress=on_progress)
+    start, end, compare = options.taus(scene.side)
+    settled = await engine.optimize(options.settle_steps, options.lr, start, end, on_progress=on_progress)
     if settled.cancelled:
         raise Cancelled("stopped")
     if options.reoptimize_steps > 0:
         await engine.set_frozen(settled.scene.frozen_mask())
-        joint = await engine.optimize(options.reoptimize_steps, options.lr, on_progress=on_progress)
+        joint = await engine.optimize(options.reoptimize_steps, options.lr, start, end, on_progress=on_progress)
         if joint.cancelled:
             raise Cancelled("stopped")
     fitted = engine.scene
     assert fitted is not None
-    return _Fit(shape, fitted, await engine.loss(), await engine.render())
+    return _Fit(shape, fitted, await engine.loss(compare), await engine.render(compare))
 
 
 async def greedy_refine(
@@ -135,17 +166,19 @@ async def greedy_refine(
     try:
         for engine in engines:
             await engine.set_target(target)
+            await engine.set_weights(options.weights)
         main = engines[0]
         await main.set_scene(scene)
-        loss = await main.loss()
-        render = await main.render()
+        start, end, compare = options.taus(scene.side)
+        loss = await main.loss(compare)
+        render = await main.render(compare)
         if on_stage:
             await _maybe(on_stage("initial", scene, render, loss))
         initial_loss = loss
         if options.initial_steps > 0 and not stop.stopped:
-            fitted = await main.optimize(options.initial_steps, options.lr, on_progress=on_progress)
+            fitted = await main.optimize(options.initial_steps, options.lr, start, end, on_progress=on_progress)
             scene = fitted.scene
-            loss, render = await main.loss(), await main.render()
+            loss, render = await main.loss(compare), await main.render(compare)
             if on_stage:
                 await _maybe(on_stage("optimized", scene, render, loss))
             initial_loss = loss
@@ -187,6 +220,15 @@ async def greedy_refine(
             result.history.append(record)
             if on_round:
                 await _maybe(on_round(record, scene))
+        if options.polish_steps > 0 and not stop.stopped:
+            sharp = options.polish_tau_px / scene.side
+            await main.set_scene(scene)
+            polished = await main.optimize(options.polish_steps, options.lr / 2, sharp, sharp, on_progress=on_progress)
+            if not polished.cancelled:
+                scene = polished.scene
+                loss, render = await main.loss(compare), await main.render(compare)
+                if on_stage:
+                    await _maybe(on_stage("polished", scene, render, loss))
         result.scene, result.final_loss = scene.copy(), loss
         result.cancelled = stop.stopped
         result.elapsed_s = time.perf_counter() - started

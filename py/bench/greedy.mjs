@@ -1,0 +1,164 @@
+// `npm run bench:greedy -- [--json FILE] [--runtime greedy] [--where node,chromium] [--shapes 35]`
+// Quality and wall time of the topology search on the shared engraving (128², grayscale):
+// pelican's one-click pipeline (residual proposals, parallel candidates) and the original's
+// schedule with random proposals, in Node and in headless Chromium, beside geometrize (hill
+// climbing, the tool people use today). Every result's SVG is rasterised by Chromium and scored
+// against the target, so the MSE is what a user sees, not only our own soft raster.
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const option = (name, fallback) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+};
+const output = resolve(option('--json', join(root, 'build', 'bench', 'greedy.json')));
+const where = option('--where', 'node,chromium').split(',');
+const shapes = Number(option('--shapes', 35));
+const targetsDir = resolve(process.env.PELICAN_TARGETS ?? join(root, '..', 'shared', 'targets'));
+const log = (line) => console.log(`[bench:greedy] ${line}`);
+
+function readPgm(file) {
+  const data = readFileSync(file);
+  const header = data.subarray(0, 64).toString('latin1').split(/\s+/);
+  const [width, height] = [Number(header[1]), Number(header[2])];
+  const pixels = Float32Array.from(data.subarray(data.length - width * height), (v) => v / 255);
+  return { width, height, pixels };
+}
+const target = readPgm(join(targetsDir, 'pelican-engraving-128.pgm'));
+
+// The Python each runtime executes; returns JSON {seconds, svg, mse_raster, shapes, rounds}.
+const RUNS = {
+  pipeline: `GreedyOptions.pipeline(max_shapes=${shapes})`,
+  original_random: `GreedyOptions(max_shapes=${shapes}, proposal="random", candidates=1)`,
+};
+function pythonRun(options, pixelsJson) {
+  return `
+import json, time
+import pelican
+from pelican import GreedyOptions
+target = pelican.Image(${target.width}, ${target.height}, json.loads(${JSON.stringify(pixelsJson)}))
+started = time.perf_counter()
+result = await pelican.greedy_refine(pelican.Scene.initial(target.width, target.height), target, ${options})
+seconds = time.perf_counter() - started
+async with await pelican.Engine.borrow(target) as engine:
+    await engine.set_scene(result.scene)
+    mse = (await engine.evaluate()).breakdown["mse"]
+json.dumps({"seconds": seconds, "svg": pelican.to_svg(result.scene), "mse_raster": mse,
+            "shapes": len(result.scene), "rounds": len(result.history), "loss": result.final_loss})
+`;
+}
+const pixelsJson = JSON.stringify(Array.from(target.pixels, (v) => Math.round(v * 255) / 255));
+
+const results = [];
+
+if (where.includes('node')) {
+  const { loadPelican } = await import('../host/node.mjs');
+  const host = await loadPelican({ stdout: () => {}, stderr: (s) => log(s) });
+  try {
+    for (const [name, options] of Object.entries(RUNS)) {
+      const out = JSON.parse(await host.pyodide.runPythonAsync(pythonRun(options, pixelsJson)));
+      log(`node ${name}: ${out.shapes} shapes, ${out.seconds.toFixed(2)} s, raster MSE ${out.mse_raster.toFixed(5)}`);
+      results.push({ where: 'node', method: `pelican ${name}`, pool_size: host.pool.size, ...out });
+    }
+  } finally {
+    host.close();
+  }
+}
+
+// geometrize: hill climbing with the same shape budget (its background rectangle is extra).
+{
+  const { Bitmap, ImageRunner, ShapeTypes, SvgExporter } = await import('geometrizejs');
+  const rgba = new Uint8Array(target.width * target.height * 4);
+  target.pixels.forEach((v, i) => rgba.fill(Math.round(v * 255), 4 * i, 4 * i + 3) && (rgba[4 * i + 3] = 255));
+  const started = performance.now();
+  // As geometrize itself starts: a background of the image's average colour, then the shapes.
+  const mean = Math.round((255 * target.pixels.reduce((a, b) => a + b, 0)) / target.pixels.length);
+  const background = ((mean << 24) | (mean << 16) | (mean << 8) | 255) >>> 0;
+  const runner = new ImageRunner(Bitmap.createFromByteArray(target.width, target.height, Array.from(rgba)), background);
+  const options = {
+    shapeTypes: [ShapeTypes.ELLIPSE, ShapeTypes.ROTATED_ELLIPSE, ShapeTypes.TRIANGLE, ShapeTypes.CIRCLE],
+    candidateShapesPerStep: 50,
+    shapeMutationsPerStep: 100,
+    alpha: 128,
+  };
+  const parts = [];
+  for (let i = 0; i < shapes; i++) parts.push(SvgExporter.exportShapes(runner.step(options)));
+  const svg =
+    SvgExporter.getSvgPrelude() +
+    SvgExporter.getSvgNodeOpen(target.width, target.height) +
+    `<rect width="${target.width}" height="${target.height}" fill="rgb(${mean},${mean},${mean})"/>\n` +
+    parts.join('\n') +
+    SvgExporter.getSvgNodeClose();
+  const seconds = (performance.now() - started) / 1000;
+  log(`node geometrize: ${shapes} shapes, ${seconds.toFixed(2)} s`);
+  results.push({ where: 'node', method: 'geometrize (hill climbing)', seconds, svg, shapes });
+}
+
+// Chromium: the built app, its own Python and workers; and every SVG rasterised by the browser.
+{
+  const { chromium } = await import('playwright-core');
+  const { build, preview } = await import('vite');
+  log('building the app');
+  const configFile = join(root, 'vite.config.ts');
+  await build({ configFile, logLevel: 'warn' });
+  const server = await preview({ configFile, logLevel: 'warn', preview: { host: '127.0.0.1', port: 5179, strictPort: false } });
+  const url = server.resolvedUrls.local[0];
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+  });
+  try {
+    const page = await browser.newPage();
+    page.on('pageerror', (e) => log(`page error: ${e.message}`));
+    await page.goto(url);
+    await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 90_000 });
+    if (where.includes('chromium')) {
+      const poolSize = await page.evaluate(() => navigator.hardwareConcurrency);
+      for (const [name, options] of Object.entries(RUNS)) {
+        const out = JSON.parse(await page.evaluate((code) => window.pelican.py(code), pythonRun(options, pixelsJson)));
+        log(`chromium ${name}: ${out.shapes} shapes, ${out.seconds.toFixed(2)} s, raster MSE ${out.mse_raster.toFixed(5)}`);
+        results.push({ where: 'chromium', method: `pelican ${name}`, hardware_concurrency: poolSize, ...out });
+      }
+    }
+    for (const r of results) {
+      r.mse_svg_in_chromium = await page.evaluate(
+        async ([svg, pixels, w, h]) => {
+          const blob = new Blob([svg], { type: 'image/svg+xml' });
+          const img = new Image();
+          img.src = URL.createObjectURL(blob);
+          await img.decode();
+          const canvas = new OffscreenCanvas(w, h);
+          const ctx = canvas.getContext('2d');
+          ctx.fillStyle = '#fff';
+          ctx.fillRect(0, 0, w, h);
+          ctx.drawImage(img, 0, 0, w, h);
+          const d = ctx.getImageData(0, 0, w, h).data;
+          let sum = 0;
+          for (let i = 0; i < w * h; i++) {
+            const g = (d[4 * i] + d[4 * i + 1] + d[4 * i + 2]) / 3 / 255;
+            sum += (g - pixels[i]) ** 2;
+          }
+          return sum / (w * h);
+        },
+        [r.svg, Array.from(target.pixels), target.width, target.height],
+      );
+      log(`${r.where} ${r.method}: MSE of the SVG as Chromium draws it ${r.mse_svg_in_chromium.toFixed(5)}`);
+    }
+  } finally {
+    await browser.close();
+    await new Promise((done) => server.httpServer.close(done));
+  }
+}
+
+const records = results.map(({ svg, ...r }) => ({
+  runtime: 'greedy',
+  target: 'pelican-engraving-128',
+  ...r,
+  svg_bytes: svg.length,
+}));
+mkdirSync(dirname(output), { recursive: true });
+writeFileSync(output, JSON.stringify(records, null, 2) + '\n');
+log(`${records.length} records written to ${output}`);
+console.table(records.map((r) => ({ where: r.where, method: r.method, shapes: r.shapes, seconds: +r.seconds.toFixed(2), mse_svg: +r.mse_svg_in_chromium.toFixed(5) })));
