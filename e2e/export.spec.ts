@@ -1,7 +1,8 @@
 // Export: an SVG that parses and renders like the preview, PNG/JSON/GIF/metrics files, and the
-// SVG and JSON read back into the same scene.
+// SVG and JSON read back into the same scene. SVG files are written and read by Python
+// (pelican.svg through web/src/pelican_app.py), also when Python is still loading.
 import { readFileSync } from 'node:fs';
-import { test, expect, appState, renderPixels, meanAbsDiff, type AppState } from './fixture';
+import { test, expect, appState, renderPixels, meanAbsDiff, waitReady, type AppState } from './fixture';
 import type { Page } from '@playwright/test';
 
 async function optimiseBriefly(app: Page, steps = 120) {
@@ -31,11 +32,21 @@ function expectScenesClose(a: AppState['scene'], b: AppState['scene']) {
 
 test('export SVG: it parses, renders close to the preview, and imports back', async ({ app }) => {
   await optimiseBriefly(app);
+  // A frozen shape: its flag must survive the round trip too.
+  await app.locator('#shape-list li').nth(2).click();
+  await app.click('#btn-shape-freeze');
   const scene = (await appState(app)).scene;
+  expect(scene.shapes[2].frozen).toBe(true);
   const svg = await save(app, '#btn-export-svg');
   expect(svg.name).toBe('pelican.svg');
   const text = svg.bytes.toString('utf8');
   expect(text).not.toMatch(/<script|\son\w+=/i);
+  // The file is pelican.to_svg's, byte for byte: the page has no SVG writer of its own.
+  const fromPython = await app.evaluate(() =>
+    (window as any).pelican.py('import pelican\npelican.to_svg(pelican.Scene.from_dict(app.scene))'),
+  );
+  expect(text).toBe(fromPython);
+  expect(text).toContain(`id="${scene.shapes[0].name}"`);
 
   const result = await app.evaluate(async ({ text, w, h }) => {
     const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
@@ -67,6 +78,27 @@ test('export SVG: it parses, renders close to the preview, and imports back', as
   await expect.poll(async () => (await appState(app)).stages.at(-1)!.label).toMatch(/imported pelican\.svg/);
   const back = await appState(app);
   expectScenesClose(scene, back.scene);
+  expect(back.scene.shapes.map((s) => !!s.frozen)).toEqual(scene.shapes.map((s) => !!s.frozen));
+});
+
+test('Export SVG pressed while Python is loading waits for it, says so, and saves the file', async ({ page }) => {
+  // Hold Pyodide's Wasm back so Python is certainly still loading when the button is pressed.
+  await page.route('**/pyodide/pyodide.asm.wasm', async (route) => {
+    await new Promise((r) => setTimeout(r, 3000));
+    await route.continue();
+  });
+  await page.goto('/');
+  await expect.poll(() => page.evaluate(() => (window as any).pelican?.state.scene?.shapes.length ?? 0)).toBe(9);
+  expect(await page.evaluate(() => (window as any).pelican.state.pythonReady)).toBe(false);
+  await page.locator('#panel-export').evaluate((d) => ((d as HTMLDetailsElement).open = true));
+  const download = page.waitForEvent('download', { timeout: 60_000 });
+  await page.click('#btn-export-svg');
+  await expect(page.locator('#status')).toContainText('write the SVG');
+  const dl = await download;
+  const text = readFileSync((await dl.path())!, 'utf8');
+  await waitReady(page);
+  expect(text).toBe(await page.evaluate(() => (window as any).pelican.svg()));
+  expect(text).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" viewBox="0 0 128 128"/);
 });
 
 test('export scene JSON, PNG at any size, GIF and metrics; JSON imports back exactly', async ({ app }) => {
@@ -109,9 +141,40 @@ test('a hostile or foreign SVG is refused without touching the scene', async ({ 
   const before = (await appState(app)).scene;
   const hostile = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 128 128" data-generator="pelican"><script>alert(1)</script><circle cx="10" cy="10" r="5" fill="rgb(0,0,0)"/></svg>`;
   await app.setInputFiles('#scene-input', { name: 'evil.svg', mimeType: 'image/svg+xml', buffer: Buffer.from(hostile) });
-  await expect(app.locator('#error')).toContainText('Could not import evil.svg: SVG contains script; refused');
+  await expect(app.locator('#error')).toContainText('Could not import evil.svg: svg: element <script> is not one this program writes');
   const foreign = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 128 128"><path d="M0 0L10 10"/></svg>`;
   await app.setInputFiles('#scene-input', { name: 'path.svg', mimeType: 'image/svg+xml', buffer: Buffer.from(foreign) });
-  await expect(app.locator('#error')).toContainText('Could not import path.svg: SVG holds no circle, ellipse or polygon');
+  await expect(app.locator('#error')).toContainText('Could not import path.svg: svg: element <path> is not one this program writes');
+  const entity = `<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa">]><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 128 128"><desc>&a;&a;</desc></svg>`;
+  await app.setInputFiles('#scene-input', { name: 'bomb.svg', mimeType: 'image/svg+xml', buffer: Buffer.from(entity) });
+  await expect(app.locator('#error')).toContainText('Could not import bomb.svg: svg: DOCTYPE and ENTITY declarations are not accepted');
+  const empty = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 128 128"><rect width="128" height="128" fill="#ffffff"/></svg>`;
+  await app.setInputFiles('#scene-input', { name: 'empty.svg', mimeType: 'image/svg+xml', buffer: Buffer.from(empty) });
+  await expect(app.locator('#error')).toContainText('Could not import empty.svg: svg: no circle, ellipse or polygon in it');
   expect((await appState(app)).scene).toEqual(before);
+});
+
+test('a dropped SVG: one of ours is imported as a scene, any other becomes the target picture', async ({ app }) => {
+  const drop = (name: string, text: string) =>
+    app.evaluate(({ name, text }) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([text], name, { type: 'image/svg+xml' }));
+      window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, cancelable: true }));
+    }, { name, text });
+  const ours = await app.evaluate(() =>
+    (window as any).pelican.py(`
+import pelican
+s = pelican.Scene.from_dict(app.scene)
+s.remove("feet")
+pelican.to_svg(s)`),
+  );
+  await drop('mine.svg', ours);
+  await expect.poll(async () => (await appState(app)).stages.at(-1)!.label).toBe('imported mine.svg');
+  expect((await appState(app)).scene.shapes).toHaveLength(8);
+  await expect(app.locator('#target-label')).toHaveText(/built-in pelican/);
+
+  const picture = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 32" width="64" height="32"><path d="M0 0H64V32H0Z" fill="#222"/></svg>`;
+  await drop('drawing.svg', picture);
+  await expect(app.locator('#target-label')).toHaveText(/drawing\.svg · 128×64/);
+  await expect(app.locator('#error')).toBeHidden();
 });

@@ -65,7 +65,7 @@ for (const provider of ['openai', 'anthropic'] as const) {
       expect(names).toContain('body'); // round 2 removed it and was rolled back
       expect(s.scene.shapes.length).toBe(before.shapes.length + 1);
       const llmLines = s.log.filter((l) => l.text.startsWith('LLM round'));
-      expect(llmLines[0].text).toMatch(/LLM round 1: applied — add pouch, modify tail; refused: .*no shape named 'no_such_shape'.*cx=7/);
+      expect(llmLines[0].text).toMatch(/LLM round 1: applied — add pouch \(ellipse\), modify tail \(intensity → [\d.]+\); refused: .*no shape named 'no_such_shape'.*cx=7/);
       expect(llmLines[1].text).toMatch(/LLM round 2: rolled back/);
       expect(llmLines[1].kind).toBe('reject');
       // Rolled back to the exact scene after round 1.

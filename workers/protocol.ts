@@ -4,7 +4,7 @@
 // engine.worker.ts); everything both sides must agree on lives here.
 
 // ---------------------------------------------------------------------------------------------
-// Scene layout (see notes/CONTRACTS.md): shapes in z-order back→front, intensity first.
+// Scene layout (README.md, "Coordinates and layout"): shapes in z-order back→front, intensity first.
 
 export const ShapeType = { circle: 0, ellipse: 1, triangle: 2 } as const;
 export type ShapeTypeName = keyof typeof ShapeType;

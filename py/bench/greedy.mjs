@@ -1,4 +1,4 @@
-// `npm run bench:greedy -- [--json FILE] [--runtime greedy] [--where node,chromium] [--shapes 35]`
+// `npm run bench:greedy -- [--json FILE] [--where node,chromium] [--shapes 20,35]`
 // Quality and wall time of the topology search on the shared engraving (128², grayscale):
 // pelican's one-click pipeline (residual proposals, parallel candidates) and the original's
 // schedule with random proposals, in Node and in headless Chromium, beside geometrize (hill
@@ -15,7 +15,7 @@ const option = (name, fallback) => {
 };
 const output = resolve(option('--json', join(root, 'build', 'bench', 'greedy.json')));
 const where = option('--where', 'node,chromium').split(',');
-const shapes = Number(option('--shapes', 35));
+const shapeCounts = option('--shapes', '20,35').split(',').map(Number);
 const targetsDir = resolve(process.env.PELICAN_TARGETS ?? join(root, '..', 'shared', 'targets'));
 const log = (line) => console.log(`[bench:greedy] ${line}`);
 
@@ -28,11 +28,41 @@ function readPgm(file) {
 }
 const target = readPgm(join(targetsDir, 'pelican-engraving-128.pgm'));
 
-// The Python each runtime executes; returns JSON {seconds, svg, mse_raster, shapes, rounds}.
-const RUNS = {
-  pipeline: `GreedyOptions.pipeline(max_shapes=${shapes})`,
-  original_random: `GreedyOptions(max_shapes=${shapes}, proposal="random", candidates=1)`,
-};
+// Standard SSIM (Wang et al.: 11×11 Gaussian window, σ 1.5, K1 0.01, K2 0.03, valid region).
+function ssim(a, b, w, h) {
+  const g = Array.from({ length: 11 }, (_, i) => Math.exp(-((i - 5) ** 2) / (2 * 1.5 ** 2)));
+  const gs = g.reduce((x, y) => x + y, 0);
+  const k = g.map((v) => v / gs);
+  const [c1, c2] = [0.01 ** 2, 0.03 ** 2];
+  let sum = 0;
+  let n = 0;
+  for (let y = 0; y + 11 <= h; y++) {
+    for (let x = 0; x + 11 <= w; x++) {
+      let ma = 0, mb = 0, aa = 0, bb = 0, ab = 0;
+      for (let j = 0; j < 11; j++) {
+        for (let i = 0; i < 11; i++) {
+          const wt = k[i] * k[j];
+          const p = a[(y + j) * w + x + i];
+          const q = b[(y + j) * w + x + i];
+          ma += wt * p; mb += wt * q; aa += wt * p * p; bb += wt * q * q; ab += wt * p * q;
+        }
+      }
+      const [va, vb, cov] = [aa - ma * ma, bb - mb * mb, ab - ma * mb];
+      sum += ((2 * ma * mb + c1) * (2 * cov + c2)) / ((ma * ma + mb * mb + c1) * (va + vb + c2));
+      n++;
+    }
+  }
+  return sum / n;
+}
+const mse = (a, b) => a.reduce((s, v, i) => s + (v - b[i]) ** 2, 0) / a.length;
+
+// The Python each runtime executes; returns JSON {seconds, svg, render, shapes, rounds, loss}.
+const RUNS = Object.fromEntries(
+  shapeCounts.flatMap((n) => [
+    [`pipeline ${n}`, `GreedyOptions.pipeline(max_shapes=${n})`],
+    [`original_random ${n}`, `GreedyOptions(max_shapes=${n}, proposal="random", candidates=1)`],
+  ]),
+);
 function pythonRun(options, pixelsJson) {
   return `
 import json, time
@@ -44,8 +74,8 @@ result = await pelican.greedy_refine(pelican.Scene.initial(target.width, target.
 seconds = time.perf_counter() - started
 async with await pelican.Engine.borrow(target) as engine:
     await engine.set_scene(result.scene)
-    mse = (await engine.evaluate()).breakdown["mse"]
-json.dumps({"seconds": seconds, "svg": pelican.to_svg(result.scene), "mse_raster": mse,
+    render = await engine.render()
+json.dumps({"seconds": seconds, "svg": pelican.to_svg(result.scene), "render": list(render.pixels),
             "shapes": len(result.scene), "rounds": len(result.history), "loss": result.final_loss})
 `;
 }
@@ -59,7 +89,7 @@ if (where.includes('node')) {
   try {
     for (const [name, options] of Object.entries(RUNS)) {
       const out = JSON.parse(await host.pyodide.runPythonAsync(pythonRun(options, pixelsJson)));
-      log(`node ${name}: ${out.shapes} shapes, ${out.seconds.toFixed(2)} s, raster MSE ${out.mse_raster.toFixed(5)}`);
+      log(`node ${name}: ${out.shapes} shapes, ${out.seconds.toFixed(2)} s`);
       results.push({ where: 'node', method: `pelican ${name}`, pool_size: host.pool.size, ...out });
     }
   } finally {
@@ -67,33 +97,35 @@ if (where.includes('node')) {
   }
 }
 
-// geometrize: hill climbing with the same shape budget (its background rectangle is extra).
+// geometrize: hill climbing with the same shape budgets (its background rectangle is extra).
 {
   const { Bitmap, ImageRunner, ShapeTypes, SvgExporter } = await import('geometrizejs');
   const rgba = new Uint8Array(target.width * target.height * 4);
   target.pixels.forEach((v, i) => rgba.fill(Math.round(v * 255), 4 * i, 4 * i + 3) && (rgba[4 * i + 3] = 255));
-  const started = performance.now();
   // As geometrize itself starts: a background of the image's average colour, then the shapes.
   const mean = Math.round((255 * target.pixels.reduce((a, b) => a + b, 0)) / target.pixels.length);
   const background = ((mean << 24) | (mean << 16) | (mean << 8) | 255) >>> 0;
-  const runner = new ImageRunner(Bitmap.createFromByteArray(target.width, target.height, Array.from(rgba)), background);
   const options = {
     shapeTypes: [ShapeTypes.ELLIPSE, ShapeTypes.ROTATED_ELLIPSE, ShapeTypes.TRIANGLE, ShapeTypes.CIRCLE],
     candidateShapesPerStep: 50,
     shapeMutationsPerStep: 100,
     alpha: 128,
   };
-  const parts = [];
-  for (let i = 0; i < shapes; i++) parts.push(SvgExporter.exportShapes(runner.step(options)));
-  const svg =
-    SvgExporter.getSvgPrelude() +
-    SvgExporter.getSvgNodeOpen(target.width, target.height) +
-    `<rect width="${target.width}" height="${target.height}" fill="rgb(${mean},${mean},${mean})"/>\n` +
-    parts.join('\n') +
-    SvgExporter.getSvgNodeClose();
-  const seconds = (performance.now() - started) / 1000;
-  log(`node geometrize: ${shapes} shapes, ${seconds.toFixed(2)} s`);
-  results.push({ where: 'node', method: 'geometrize (hill climbing)', seconds, svg, shapes });
+  for (const count of shapeCounts) {
+    const started = performance.now();
+    const runner = new ImageRunner(Bitmap.createFromByteArray(target.width, target.height, Array.from(rgba)), background);
+    const parts = [];
+    for (let i = 0; i < count; i++) parts.push(SvgExporter.exportShapes(runner.step(options)));
+    const svg =
+      SvgExporter.getSvgPrelude() +
+      SvgExporter.getSvgNodeOpen(target.width, target.height) +
+      `<rect width="${target.width}" height="${target.height}" fill="rgb(${mean},${mean},${mean})"/>\n` +
+      parts.join('\n') +
+      SvgExporter.getSvgNodeClose();
+    const seconds = (performance.now() - started) / 1000;
+    log(`node geometrize ${count}: ${seconds.toFixed(2)} s`);
+    results.push({ where: 'node', method: `geometrize ${count}`, seconds, svg, shapes: count });
+  }
 }
 
 // Chromium: the built app, its own Python and workers; and every SVG rasterised by the browser.
@@ -118,13 +150,13 @@ if (where.includes('node')) {
       const poolSize = await page.evaluate(() => navigator.hardwareConcurrency);
       for (const [name, options] of Object.entries(RUNS)) {
         const out = JSON.parse(await page.evaluate((code) => window.pelican.py(code), pythonRun(options, pixelsJson)));
-        log(`chromium ${name}: ${out.shapes} shapes, ${out.seconds.toFixed(2)} s, raster MSE ${out.mse_raster.toFixed(5)}`);
+        log(`chromium ${name}: ${out.shapes} shapes, ${out.seconds.toFixed(2)} s`);
         results.push({ where: 'chromium', method: `pelican ${name}`, hardware_concurrency: poolSize, ...out });
       }
     }
     for (const r of results) {
-      r.mse_svg_in_chromium = await page.evaluate(
-        async ([svg, pixels, w, h]) => {
+      const drawn = await page.evaluate(
+        async ([svg, w, h]) => {
           const blob = new Blob([svg], { type: 'image/svg+xml' });
           const img = new Image();
           img.src = URL.createObjectURL(blob);
@@ -135,16 +167,17 @@ if (where.includes('node')) {
           ctx.fillRect(0, 0, w, h);
           ctx.drawImage(img, 0, 0, w, h);
           const d = ctx.getImageData(0, 0, w, h).data;
-          let sum = 0;
-          for (let i = 0; i < w * h; i++) {
-            const g = (d[4 * i] + d[4 * i + 1] + d[4 * i + 2]) / 3 / 255;
-            sum += (g - pixels[i]) ** 2;
-          }
-          return sum / (w * h);
+          return Array.from({ length: w * h }, (_, i) => (d[4 * i] + d[4 * i + 1] + d[4 * i + 2]) / 3 / 255);
         },
-        [r.svg, Array.from(target.pixels), target.width, target.height],
+        [r.svg, target.width, target.height],
       );
-      log(`${r.where} ${r.method}: MSE of the SVG as Chromium draws it ${r.mse_svg_in_chromium.toFixed(5)}`);
+      r.svg_mse = mse(drawn, target.pixels);
+      r.svg_ssim = ssim(drawn, target.pixels, target.width, target.height);
+      if (r.render) {
+        r.render_mse = mse(r.render, target.pixels);
+        r.render_ssim = ssim(r.render, target.pixels, target.width, target.height);
+      }
+      log(`${r.where} ${r.method}: SVG as Chromium draws it: MSE ${r.svg_mse.toFixed(5)}, SSIM ${r.svg_ssim.toFixed(4)}`);
     }
   } finally {
     await browser.close();
@@ -152,13 +185,25 @@ if (where.includes('node')) {
   }
 }
 
-const records = results.map(({ svg, ...r }) => ({
+const round = (v) => (typeof v === 'number' ? +v.toPrecision(5) : v);
+const records = results.map(({ svg, render, ...r }) => ({
   runtime: 'greedy',
   target: 'pelican-engraving-128',
   ...r,
   svg_bytes: svg.length,
-}));
+})).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)])));
 mkdirSync(dirname(output), { recursive: true });
 writeFileSync(output, JSON.stringify(records, null, 2) + '\n');
 log(`${records.length} records written to ${output}`);
-console.table(records.map((r) => ({ where: r.where, method: r.method, shapes: r.shapes, seconds: +r.seconds.toFixed(2), mse_svg: +r.mse_svg_in_chromium.toFixed(5) })));
+console.table(
+  records.map((r) => ({
+    where: r.where,
+    method: r.method,
+    shapes: r.shapes,
+    seconds: r.seconds,
+    render_mse: r.render_mse,
+    render_ssim: r.render_ssim,
+    svg_mse: r.svg_mse,
+    svg_ssim: r.svg_ssim,
+  })),
+);

@@ -81,6 +81,12 @@ def proxy(fn: Callable[..., Any]) -> Any:
     return _ffi().create_proxy(fn)
 
 
+def detach(promise: Any) -> None:
+    """Lets a call run on without awaiting it; a failure (a worker terminated meanwhile) is dropped."""
+    if hasattr(promise, "catch"):
+        promise.catch(_ffi().create_once_callable(lambda _error: None))
+
+
 def create_engine() -> Any:
     return _module().createEngine()
 

@@ -66,8 +66,10 @@ def pipeline_stages_svg(stages: list[tuple[str, Scene]]) -> str:
         x = margin + i * (img + gap)
         inner = to_svg(scene).split("\n")
         body = "\n".join(line for line in inner[1:] if line and line != "</svg>")
-        body = re.sub(r'id="canvas"', f'id="canvas{i}"', body).replace("url(#canvas)", f"url(#canvas{i})")
-        body = re.sub(r' id="[^"]*"', lambda m: m.group(0) if "canvas" in m.group(0) else "", body)
+        # Ids must stay unique across the stages: drop shape ids, number the clip paths.
+        body = re.sub(r' id="(?!pelican-canvas")[^"]*"', "", body)
+        body = body.replace('id="pelican-canvas"', f'id="pelican-canvas-{i}"').replace(
+            "url(#pelican-canvas)", f"url(#pelican-canvas-{i})")
         shown = "Final" if i == len(stages) - 1 and len(stages) > 1 else label
         out += [
             f'<rect x="{x - 0.5}" y="{margin - 0.5}" width="{img + 1}" height="{img + 1}" rx="1" fill="none" stroke="#ddd" stroke-width="0.5"/>',

@@ -227,6 +227,14 @@ async def cmd_refine(a: argparse.Namespace) -> None:
     await refine_command(a, load_target, host_path)
 
 
+def _run_options(p: argparse.ArgumentParser, output_dir: str) -> None:
+    """What every fitting command takes: a target, where to write, the working size."""
+    p.add_argument("--target", required=True, help="PNG, JPEG or PGM")
+    p.add_argument("--output-dir", default=output_dir)
+    p.add_argument("--resolution", type=_resolution, default=128, help="longer side in pixels")
+    p.add_argument("--seed", type=int, default=42)
+
+
 def _llm_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--provider", choices=("anthropic", "openai"), default="anthropic")
     p.add_argument("--base-url", default=None, help="endpoint (default: the provider's public API)")
@@ -244,19 +252,14 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_test_render)
 
     p = sub.add_parser("optimize", help="fit the initial pelican to a target")
-    p.add_argument("--target", required=True)
-    p.add_argument("--output-dir", default="out/optimize")
-    p.add_argument("--resolution", type=_resolution, default=128)
+    _run_options(p, "out/optimize")
     p.add_argument("--steps", type=_positive, default=500)
     p.add_argument("--lr", type=float, default=0.02)
     p.add_argument("--save-every", type=_positive, default=25)
-    p.add_argument("--seed", type=int, default=42)
     p.set_defaults(run=cmd_optimize)
 
     p = sub.add_parser("greedy-refine", help="grow the scene shape by shape")
-    p.add_argument("--target", required=True)
-    p.add_argument("--output-dir", default="out/greedy_refine")
-    p.add_argument("--resolution", type=_resolution, default=128)
+    _run_options(p, "out/greedy_refine")
     p.add_argument("--max-shapes", type=_positive, default=20)
     p.add_argument("--initial-steps", type=_positive, default=500)
     p.add_argument("--settle-steps", type=_positive, default=100)
@@ -264,7 +267,6 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--no-freeze", action="store_true")
     p.add_argument("--scale", type=float, default=1.0)
     p.add_argument("--max-failures", type=_positive, default=5)
-    p.add_argument("--seed", type=int, default=42)
     p.add_argument("--proposal", choices=("residual", "random"), default="residual")
     p.add_argument("--candidates", type=_positive, default=0, help="candidates per round (0: one per worker)")
     p.set_defaults(run=cmd_greedy)
@@ -293,12 +295,9 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_judge)
 
     p = sub.add_parser("refine", help="optimise with LLM critique and structural edits")
-    p.add_argument("--target", required=True)
-    p.add_argument("--output-dir", default="out/refine")
-    p.add_argument("--resolution", type=_resolution, default=128)
+    _run_options(p, "out/refine")
     p.add_argument("--rounds", type=_positive, default=3)
     p.add_argument("--steps-per-round", type=_positive, default=200)
-    p.add_argument("--seed", type=int, default=42)
     p.add_argument("--scene", default=None, help="start from this scene instead of the initial pelican")
     _llm_options(p)
     p.set_defaults(run=cmd_refine)

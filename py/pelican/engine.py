@@ -114,7 +114,7 @@ class Engine:
         if self._weights_changed and not self._owned:
             # A shared worker goes back with the original's weights; the call is queued ahead of
             # whatever its next user asks.
-            client.setWeights(_host.to_js_object(dict(DEFAULT_WEIGHTS)))
+            _host.detach(client.setWeights(_host.to_js_object(dict(DEFAULT_WEIGHTS))))
         if self._owned:
             client.terminate()
         elif self._release is not None:

@@ -69,7 +69,8 @@ class GreedyOptions:
         return GreedyOptions(**settings)
 
     def validate(self) -> "GreedyOptions":
-        for name in ("max_shapes", "initial_steps", "settle_steps", "reoptimize_steps", "max_failures", "candidates"):
+        for name in ("max_shapes", "initial_steps", "settle_steps", "reoptimize_steps", "max_failures", "candidates",
+                     "polish_steps"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"{name}: expected a whole number >= 0, got {value!r}")
@@ -77,6 +78,10 @@ class GreedyOptions:
             raise ValueError(f"proposal: {self.proposal!r} is not 'residual' or 'random'")
         if not 0 < self.lr < 1:
             raise ValueError(f"lr: {self.lr} is outside (0, 1)")
+        for name in ("compare_tau_px", "tau_end_px", "polish_tau_px", "scale"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 100:
+                raise ValueError(f"{name}: expected a number in (0, 100], got {value!r}")
         return self
 
 

@@ -40,9 +40,9 @@ def to_svg(scene: Scene) -> str:
     w, h = scene.width, scene.height
     lines = [
         f'<svg xmlns="{SVG_NS}" viewBox="0 0 {w} {h}" width="{w}" height="{h}">',
-        f'<clipPath id="canvas"><rect width="{w}" height="{h}"/></clipPath>',
+        f'<clipPath id="pelican-canvas"><rect width="{w}" height="{h}"/></clipPath>',
         f'<rect width="{w}" height="{h}" fill="#ffffff"/>',
-        '<g clip-path="url(#canvas)">',
+        '<g clip-path="url(#pelican-canvas)">',
     ]
     for shape in scene.shapes:
         attrs = f'id="{_escape(shape.name)}" fill="{_gray(shape.intensity)}"'
@@ -110,7 +110,7 @@ def from_svg(text: str) -> Scene:
         x0, y0, vw, vh = (float(v) for v in box)
     except ValueError:
         raise SceneError("svg: a viewBox of four numbers is required") from None
-    if x0 != 0 or y0 != 0 or vw != int(vw) or vh != int(vh):
+    if not all(math.isfinite(v) for v in (x0, y0, vw, vh)) or x0 != 0 or y0 != 0 or vw != int(vw) or vh != int(vh):
         raise SceneError(f"svg: viewBox {' '.join(box)} is not 0 0 W H with whole W and H")
     width, height = int(vw), int(vh)
     scene = Scene(width, height)
@@ -147,8 +147,7 @@ def from_svg(text: str) -> Scene:
             if len(coords) != 6:
                 raise SceneError(f"{where}: a triangle needs exactly three points")
             data.update(type="triangle", points=[[coords[k] / s, coords[k + 1] / s] for k in (0, 2, 4)])
-        try:
-            scene.add(Shape.from_dict(data, where))
-        except SceneError as e:
-            raise SceneError(f"{e}") from None
+        scene.add(Shape.from_dict(data, where))
+    if not scene.shapes:
+        raise SceneError("svg: no circle, ellipse or polygon in it")
     return scene

@@ -1,7 +1,8 @@
 // The Python suite: unittest modules in tests/py, run inside Pyodide under Node against the real
 // Wasm engine (py/host/node.mjs), with a local fake LLM provider for the llm tests.
 // Writes build/test-results/py.json ({passed, failed, skipped, tests}). Argument: a name filter.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadPelican } from '../../py/host/node.mjs';
@@ -45,6 +46,20 @@ try {
 } finally {
   host.close();
   await fakeLlm?.close();
+}
+
+// The CLI as separate processes (node:test), counted with the rest of the Python layer.
+for (const file of readdirSync(join(root, 'tests', 'py')).filter((f) => f.endsWith('.test.mjs'))) {
+  const run = spawnSync(process.execPath, ['--test', '--test-reporter=tap', join(root, 'tests', 'py', file)], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  const count = (name) => Number(new RegExp(`^# ${name} (\\d+)`, 'm').exec(run.stdout)?.[1] ?? 0);
+  const [passed, failed] = [count('pass'), count('fail') + (run.status !== 0 && count('fail') === 0 ? 1 : 0)];
+  results.passed += passed;
+  results.failed += failed;
+  results.tests.push({ name: file, status: failed ? 'failed' : 'passed', detail: failed ? run.stdout + run.stderr : '' });
+  console.log(`${failed ? 'FAIL' : 'ok  '}  ${file}: ${passed} passed, ${failed} failed${failed ? '\n' + run.stdout + run.stderr : ''}`);
 }
 
 const out = join(root, 'build', 'test-results', 'py.json');

@@ -77,6 +77,26 @@ class Behaviour(unittest.TestCase):
             with self.assertRaisesRegex(EngineError, "setScene.*Int32Array"):
                 await _call(engine.client.setScene(engine.client, None))
 
+    async def test_weights_change_the_loss_and_a_pool_engine_goes_back_with_the_originals(self):
+        target, scene = disc_target(), Scene.initial(32)
+        async with await Engine.borrow(target) as engine:
+            await engine.set_scene(scene)
+            original = await engine.evaluate()
+            await engine.set_weights({"perimeter": 0.0})
+            changed = await engine.evaluate()
+            self.assertAlmostEqual(changed.total, original.total - 0.001 * original.breakdown["perimeter"], places=6)
+            with self.assertRaisesRegex(EngineError, "unknown weight 'speed'"):
+                await engine.set_weights({"speed": 1.0})
+        # Every pool worker, whichever comes back, scores with the original's weights again.
+        engines = [await Engine.borrow(target) for _ in range(2)]
+        try:
+            for engine in engines:
+                await engine.set_scene(scene)
+                self.assertAlmostEqual(await engine.loss(), original.total, places=7)
+        finally:
+            for engine in engines:
+                engine.close()
+
     async def test_a_crash_is_survived_with_the_scene_intact(self):
         engine = await Engine.open(disc_target())
         try:

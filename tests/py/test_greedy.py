@@ -89,8 +89,23 @@ class GreedySearch(unittest.TestCase):
         self.assertTrue(result.cancelled)
         self.assertIn(seen[0]["candidates"][0]["type"], ("circle", "ellipse", "triangle"))
 
+    async def test_the_pipeline_preset_polishes_at_a_sharp_tau(self):
+        stages = []
+        options = GreedyOptions.pipeline(max_shapes=3, initial_steps=30, settle_steps=20, reoptimize_steps=20,
+                                         polish_steps=20, candidates=2)
+        self.assertEqual(options.weights, {"perimeter": 0.0001})
+        result = await greedy_refine(one_shape_scene(), two_blob_target(32), options,
+                                     on_stage=lambda label, scene, render, loss: stages.append((label, loss)))
+        self.assertEqual(stages[-1][0], "polished")
+        # Losses are compared at the preset's τ (0.25 px), and the final one is measured there too.
+        async with await Engine.borrow(two_blob_target(32)) as engine:
+            await engine.set_weights(options.weights)
+            await engine.set_scene(result.scene)
+            self.assertAlmostEqual(await engine.loss(0.25 / 32), result.final_loss, places=6)
+
     def test_bad_options_are_refused(self):
-        for bad in (dict(max_shapes=-1), dict(proposal="clever"), dict(lr=5.0), dict(settle_steps=1.5)):
+        for bad in (dict(max_shapes=-1), dict(proposal="clever"), dict(lr=5.0), dict(settle_steps=1.5),
+                    dict(compare_tau_px=0), dict(polish_tau_px=float("nan")), dict(polish_steps=-3)):
             with self.assertRaises(ValueError):
                 GreedyOptions(**bad).validate()
 

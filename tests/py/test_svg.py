@@ -11,7 +11,7 @@ class SvgExport(unittest.TestCase):
         root = ET.fromstring(svg)
         self.assertEqual(root.get("viewBox"), "0 0 200 120")
         self.assertEqual(root.get("width"), "200")
-        self.assertIn('clip-path="url(#canvas)"', svg)
+        self.assertIn('clip-path="url(#pelican-canvas)"', svg)
         self.assertEqual(len(root.findall(".//{http://www.w3.org/2000/svg}ellipse")), 4)
 
     def test_round_trip_is_exact_to_export_precision(self):
@@ -50,6 +50,9 @@ class SvgImport(unittest.TestCase):
             "DOCTYPE": '<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaa">]>' + good,
             "well-formed": good[:-20],
             "viewBox": good.replace('viewBox="0 0 32 32"', 'viewBox="0 0 a b"'),
+            "viewBox 0": good.replace('viewBox="0 0 32 32"', 'viewBox="0 0 inf inf"'),
+            "viewBox 1": good.replace('viewBox="0 0 32 32"', 'viewBox="0 0 nan 5"'),
+            "no circle": '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"><rect width="8" height="8" fill="#ffffff"/></svg>',
             "not a number": good.replace('r="', 'r="x', 1),
             "gray": good.replace('fill="#ffffff"/>\n<g', 'fill="#ffffff"/>\n<g', 1).replace('fill="#666666"', 'fill="red"', 1),
         }

@@ -5,52 +5,16 @@
 // The import goes through import.meta.glob so that the page still builds (and shows a clear
 // status) when the workers are not built yet, instead of failing the whole bundle.
 
-export interface Breakdown {
-  mse: number;
-  edge: number;
-  ssim: number;
-  perimeter: number;
-  degeneracy: number;
-  canvas: number;
-  total: number;
-}
+// The types are the workers' own (workers/client.ts, workers/protocol.ts): one definition.
+import type { EngineClient, EnginePool } from '../../workers/client';
 
-export interface OptimizeProgress {
-  step: number;
-  steps: number;
-  breakdown: Breakdown;
-  preview?: { width: number; height: number; pixels: Float32Array };
-}
-
-export interface OptimizeResult {
-  raw: Float32Array;
-  history: Float32Array;
-  bestLoss: number;
-  stepsCompleted: number;
-  cancelled: boolean;
-}
-
-export interface EngineClient {
-  init(width: number, height: number): Promise<void>;
-  setTarget(pixels: Float32Array): Promise<void>;
-  setScene(types: Int32Array, raw: Float32Array): Promise<void>;
-  setFrozen(mask: Uint8Array): Promise<void>;
-  evaluate(tau: number): Promise<{ breakdown: Breakdown; gradients: Float32Array }>;
-  render(tau: number, width: number, height: number): Promise<Float32Array>;
-  optimize(
-    opts: { steps: number; lr?: number; tauStart?: number; tauEnd?: number; previewEvery?: number; previewSize?: number },
-    onProgress?: (p: OptimizeProgress) => void,
-  ): Promise<OptimizeResult>;
-  cancel(): Promise<void> | void;
-  terminate(): Promise<void> | void;
-}
-
-export interface EnginePool {
-  size: number;
-  acquire(): Promise<EngineClient>;
-  release(c: EngineClient): void;
-  terminate(): void | Promise<void>;
-}
+export type {
+  Breakdown,
+  EngineClient,
+  EnginePool,
+  OptimizeResult,
+  Progress as OptimizeProgress,
+} from '../../workers/client';
 
 interface ClientModule {
   createEnginePool(opts?: { size?: number }): EnginePool;

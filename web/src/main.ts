@@ -11,17 +11,7 @@ import { PyConsole, cleanTraceback } from './console';
 import { createPool, loadClientModule, type Breakdown, type EngineClient, type EnginePool } from './engine';
 import { download, encodeGif, grayToImageData, grayToPng, toFrame, type Frame } from './exporters';
 import { hasPelicanPackage, loadPython, normalisePythonError, startPyodide, type PythonRuntime } from './python';
-import {
-  fromRaw,
-  frozenMask,
-  initialScene,
-  sceneToSvg,
-  SceneError,
-  svgToScene,
-  toRaw,
-  validateScene,
-  type Scene,
-} from './scene';
+import { fromRaw, frozenMask, initialScene, SceneError, toRaw, validateScene, type Scene, type Shape } from './scene';
 import { loadSession, saveSession } from './store';
 
 // ---------------------------------------------------------------------------------------------
@@ -258,16 +248,35 @@ function drawTarget() {
   }
 }
 
-/** Before the engine is up, the scene is drawn as its (hard-edged) SVG so something shows at once. */
-async function drawSceneSketch() {
+/** A shape's outline as a canvas path; `m` maps normalised units to canvas pixels. */
+function traceShape(ctx: CanvasRenderingContext2D, s: Shape, m: number) {
+  ctx.beginPath();
+  if (s.type === 'circle') ctx.arc(s.cx! * m, s.cy! * m, Math.max(0.5, s.r! * m), 0, 2 * Math.PI);
+  else if (s.type === 'ellipse') ctx.ellipse(s.cx! * m, s.cy! * m, Math.max(0.5, s.rx! * m), Math.max(0.5, s.ry! * m), s.rotation!, 0, 2 * Math.PI);
+  else {
+    const p = s.points!;
+    ctx.moveTo(p[0][0] * m, p[0][1] * m);
+    ctx.lineTo(p[1][0] * m, p[1][1] * m);
+    ctx.lineTo(p[2][0] * m, p[2][1] * m);
+    ctx.closePath();
+  }
+}
+
+/** Before the engine is up, the scene is drawn hard-edged on the canvas so something shows at once. */
+function drawSceneSketch() {
   const scene = state.scene!;
-  const img = new Image();
-  img.src = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(sceneToSvg(scene));
-  await img.decode();
   const c = $('render-canvas') as HTMLCanvasElement;
   c.width = scene.width;
   c.height = scene.height;
-  c.getContext('2d')!.drawImage(img, 0, 0, scene.width, scene.height);
+  const ctx = c.getContext('2d')!;
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, c.width, c.height);
+  for (const s of scene.shapes) {
+    const v = Math.round(255 * s.intensity);
+    ctx.fillStyle = `rgb(${v},${v},${v})`;
+    traceShape(ctx, s, Math.max(scene.width, scene.height));
+    ctx.fill();
+  }
 }
 
 function drawOverlay() {
@@ -292,16 +301,7 @@ function drawOverlay() {
   ctx.lineWidth = 2 * dpr;
   ctx.strokeStyle = getComputedStyle(document.documentElement).getPropertyValue('--sel').trim() || '#e8712a';
   ctx.setLineDash([6 * dpr, 4 * dpr]);
-  ctx.beginPath();
-  if (s.type === 'circle') ctx.arc(s.cx! * m, s.cy! * m, Math.max(1, s.r! * m), 0, 2 * Math.PI);
-  else if (s.type === 'ellipse') ctx.ellipse(s.cx! * m, s.cy! * m, Math.max(1, s.rx! * m), Math.max(1, s.ry! * m), s.rotation!, 0, 2 * Math.PI);
-  else {
-    const p = s.points!;
-    ctx.moveTo(p[0][0] * m, p[0][1] * m);
-    ctx.lineTo(p[1][0] * m, p[1][1] * m);
-    ctx.lineTo(p[2][0] * m, p[2][1] * m);
-    ctx.closePath();
-  }
+  traceShape(ctx, s, m);
   ctx.stroke();
   ctx.restore();
 }
@@ -647,6 +647,7 @@ interface PyRound {
   scene?: Scene;
   message?: string;
   rolled_back?: boolean;
+  error?: boolean;
 }
 
 /** Greedy refinement in Python on the engine pool; every accepted round lands on the page at once. */
@@ -740,12 +741,22 @@ async function runLlm() {
       scene: state.scene,
       target: { width: state.target!.width, height: state.target!.height },
     };
+    $('stat-step').textContent = 'round 1';
     const out = await callPythonRun('llm', args, (r: PyRound) => {
-      const kind = r.rolled_back ? 'reject' : r.accepted ? 'accept' : r.message ? 'error' : 'reject';
+      $('stat-step').textContent = `round ${r.round + 1}`;
+      const kind = r.rolled_back ? 'reject' : r.accepted ? 'accept' : r.error ? 'error' : 'info';
       logLine(kind, `LLM round ${r.round}: ${r.rolled_back ? 'rolled back' : r.accepted ? 'applied' : 'no change'} — ${r.message ?? ''} (${fmt(r.loss_before)} → ${fmt(r.loss_after)})`);
+      if (r.accepted && r.loss_after != null) pushLoss({ ...zeroBreakdown(), total: r.loss_after, mse: NaN });
       if (r.scene && r.accepted) setScene(validateScene(r.scene), { label: `LLM round ${r.round}`, loss: r.loss_after ?? null });
     }, state.llmKey);
-    if (out.scene) setScene(validateScene(out.scene));
+    // A later round may be accepted within the rollback tolerance yet end a little worse than
+    // an earlier one: the run's result is then the best scene, not the last one shown.
+    if (out.rewound && out.scene) setScene(validateScene(out.scene), { label: 'LLM best', loss: out.loss ?? null });
+    if (out.error) {
+      const msg = `LLM refine failed: ${out.error}`;
+      showError(msg);
+      logLine('error', msg);
+    }
     state.resume = out.cancelled ? { kind: 'llm' } : null;
   } catch (e) {
     reportRunError('LLM refine', e);
@@ -759,7 +770,7 @@ function stop() {
   state.stopRequested = true;
   setStatus('stopping — keeping the best result…');
   void engine().then((e) => e.cancel());
-  // Python searches check shouldStop between rounds; their engine runs watch the flag (stopWatcher).
+  // Python's searches poll shouldStop() and cancel their own engines (pelican_app.py).
 }
 
 function resume() {
@@ -777,11 +788,26 @@ function resume() {
 
 let py: PythonRuntime | null = null;
 let pyConsole: PyConsole | null = null;
+let pyLoaded: Promise<PythonRuntime> = new Promise(() => undefined); // replaced in boot()
+/** What is waiting for Python to load, said on the status line while it loads. */
+let pyWaiting: string | null = null;
+
+/** Python, waiting for it (and saying so on the status line) if it is still loading. */
+async function python(what: string): Promise<PythonRuntime> {
+  if (py) return py;
+  pyWaiting = what;
+  setStatus(`waiting for Python to ${what}…`);
+  return pyLoaded;
+}
 
 interface PyRunResult {
   scene?: Scene;
   loss?: number;
   cancelled?: boolean;
+  /** Set when the run stopped on a failure (e.g. the LLM provider could not be reached). */
+  error?: string;
+  /** LLM: the returned (best) scene is not the last accepted round's. */
+  rewound?: boolean;
 }
 
 /** Runs one of pelican_app's page actions; `onRound` receives each round's record. */
@@ -852,27 +878,6 @@ const pageModule = {
   },
   stop: () => stop(),
   log: (text: string) => logLine('info', text),
-  // Small JS-side helpers for pelican_app.py, so the flat layouts stay defined in one place (scene.ts)
-  // and what crosses to the workers is plain JS, never a PyProxy.
-  sceneToRaw: (json: string) => toRaw(validateScene(JSON.parse(json))),
-  rawToScene: (json: string, raw: Float32Array) => JSON.stringify(fromRaw(validateScene(JSON.parse(json)), raw)),
-  mask: (json: string) => Uint8Array.from(JSON.parse(json) as number[]),
-  options: (steps: number, lr = 0.02) => ({ steps, lr }),
-  /** A PNG (base64, no data: prefix) of gray pixels, at most maxSide on the long side: what an LLM is shown. */
-  pngBase64: async (pixels: Float32Array, w: number, h: number, maxSide = 256) => {
-    const full = new OffscreenCanvas(w, h);
-    full.getContext('2d')!.putImageData(grayToImageData(pixels, w, h), 0, 0);
-    const k = Math.min(1, maxSide / Math.max(w, h));
-    const c = new OffscreenCanvas(Math.max(1, Math.round(w * k)), Math.max(1, Math.round(h * k)));
-    c.getContext('2d')!.drawImage(full, 0, 0, c.width, c.height);
-    const bytes = new Uint8Array(await (await c.convertToBlob({ type: 'image/png' })).arrayBuffer());
-    let bin = '';
-    for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-    return btoa(bin);
-  },
-  stopWatcher: (e: EngineClient) => () => {
-    if (state.stopRequested) e.cancel();
-  },
 };
 
 async function pyRepr(code: string): Promise<string | null> {
@@ -887,6 +892,28 @@ async function pyRepr(code: string): Promise<string | null> {
 
 // ---------------------------------------------------------------------------------------------
 // Export / import
+
+/** The SVG of a scene, as pelican.svg writes it. */
+async function sceneSvg(scene: Scene): Promise<string> {
+  const out = JSON.parse((await (await python('write the SVG')).bridge.export_svg(JSON.stringify(scene))) as string);
+  if (out.error) throw new SceneError(out.error);
+  return out.svg as string;
+}
+
+async function exportSvg() {
+  try {
+    download('pelican.svg', await sceneSvg(state.scene!), 'image/svg+xml');
+  } catch (e) {
+    showError(`Could not export the SVG: ${cleanTraceback((e as Error).message)}`);
+  }
+}
+
+/** A scene from one of our SVGs, read by pelican.from_svg (which refuses anything else). */
+async function svgScene(text: string): Promise<Scene> {
+  const out = JSON.parse((await (await python('read the SVG')).bridge.import_svg(text)) as string);
+  if (out.error) throw new SceneError(out.error);
+  return validateScene(out.scene);
+}
 
 async function exportPng() {
   const scene = state.scene!;
@@ -922,7 +949,7 @@ async function importSceneFile(file: File) {
   try {
     const text = await file.text();
     let scene: Scene;
-    if (/\.svg$/i.test(file.name) || text.trimStart().startsWith('<')) scene = svgToScene(text);
+    if (/\.svg$/i.test(file.name) || text.trimStart().startsWith('<')) scene = await svgScene(text);
     else {
       let doc: unknown;
       try {
@@ -949,9 +976,10 @@ async function importSceneFile(file: File) {
 async function acceptFile(file: File) {
   const name = file.name.toLowerCase();
   if (name.endsWith('.json') || file.type === 'application/json') return importSceneFile(file);
-  if (name.endsWith('.svg')) {
-    const head = await file.slice(0, 400).text();
-    if (head.includes('data-generator="pelican"')) return importSceneFile(file);
+  if (name.endsWith('.svg') || file.type === 'image/svg+xml') {
+    // One of our SVGs (pelican.from_svg reads it) is a scene; any other SVG is a picture.
+    const isScene = await svgScene(await file.text()).then(() => true, () => false);
+    if (isScene) return importSceneFile(file);
   }
   return loadImageFile(file);
 }
@@ -1216,7 +1244,7 @@ function bindUi() {
   $('btn-shape-freeze').addEventListener('click', freezeSelected);
   $('btn-shape-delete').addEventListener('click', deleteSelected);
 
-  $('btn-export-svg').addEventListener('click', () => download('pelican.svg', sceneToSvg(state.scene!), 'image/svg+xml'));
+  $('btn-export-svg').addEventListener('click', () => void exportSvg());
   $('btn-export-png').addEventListener('click', () => void exportPng().catch((e) => showError(String(e))));
   $('btn-export-json').addEventListener('click', () => download('pelican-scene.json', JSON.stringify(state.scene, null, 2), 'application/json'));
   $('btn-export-metrics').addEventListener('click', () => download('metrics.json', JSON.stringify(metrics(), null, 2), 'application/json'));
@@ -1290,7 +1318,7 @@ async function boot() {
   applyTheme();
   syncInputs();
   drawTarget();
-  await drawSceneSketch();
+  drawSceneSketch();
   mark('firstRender');
   void startPyodide().catch(() => undefined);
   chart = new LossChart($('chart'));
@@ -1315,16 +1343,17 @@ async function boot() {
     await refreshRender();
     return e;
   })();
-  const pythonPart = (async () => {
+  const pythonPart = (pyLoaded = (async () => {
     if (!hasPelicanPackage()) console.warn('py/pelican is not in this build; the console has only `app`.');
     py = await loadPython(pool(), pageModule, (text, stream) => pyConsole?.write(text, stream === 'err' ? 'err' : undefined), (s) => {
-      if (!state.pythonReady) setStatus(s);
+      if (!state.pythonReady) setStatus(pyWaiting ? `${s} (then: ${pyWaiting})` : s);
     });
     state.pythonReady = true;
     mark('pythonReady');
     pyConsole!.attach(py, state.settings.consoleHistory);
     updateButtons();
-  })();
+    return py;
+  })());
   const [eng, pyt] = await Promise.allSettled([enginePart, pythonPart]);
   const problems: string[] = [];
   if (eng.status === 'rejected') problems.push(`engine: ${(eng.reason as Error).message}`);
@@ -1374,7 +1403,8 @@ const api = {
     });
   },
   target: () => state.target && { width: state.target.width, height: state.target.height, pixels: Array.from(state.target.pixels) },
-  svg: () => sceneToSvg(state.scene!),
+  /** The SVG Export SVG writes (pelican.to_svg). */
+  svg: () => sceneSvg(state.scene!),
   engine: () => engine(),
   save: () => saveNow(),
 };

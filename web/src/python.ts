@@ -1,6 +1,6 @@
 // Pyodide on the page: loaded from the app's own origin (vite.config.ts serves/copies the npm
 // package at ./pyodide/), the py/pelican sources written into its file system, the engine pool
-// registered as the `pelican_host` JS module (CONTRACTS.md), then `import pelican`.
+// registered as the `pelican_host` JS module (its contract: py/pelican/_host.py), then `import pelican`.
 // The page's own hooks are a second module, `pelican_page`, used only by web/src/pelican_app.py.
 
 import { loadClientModule, type EnginePool } from './engine';
@@ -99,7 +99,7 @@ export async function loadPython(
   }
   pyodide.FS.writeFile('/home/pyodide/pelican_app.py', bridgeSource);
 
-  // The contract with py/pelican (CONTRACTS.md): createEngine() gives Python an engine of its
+  // The contract with py/pelican (py/pelican/_host.py): createEngine() gives Python an engine of its
   // own (a new worker it may terminate); the pool is shared with the page's searches.
   const enginePool = await pool;
   const client = await loadClientModule();

@@ -1,12 +1,10 @@
 // The page's view of a scene: the pelican-scene JSON document (the format py/pelican reads and
-// writes), plus the mapping to the engine's flat raw layout (CONTRACTS.md "Raw parameter layout").
-// The page needs its own copy of this small mapping so it can draw, list and edit shapes while
-// Python is still loading; anything richer (search, LLM edits) is Python's job.
+// writes), plus the mapping to the engine's flat raw layout (workers/protocol.ts).
+// The page keeps its own copy of this small mapping and of the validation so it can draw, list,
+// edit and restore shapes while Python is still loading. Everything richer is py/pelican's: the
+// searches, LLM edits, and SVG files (written and read by pelican.svg through pelican_app.py).
+import { PARAM_COUNTS, ShapeType as TYPE_CODE, type ShapeTypeName as ShapeType } from '../../workers/protocol';
 
-export type ShapeType = 'circle' | 'ellipse' | 'triangle';
-export const TYPE_CODE: Record<ShapeType, number> = { circle: 0, ellipse: 1, triangle: 2 };
-const CODE_TYPE: ShapeType[] = ['circle', 'ellipse', 'triangle'];
-export const PARAM_COUNT: Record<ShapeType, number> = { circle: 4, ellipse: 6, triangle: 7 };
 
 export interface Shape {
   name: string;
@@ -114,7 +112,7 @@ export function fromRaw(like: Scene, raw: Float32Array): Scene {
         number,
       ][];
     }
-    o += PARAM_COUNT[s.type];
+    o += PARAM_COUNTS[TYPE_CODE[s.type]];
     return n;
   });
   return { ...like, shapes };
@@ -143,6 +141,7 @@ export function validateScene(doc: unknown): Scene {
   const height = num(d.height, 'height', 1, 4096);
   if (!Array.isArray(d.shapes)) throw new SceneError('shapes must be a list');
   if (d.shapes.length > 1000) throw new SceneError('shapes: at most 1000 shapes');
+  const seen = new Set<string>();
   const shapes = d.shapes.map((raw, i): Shape => {
     const w = `shapes[${i}]`;
     if (!raw || typeof raw !== 'object') throw new SceneError(`${w} must be an object`);
@@ -150,6 +149,10 @@ export function validateScene(doc: unknown): Scene {
     const type = s.type as ShapeType;
     if (!(type in TYPE_CODE)) throw new SceneError(`${w}.type must be circle, ellipse or triangle`);
     const name = typeof s.name === 'string' && s.name.length > 0 ? s.name.slice(0, 64) : `${type}_${i}`;
+    // The same rule as py/pelican/scene.py, so whatever the page accepts Python can export.
+    if (/[\u0000-\u001f<>&"']/.test(name)) throw new SceneError(`${w}.name: ${JSON.stringify(name)} contains control or markup characters`);
+    if (seen.has(name)) throw new SceneError(`${w}.name: ${JSON.stringify(name)} is used twice`);
+    seen.add(name);
     const out: Shape = { name, type, intensity: num(s.intensity, `${w}.intensity`, 0, 1) };
     if (s.frozen === true) out.frozen = true;
     if (type === 'triangle') {
@@ -172,136 +175,4 @@ export function validateScene(doc: unknown): Scene {
     return out;
   });
   return { format: 'pelican-scene', version: 1, width, height, shapes };
-}
-
-// ---------------------------------------------------------------------------------------------
-// SVG: the original's layout (spec §8.1) made correct — the viewBox is the real canvas, lengths
-// are scaled by S = max(W, H) like the coordinates, shapes are clipped to the canvas, and
-// numbers are compact. Our own SVGs carry the names in data-name so an import restores them.
-
-const f = (v: number, digits = 2) => {
-  const s = v.toFixed(digits);
-  return s.includes('.') ? s.replace(/\.?0+$/, '') || '0' : s;
-};
-const gray = (i: number) => Math.min(255, Math.max(0, Math.round(255 * i)));
-
-function escapeAttr(s: string): string {
-  return s.replace(/[^A-Za-z0-9_.:-]/g, '_');
-}
-
-export function sceneToSvg(scene: Scene, outWidth = scene.width, outHeight = scene.height): string {
-  const S = Math.max(scene.width, scene.height);
-  const k = Math.max(outWidth, outHeight) / S; // normalised → output pixels: × S × k
-  const m = S * k;
-  const W = scene.width * k;
-  const H = scene.height * k;
-  const lines = [
-    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${f(W)} ${f(H)}" width="${f(W)}" height="${f(H)}" data-generator="pelican">`,
-    `  <defs><clipPath id="canvas"><rect width="${f(W)}" height="${f(H)}"/></clipPath></defs>`,
-    `  <rect width="${f(W)}" height="${f(H)}" fill="#fff"/>`,
-    `  <g clip-path="url(#canvas)">`,
-  ];
-  for (const s of scene.shapes) {
-    const v = gray(s.intensity);
-    const fill = `rgb(${v},${v},${v})`;
-    const n = `data-name="${escapeAttr(s.name)}"`;
-    if (s.type === 'circle') {
-      lines.push(`    <circle ${n} cx="${f(s.cx! * m)}" cy="${f(s.cy! * m)}" r="${f(s.r! * m)}" fill="${fill}"/>`);
-    } else if (s.type === 'ellipse') {
-      const cx = f(s.cx! * m);
-      const cy = f(s.cy! * m);
-      const deg = f((s.rotation! * 180) / Math.PI);
-      const rot = deg === '0' ? '' : ` transform="rotate(${deg} ${cx} ${cy})"`;
-      lines.push(
-        `    <ellipse ${n} cx="${cx}" cy="${cy}" rx="${f(s.rx! * m)}" ry="${f(s.ry! * m)}" fill="${fill}"${rot}/>`,
-      );
-    } else {
-      const pts = s.points!.map(([x, y]) => `${f(x * m)},${f(y * m)}`).join(' ');
-      lines.push(`    <polygon ${n} points="${pts}" fill="${fill}"/>`);
-    }
-  }
-  lines.push('  </g>', '</svg>');
-  return lines.join('\n') + '\n';
-}
-
-/**
- * Reads back an SVG this app wrote. The text is never handed to a browser parser: only the
- * exact element and attribute shapes we emit are recognised, and anything else is an error.
- */
-export function svgToScene(text: string): Scene {
-  if (text.length > 5_000_000) throw new SceneError('SVG is too large');
-  const head = /<svg\b[^>]*\bviewBox="0 0 ([\d.]+) ([\d.]+)"/.exec(text);
-  if (!head) throw new SceneError('not an SVG with a viewBox "0 0 W H"');
-  if (/<script|\bon[a-z]+\s*=|javascript:/i.test(text)) throw new SceneError('SVG contains script; refused');
-  const W = parseFloat(head[1]);
-  const H = parseFloat(head[2]);
-  const width = Math.round(W);
-  const height = Math.round(H);
-  const S = Math.max(W, H);
-  const shapes: Shape[] = [];
-  const attr = (tag: string, a: string) => {
-    const r = new RegExp(`\\s${a}="([^"]*)"`).exec(tag);
-    return r ? r[1] : undefined;
-  };
-  const number = (tag: string, a: string) => {
-    const v = attr(tag, a);
-    const x = v === undefined ? NaN : parseFloat(v);
-    if (!Number.isFinite(x)) throw new SceneError(`<${tag.slice(1, 9)}…> has no numeric ${a}`);
-    return x;
-  };
-  const intensity = (tag: string) => {
-    const m = /fill="rgb\((\d+),(\d+),(\d+)\)"/.exec(tag);
-    if (!m) throw new SceneError('shape without an rgb() fill');
-    return (Number(m[1]) + Number(m[2]) + Number(m[3])) / 3 / 255;
-  };
-  const re = /<(circle|ellipse|polygon)\b[^>]*>/g;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    const tag = m[0];
-    const kind = m[1];
-    const i = shapes.length;
-    const rawName = attr(tag, 'data-name');
-    const name = rawName ?? `${kind === 'polygon' ? 'triangle' : kind}_${i}`;
-    const inten = Math.min(0.99, Math.max(0.01, intensity(tag)));
-    if (kind === 'circle') {
-      shapes.push({ name, type: 'circle', intensity: inten, cx: number(tag, 'cx') / S, cy: number(tag, 'cy') / S, r: number(tag, 'r') / S });
-    } else if (kind === 'ellipse') {
-      const t = attr(tag, 'transform');
-      const rot = t ? /rotate\((-?[\d.]+)/.exec(t) : null;
-      shapes.push({
-        name,
-        type: 'ellipse',
-        intensity: inten,
-        cx: number(tag, 'cx') / S,
-        cy: number(tag, 'cy') / S,
-        rx: number(tag, 'rx') / S,
-        ry: number(tag, 'ry') / S,
-        rotation: rot ? (parseFloat(rot[1]) * Math.PI) / 180 : 0,
-      });
-    } else {
-      const pts = (attr(tag, 'points') ?? '').trim().split(/\s+/).map((p) => p.split(',').map(Number));
-      if (pts.length !== 3 || pts.some((p) => p.length !== 2 || !p.every(Number.isFinite)))
-        throw new SceneError('polygon must have exactly three points');
-      shapes.push({ name, type: 'triangle', intensity: inten, points: pts.map(([x, y]) => [x / S, y / S]) as [number, number][] });
-    }
-  }
-  if (shapes.length === 0) throw new SceneError('SVG holds no circle, ellipse or polygon');
-  // Renormalise to a working canvas no larger than 512 on the long side, aspect kept.
-  const k = Math.min(1, 512 / Math.max(width, height));
-  return validateScene({
-    format: 'pelican-scene',
-    version: 1,
-    width: Math.max(1, Math.round(width * k)),
-    height: Math.max(1, Math.round(height * k)),
-    shapes,
-  });
-}
-
-export function uniqueName(scene: Scene, base: string): string {
-  const taken = new Set(scene.shapes.map((s) => s.name));
-  if (!taken.has(base)) return base;
-  for (let i = 2; ; i++) if (!taken.has(`${base}_${i}`)) return `${base}_${i}`;
-}
-
-export function typeOfCode(code: number): ShapeType {
-  return CODE_TYPE[code];
 }

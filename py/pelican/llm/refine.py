@@ -100,6 +100,7 @@ async def refine(
     engine: Engine | None = None,
     on_round: Callable[[dict[str, Any]], Any] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    on_progress: Callable[[dict[str, Any]], Any] | None = None,
 ) -> RefineResult:
     """Runs up to ``options.rounds`` judge → architect → edit → optimise rounds.
 
@@ -133,7 +134,7 @@ async def refine(
             record: dict[str, Any] = {"round": number, "loss_before": current_loss, "num_shapes": len(current)}
             try:
                 outcome = await _round(engine, client, options, limits, current, target, target_png,
-                                       current_loss, last_metrics, last_gain, record)
+                                       current_loss, last_metrics, last_gain, record, on_progress)
             except Cancelled:
                 outcome = None
                 record["error"] = "cancelled"
@@ -189,7 +190,8 @@ async def refine(
 
 async def _round(engine: Engine, client: LlmClient, options: RefineOptions, limits: Limits, current: Scene,
                  target: Image, target_png: bytes, loss_before: float, last_metrics: dict[str, Any] | None,
-                 last_gain: float | None, record: dict[str, Any]) -> tuple[Scene, float, dict[str, Any]] | None:
+                 last_gain: float | None, record: dict[str, Any],
+                 on_progress: Callable[[dict[str, Any]], Any] | None = None) -> tuple[Scene, float, dict[str, Any]] | None:
     """One round; fills ``record``. Returns (fitted scene, fixed-τ loss, metrics), or None when
     the round ends without an optimisation (converged, or no valid edit)."""
     feedback = await _judge(engine, client, options, current, target, target_png, last_metrics)
@@ -214,7 +216,7 @@ async def _round(engine: Engine, client: LlmClient, options: RefineOptions, limi
         return None
 
     await engine.set_scene(edited.scene)
-    optimized = await engine.optimize(options.steps_per_round, options.lr)
+    optimized = await engine.optimize(options.steps_per_round, options.lr, on_progress=on_progress)
     if optimized.cancelled:
         raise Cancelled("refine: the optimisation was stopped")
     loss_after = await engine.loss()  # the engine holds the best parameters; fixed τ
