@@ -41,7 +41,15 @@ const COMMON = [
 const FLAVOURS = [
   // Every engine with SIMD also has bulk memory and saturating float→int conversion, so the SIMD
   // flavour takes those too (faster memcpy/memset and float→int casts without range checks).
-  { name: 'simd', flags: ['-msimd128', '-mbulk-memory', '-mnontrapping-fptoint'] },
+  //
+  // -enable-load-pre=false: clang's GVN otherwise carries the loads of a sliding window (in[x+1]
+  // of one iteration is in[x] of the next) across iterations as scalar phis, and the loop
+  // vectoriser then gives up on every convolution (SSIM's blurs, Sobel, their adjoints) — they
+  // stayed scalar. Without it they vectorise 4-wide; the flag changes no arithmetic.
+  {
+    name: 'simd',
+    flags: ['-msimd128', '-mbulk-memory', '-mnontrapping-fptoint', '-mllvm', '-enable-load-pre=false'],
+  },
   { name: 'baseline', flags: [] },
 ];
 

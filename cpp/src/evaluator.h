@@ -47,6 +47,17 @@ class Evaluator {
     value_grad_.resize(n * 7);
     scratch_.resize(n * (3 * kLanes + 7 * kTileSide + 1));
     edge_scratch_.resize(n);
+    pair_scratch_.resize(2 * n);
+    cov_slot_.resize(n * size_t(n_tiles_));
+    // One slot per (shape, tile) pair up to a budget; past it, edge pairs are recomputed.
+    const size_t pairs = std::min(n * size_t(n_tiles_), cov_cache_limit_);
+    cov_cache_.resize(pairs * 2 * kLanes);
+  }
+
+  // Coverage cache budget in (shape, tile) pairs; 0 turns the cache off (tests compare both).
+  void set_coverage_cache_limit(size_t pairs) {
+    cov_cache_limit_ = pairs;
+    reserve_shapes(shapes_.size());
   }
 
   void set_target(const T* pixels) { loss_.set_target(pixels); }
@@ -71,6 +82,12 @@ class Evaluator {
     p.tau = tau;
     p.tile_class = tile_class_.data();
     p.image = image_.data();
+    // The cache only pays when the backward pass follows.
+    if (grad) {
+      p.cov_cache = cov_cache_.data();
+      p.cov_cache_pairs = cov_cache_.size() / (2 * kLanes);
+      p.cov_slot = cov_slot_.data();
+    }
     render_forward(p);
 
     ImageTerms img = loss_.run(image_.data(), w.edge, w.ssim, grad ? image_grad_.data() : nullptr);
@@ -81,6 +98,7 @@ class Evaluator {
       p.value_grad = value_grad_.data();
       p.scratch = scratch_.data();
       p.edge_scratch = edge_scratch_.data();
+      p.pair_scratch = pair_scratch_.data();
       render_backward(p);
     }
     PriorTerms pri;
@@ -118,7 +136,13 @@ class Evaluator {
   T scale_ = T(1);
   bool cull_ = true;
   std::vector<ShapeParams<T>> shapes_;
+  // 16384 pairs: 8 MB of float coverage, every pair of 128²×35 or 256²×9 shapes, and the edge
+  // pairs of 256²×35 (culling leaves a fraction of the pairs as edges).
+  size_t cov_cache_limit_ = 16384;
   std::vector<uint8_t> tile_class_, edge_scratch_;
+  std::vector<int32_t> cov_slot_;
+  std::vector<const T*> pair_scratch_;
+  std::vector<T> cov_cache_;
   std::vector<Acc> value_grad_;
   std::vector<T> scratch_, image_, image_grad_;
   ImageLoss<T> loss_;

@@ -10,6 +10,15 @@
 // it g++ keeps the multi-pointer convolution loops scalar.
 #define PELICAN_RESTRICT __restrict
 
+// Per-point functions called from the 64-lane tile loops must be inlined into them or the loop
+// stays scalar (a call cannot be vectorised). clang (emcc) refuses to inline the larger ones,
+// such as the triangle SDF gradient, on cost alone; g++ happened to inline them.
+#if defined(__GNUC__) || defined(__clang__)
+#define PELICAN_INLINE inline __attribute__((always_inline))
+#else
+#define PELICAN_INLINE inline
+#endif
+
 namespace pelican::detail {
 
 // Whole-image sums are accumulated in double whatever the kernel's scalar type: PyTorch's float
@@ -20,7 +29,7 @@ using Acc = double;
 // exp for |x| <= 87 (Cody–Waite reduction + Cephes' expf polynomial, ~1 ulp). Written without
 // branches or libm calls so g++ and clang vectorise the loops that call it, natively and under
 // -msimd128; std::exp would keep them scalar.
-inline float exp_poly(float x) {
+PELICAN_INLINE float exp_poly(float x) {
   x = x < -87.0f ? -87.0f : (x > 87.0f ? 87.0f : x);
   // Round-to-nearest via the 1.5·2^23 trick: vectorises where nearbyint may not.
   const float shifter = 12582912.0f;
@@ -41,11 +50,11 @@ inline float exp_poly(float x) {
 }
 
 template <class T>
-inline T fast_exp(T x) {
+PELICAN_INLINE T fast_exp(T x) {
   return std::exp(x);
 }
 template <>
-inline float fast_exp<float>(float x) {
+PELICAN_INLINE float fast_exp<float>(float x) {
   return exp_poly(x);
 }
 
@@ -65,7 +74,7 @@ inline T softplus_grad(T x) {
 }
 
 template <class T>
-inline T clampv(T x, T lo, T hi) {
+PELICAN_INLINE T clampv(T x, T lo, T hi) {
   return x < lo ? lo : (x > hi ? hi : x);
 }
 

@@ -47,6 +47,7 @@ class ImageLoss {
     ring_.assign(size_t(3 * 7) * width, T(0));
     for (std::vector<T>* b : {&mu_t_, &sig_t_, &mag_t_, &mu_r_, &e_rr_, &e_rt_}) b->assign(plain, T(0));
     row_.assign(size_t(width), T(0));
+    prod_.assign(size_t(width + 2 * kHalo), T(0));
     double g[7], sum = 0;
     for (int i = 0; i < 7; ++i) sum += (g[i] = std::exp(-double((i - 3) * (i - 3)) / (2.0 * 1.5 * 1.5)));
     for (int i = 0; i < 7; ++i) gauss_[i] = T(g[i] / sum);
@@ -221,14 +222,8 @@ class ImageLoss {
                g6 * in[x + 3];
   }
 
-  // Horizontal blur of the product a·b, formed on the fly (no r'², r't' images to store).
-  static void hblur_prod(const T* PELICAN_RESTRICT a, const T* PELICAN_RESTRICT b, T* PELICAN_RESTRICT out, int n,
-                         const T* PELICAN_RESTRICT g) {
-    const T g0 = g[0], g1 = g[1], g2 = g[2], g3 = g[3], g4 = g[4], g5 = g[5], g6 = g[6];
-    for (int x = 0; x < n; ++x)
-      out[x] = g0 * (a[x - 3] * b[x - 3]) + g1 * (a[x - 2] * b[x - 2]) + g2 * (a[x - 1] * b[x - 1]) +
-               g3 * (a[x] * b[x]) + g4 * (a[x + 1] * b[x + 1]) + g5 * (a[x + 2] * b[x + 2]) +
-               g6 * (a[x + 3] * b[x + 3]);
+  static void mul_row(const T* PELICAN_RESTRICT a, const T* PELICAN_RESTRICT b, T* PELICAN_RESTRICT out, int n) {
+    for (int x = 0; x < n; ++x) out[x] = a[x] * b[x];
   }
 
   // Vertical blur of ring rows: image row y lives in slot (y + kHalo) % 7.
@@ -265,7 +260,9 @@ class ImageLoss {
       for (int c = 0; c < 3; ++c) {
         T* dst = &ring_[(size_t(c) * 7 + slot) * W];
         if (b[c]) {
-          hblur_prod(a[c] + at(0, y), b[c] + at(0, y), dst, w_, gauss_);
+          // Each product once (halo included), then the plain blur: the same g·(a·b) terms.
+          mul_row(a[c] + at(-kHalo, y), b[c] + at(-kHalo, y), prod_.data(), w_ + 2 * kHalo);
+          hblur(prod_.data() + kHalo, dst, w_, gauss_);
         } else {
           hblur(a[c] + at(0, y), dst, w_, gauss_);
         }
@@ -279,7 +276,7 @@ class ImageLoss {
   int w_ = 0, h_ = 0, pitch_ = 0;
   T gauss_[7] = {};
   std::vector<T> r_, t_, a_, b_, c_, dgx_, dgy_, ring_;
-  std::vector<T> mu_t_, sig_t_, mag_t_, mu_r_, e_rr_, e_rt_, row_;
+  std::vector<T> mu_t_, sig_t_, mag_t_, mu_r_, e_rr_, e_rt_, row_, prod_;
 };
 
 }  // namespace pelican::detail

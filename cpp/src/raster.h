@@ -11,10 +11,12 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "fastmath.h"
 #include "sdf.h"
+#include "simd_wasm.h"
 
 namespace pelican::detail {
 
@@ -38,17 +40,33 @@ struct RasterParams {
   Acc* value_grad;               // Outgoing (backward): [shape][7] dL/d constrained values (added)
   T* scratch;                    // Incoming (backward): shape_count*(3*kLanes + 7*kTileSide + 1) scalars
   uint8_t* edge_scratch;         // Incoming (backward): shape_count bytes
+  // Optional coverage cache (all null/0 for none): the forward pass keeps c and dc/ds of the
+  // first cov_cache_pairs edge pairs it meets, the backward pass of the same evaluation reads
+  // them instead of recomputing the SDF and the coverage. Pairs that did not fit are recomputed
+  // by the very same lane code, so the cache changes no bit of the result.
+  T* cov_cache;                  // Outgoing (forward) / incoming (backward): [slot][c, dc/ds][kLanes]
+  size_t cov_cache_pairs;        // Incoming: slots in cov_cache
+  int32_t* cov_slot;             // Outgoing (forward) / incoming (backward): [shape][tile] slot, −1 none
+  const T** pair_scratch;        // Incoming (backward): 2·shape_count pointers
 };
 
 // ---------------------------------------------------------------------------------------------
 // Shared setup: tile coordinates, coverage, saturated constants, tile classification.
 
+// Pixel centres of a tile: one row of X and one column of Y are computed (the divisions) and
+// broadcast, which gives the same values as dividing per lane.
 template <class T>
 inline void tile_coords(int tx, int ty, T scale, T* X, T* Y) {
-  for (int i = 0; i < kLanes; ++i) {
-    X[i] = (T(tx * kTileSide + (i & 7)) + T(0.5)) / scale;
-    Y[i] = (T(ty * kTileSide + (i >> 3)) + T(0.5)) / scale;
+  T xs[kTileSide], ys[kTileSide];
+  for (int j = 0; j < kTileSide; ++j) {
+    xs[j] = (T(tx * kTileSide + j) + T(0.5)) / scale;
+    ys[j] = (T(ty * kTileSide + j) + T(0.5)) / scale;
   }
+  for (int r = 0; r < kTileSide; ++r)
+    for (int j = 0; j < kTileSide; ++j) {
+      X[r * kTileSide + j] = xs[j];
+      Y[r * kTileSide + j] = ys[r];
+    }
 }
 
 template <class T>
@@ -78,6 +96,12 @@ inline void coverage_lanes(const T* s, T tau, T* c, T* dcds) {
     if (dcds) dcds[i] = ((z >= T(-10)) & (z <= T(10))) ? -cov * (T(1) - cov) / tau : T(0);
   }
 }
+#if PELICAN_WASM_SIMD
+template <>
+inline void coverage_lanes<float>(const float* s, float tau, float* c, float* dcds) {
+  wasm::coverage_lanes(s, tau, c, dcds, kLanes);
+}
+#endif
 
 // The saturated coverages, computed by the very lane code the edge path runs so they are
 // bit-identical to what it would produce.
@@ -135,6 +159,7 @@ void render_forward(const RasterParams<T>& p) {
   T c_out, c_in;
   saturated_coverages(p.tau, &c_out, &c_in);
   alignas(64) T X[kLanes], Y[kLanes], o[kLanes], s[kLanes], c[kLanes];
+  size_t next_slot = 0;
   for (int ty = 0; ty < ty_n; ++ty)
     for (int tx = 0; tx < tx_n; ++tx) {
       const int tile = ty * tx_n + tx;
@@ -146,8 +171,17 @@ void render_forward(const RasterParams<T>& p) {
         const uint8_t cls = p.tile_class[size_t(k) * n_tiles + tile];
         if (cls == kTileEdge) {
           sdf_lanes(sh, X, Y, s);
-          coverage_lanes<T>(s, p.tau, c, nullptr);
-          for (int i = 0; i < kLanes; ++i) o[i] = (T(1) - c[i]) * o[i] + c[i] * I;
+          const T* ck = c;
+          if (next_slot < p.cov_cache_pairs) {
+            T* slot = p.cov_cache + next_slot * 2 * kLanes;
+            p.cov_slot[size_t(k) * n_tiles + tile] = int32_t(next_slot++);
+            coverage_lanes<T>(s, p.tau, slot, slot + kLanes);
+            ck = slot;
+          } else {
+            if (p.cov_slot) p.cov_slot[size_t(k) * n_tiles + tile] = -1;
+            coverage_lanes<T>(s, p.tau, c, nullptr);
+          }
+          for (int i = 0; i < kLanes; ++i) o[i] = (T(1) - ck[i]) * o[i] + ck[i] * I;
         } else {
           const T cc = cls == kTileOutside ? c_out : c_in;
           for (int i = 0; i < kLanes; ++i) o[i] = (T(1) - cc) * o[i] + cc * I;
@@ -177,7 +211,7 @@ void render_forward(const RasterParams<T>& p) {
 // Adds a 64-lane tile into an 8-lane accumulator, row by row: lane-wise adds vectorise without
 // reassociation, and the horizontal sum is left for once per tile row (flush_lanes).
 template <class T>
-inline void add_lanes(const T* a, T* acc8) {
+PELICAN_INLINE void add_lanes(const T* a, T* acc8) {
   for (int r = 0; r < kTileSide; ++r)
     for (int j = 0; j < kTileSide; ++j) acc8[j] += a[r * kTileSide + j];
 }
@@ -236,6 +270,8 @@ void render_backward(const RasterParams<T>& p) {
   T* lanes = p.scratch + size_t(3 * K) * kLanes;  // [K][7][8] float partial sums, flushed per tile row
   T* cconst = lanes + size_t(K) * 7 * kTileSide;  // [K] saturated coverage of this tile
   uint8_t* edge = p.edge_scratch;                 // [K] 1 = edge pair in this tile
+  const T** ck_of = p.pair_scratch;               // [K] where each edge pair's c is (cache or cov)
+  const T** dk_of = p.pair_scratch + K;           // [K] and its dc/ds (cache or dcds)
   for (size_t i = 0; i < size_t(K) * 7 * kTileSide; ++i) lanes[i] = T(0);
   alignas(64) T X[kLanes], Y[kLanes], G[kLanes], s[kLanes], acc_t[kLanes], o[kLanes], tmp[kLanes];
   for (int ty = 0; ty < ty_n; ++ty)
@@ -257,13 +293,22 @@ void render_backward(const RasterParams<T>& p) {
 
       // Coverages (forward setup repeated). Saturated pairs keep a scalar constant instead of a
       // filled lane array; every loop below does the same arithmetic with it.
+      // With the forward pass's cache, an edge pair's c and dc/ds are simply looked up.
       for (int k = 0; k < K; ++k) {
         const uint8_t cls = p.tile_class[size_t(k) * n_tiles + tile];
         edge[k] = cls == kTileEdge;
         cconst[k] = cls == kTileInside ? c_in : c_out;
         if (edge[k]) {
-          sdf_lanes(p.shapes[k], X, Y, s);
-          coverage_lanes<T>(s, p.tau, cov + size_t(k) * kLanes, dcds + size_t(k) * kLanes);
+          const int32_t slot = p.cov_slot ? p.cov_slot[size_t(k) * n_tiles + tile] : -1;
+          if (slot >= 0) {
+            ck_of[k] = p.cov_cache + size_t(slot) * 2 * kLanes;
+            dk_of[k] = ck_of[k] + kLanes;
+          } else {
+            sdf_lanes(p.shapes[k], X, Y, s);
+            coverage_lanes<T>(s, p.tau, cov + size_t(k) * kLanes, dcds + size_t(k) * kLanes);
+            ck_of[k] = cov + size_t(k) * kLanes;
+            dk_of[k] = dcds + size_t(k) * kLanes;
+          }
         }
       }
       // Suffix transmittances T_k.
@@ -271,7 +316,7 @@ void render_backward(const RasterParams<T>& p) {
       for (int k = K - 1; k >= 0; --k) {
         T* tk = trans + size_t(k) * kLanes;
         if (edge[k]) {
-          const T* ck = cov + size_t(k) * kLanes;
+          const T* ck = ck_of[k];
           for (int i = 0; i < kLanes; ++i) {
             tk[i] = acc_t[i];
             acc_t[i] *= T(1) - ck[i];
@@ -292,18 +337,32 @@ void render_backward(const RasterParams<T>& p) {
         const T* tk = trans + size_t(k) * kLanes;
         T* acc8 = lanes + size_t(k) * 7 * kTileSide;
         if (edge[k]) {
-          const T* ck = cov + size_t(k) * kLanes;
-          const T* dk = dcds + size_t(k) * kLanes;
-          for (int i = 0; i < kLanes; ++i) tmp[i] = G[i] * ck[i] * tk[i];
-          add_lanes(tmp, acc8);
-          for (int i = 0; i < kLanes; ++i) tmp[i] = G[i] * (I - o[i]) * tk[i] * dk[i];
+          const T* ck = ck_of[k];
+          const T* dk = dk_of[k];
+#if PELICAN_WASM_SIMD
+          if constexpr (std::is_same_v<T, float>) {
+            wasm::backward_edge_pair(G, ck, dk, tk, I, o, tmp, acc8);
+          } else
+#endif
+          {
+            for (int i = 0; i < kLanes; ++i) tmp[i] = G[i] * ck[i] * tk[i];
+            add_lanes(tmp, acc8);
+            for (int i = 0; i < kLanes; ++i) tmp[i] = G[i] * (I - o[i]) * tk[i] * dk[i];
+            for (int i = 0; i < kLanes; ++i) o[i] = (T(1) - ck[i]) * o[i] + ck[i] * I;
+          }
           sdf_grad_lanes(sh, X, Y, tmp, acc8 + kTileSide);
-          for (int i = 0; i < kLanes; ++i) o[i] = (T(1) - ck[i]) * o[i] + ck[i] * I;
         } else {
           const T cc = cconst[k];
-          for (int i = 0; i < kLanes; ++i) tmp[i] = G[i] * cc * tk[i];
-          add_lanes(tmp, acc8);
-          for (int i = 0; i < kLanes; ++i) o[i] = (T(1) - cc) * o[i] + cc * I;
+#if PELICAN_WASM_SIMD
+          if constexpr (std::is_same_v<T, float>) {
+            wasm::backward_saturated_pair(G, cc, tk, I, o, acc8);
+          } else
+#endif
+          {
+            for (int i = 0; i < kLanes; ++i) tmp[i] = G[i] * cc * tk[i];
+            add_lanes(tmp, acc8);
+            for (int i = 0; i < kLanes; ++i) o[i] = (T(1) - cc) * o[i] + cc * I;
+          }
         }
       }
       if (tx + 1 == tx_n)

@@ -67,13 +67,13 @@ ShapeParams<T> make_shape(int32_t type, size_t offset, const T* raw) {
 // Forward: signed distance at one point.
 
 template <class T>
-inline T sdf_circle(const ShapeParams<T>& s, T x, T y) {
+PELICAN_INLINE T sdf_circle(const ShapeParams<T>& s, T x, T y) {
   T dx = x - s.value[1], dy = y - s.value[2];
   return std::sqrt(dx * dx + dy * dy + T(1e-10)) - s.value[3];
 }
 
 template <class T>
-inline T sdf_ellipse(const ShapeParams<T>& s, T x, T y) {
+PELICAN_INLINE T sdf_ellipse(const ShapeParams<T>& s, T x, T y) {
   T dx = x - s.value[1], dy = y - s.value[2];
   T xr = dx * s.cs + dy * s.sn;
   T yr = -dx * s.sn + dy * s.cs;
@@ -88,7 +88,7 @@ struct EdgeEval {
   T d, cross;
 };
 template <class T>
-inline EdgeEval<T> tri_edge(T ax, T ay, T bx, T by, T x, T y) {
+PELICAN_INLINE EdgeEval<T> tri_edge(T ax, T ay, T bx, T by, T x, T y) {
   T ex = bx - ax, ey = by - ay, wx = x - ax, wy = y - ay;
   T t = clampv((wx * ex + wy * ey) / (ex * ex + ey * ey + T(1e-8)), T(0), T(1));
   T rx = wx - t * ex, ry = wy - t * ey;
@@ -96,7 +96,7 @@ inline EdgeEval<T> tri_edge(T ax, T ay, T bx, T by, T x, T y) {
 }
 
 template <class T>
-inline T sdf_triangle(const ShapeParams<T>& s, T x, T y) {
+PELICAN_INLINE T sdf_triangle(const ShapeParams<T>& s, T x, T y) {
   const T* v = s.value + 1;
   EdgeEval<T> e0 = tri_edge(v[0], v[1], v[2], v[3], x, y);
   EdgeEval<T> e1 = tri_edge(v[2], v[3], v[4], v[5], x, y);
@@ -120,7 +120,7 @@ inline T sdf_point(const ShapeParams<T>& s, T x, T y) {
 // Written into out[0..5] (geometry only; intensity has no SDF term). Repeats the forward setup.
 
 template <class T>
-inline void sdf_circle_grad(const ShapeParams<T>& s, T x, T y, T gs, T* out) {
+PELICAN_INLINE void sdf_circle_grad(const ShapeParams<T>& s, T x, T y, T gs, T* out) {
   T dx = x - s.value[1], dy = y - s.value[2];
   T d = std::sqrt(dx * dx + dy * dy + T(1e-10));
   out[0] = -gs * dx / d;
@@ -129,7 +129,7 @@ inline void sdf_circle_grad(const ShapeParams<T>& s, T x, T y, T gs, T* out) {
 }
 
 template <class T>
-inline void sdf_ellipse_grad(const ShapeParams<T>& s, T x, T y, T gs, T* out) {
+PELICAN_INLINE void sdf_ellipse_grad(const ShapeParams<T>& s, T x, T y, T gs, T* out) {
   T rxv = s.value[3], ryv = s.value[4];
   T dx = x - s.value[1], dy = y - s.value[2];
   T xr = dx * s.cs + dy * s.sn;
@@ -151,7 +151,7 @@ inline void sdf_ellipse_grad(const ShapeParams<T>& s, T x, T y, T gs, T* out) {
 // Gradient of one edge distance w.r.t. its endpoints a and b (scaled by g), including the path
 // through the projection parameter t (PyTorch's clamp passes it on the closed interval [0,1]).
 template <class T>
-inline void tri_edge_grad(T ax, T ay, T bx, T by, T x, T y, T g, T* ga, T* gb) {
+PELICAN_INLINE void tri_edge_grad(T ax, T ay, T bx, T by, T x, T y, T g, T* ga, T* gb) {
   T ex = bx - ax, ey = by - ay, wx = x - ax, wy = y - ay;
   T D = ex * ex + ey * ey + T(1e-8);
   T traw = (wx * ex + wy * ey) / D;
@@ -169,7 +169,7 @@ inline void tri_edge_grad(T ax, T ay, T bx, T by, T x, T y, T g, T* ga, T* gb) {
 }
 
 template <class T>
-inline void sdf_triangle_grad(const ShapeParams<T>& s, T x, T y, T gs, T* out) {
+PELICAN_INLINE void sdf_triangle_grad(const ShapeParams<T>& s, T x, T y, T gs, T* out) {
   const T* v = s.value + 1;
   EdgeEval<T> e0 = tri_edge(v[0], v[1], v[2], v[3], x, y);
   EdgeEval<T> e1 = tri_edge(v[2], v[3], v[4], v[5], x, y);

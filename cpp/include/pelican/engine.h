@@ -102,7 +102,7 @@ class Engine {
   float best_loss() const;     // +inf before any measured step
   int steps_completed() const;
 
-  // ---- Additions beyond CONTRACTS.md ----------------------------------------------------------
+  // ---- Introspection (used by the bindings and tests) ------------------------------------------
   int width() const;
   int height() const;
   const int32_t* types() const;
