@@ -99,12 +99,8 @@ test('evaluate in Chromium matches the golden loss of the original', async ({ en
 test('optimize streams throttled progress with previews, and cancel stops it', async ({ enginePage }) => {
   const golden = goldenCase();
   const run = await enginePage.evaluate(async (g) => {
-    const { createEngine } = (window as any).pelican;
-    const engine = createEngine();
+    const engine = await (window as any).goldenEngine(g);
     try {
-      await engine.init(g.side, g.side);
-      await engine.setTarget(Float32Array.from(g.target));
-      await engine.setScene(Int32Array.from(g.types), Float32Array.from(g.raw));
       const seen: { step: number; preview: boolean }[] = [];
       const started = performance.now();
       const result = await engine.optimize({ steps: 1_000_000, previewEvery: 5, previewSize: 64 }, (p: any) => {
@@ -126,12 +122,8 @@ test('optimize streams throttled progress with previews, and cancel stops it', a
 test('an abort inside Wasm surfaces as EngineCrashed and the replacement worker has the scene', async ({ enginePage }) => {
   const golden = goldenCase();
   const outcome = await enginePage.evaluate(async (g) => {
-    const { createEngine } = (window as any).pelican;
-    const engine = createEngine();
+    const engine = await (window as any).goldenEngine(g);
     try {
-      await engine.init(g.side, g.side);
-      await engine.setTarget(Float32Array.from(g.target));
-      await engine.setScene(Int32Array.from(g.types), Float32Array.from(g.raw));
       const before = (await engine.evaluate(g.tau)).breakdown.total;
       let name = 'none';
       try {

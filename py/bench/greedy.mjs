@@ -131,16 +131,14 @@ if (where.includes('node')) {
 // Chromium: the built app, its own Python and workers; and every SVG rasterised by the browser.
 {
   const { chromium } = await import('playwright-core');
+  const { CHROMIUM } = await import('../../scripts/chromium.mjs');
   const { build, preview } = await import('vite');
   log('building the app');
   const configFile = join(root, 'vite.config.ts');
   await build({ configFile, logLevel: 'warn' });
   const server = await preview({ configFile, logLevel: 'warn', preview: { host: '127.0.0.1', port: 5179, strictPort: false } });
   const url = server.resolvedUrls.local[0];
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-  });
+  const browser = await chromium.launch(CHROMIUM);
   try {
     const page = await browser.newPage();
     page.on('pageerror', (e) => log(`page error: ${e.message}`));

@@ -18,16 +18,14 @@ const loads = Number(option('--loads', 5));
 const log = (line) => console.log(`[bench:app] ${line}`);
 
 const { chromium } = await import('playwright-core');
+const { CHROMIUM } = await import('../../scripts/chromium.mjs');
 const { build, preview } = await import('vite');
 const configFile = join(root, 'vite.config.ts');
 log('building the app');
 await build({ configFile, logLevel: 'warn' });
 const server = await preview({ configFile, logLevel: 'warn', preview: { host: '127.0.0.1', port: 5178, strictPort: false } });
 const url = server.resolvedUrls.local[0];
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-});
+const browser = await chromium.launch(CHROMIUM);
 const samples = { first: [], again: [] };
 async function measure(page, kind, i) {
   await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 90_000 });

@@ -8,17 +8,7 @@ import { createServer } from 'vite';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export const CHROMIUM = {
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-};
+export { CHROMIUM } from '../../scripts/chromium.mjs';
 
 /** Starts the server on a free port; resolves to { url, close }. The page is at url + PAGE. */
 export async function startWorkerServer() {

@@ -1,0 +1,15 @@
+// Debian's Chromium (never a downloaded browser) and the flags every headless run here uses:
+// the Playwright tests and the Chromium benchmarks. CHROMIUM_PATH overrides the binary.
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+export const CHROMIUM = {
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: CHROMIUM_ARGS,
+};
