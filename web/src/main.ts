@@ -12,7 +12,7 @@ import { createPool, loadClientModule, type Breakdown, type EngineClient, type E
 import { download, encodeGif, grayToImageData, grayToPng, toFrame, type Frame } from './exporters';
 import { hasPelicanPackage, loadPython, normalisePythonError, startPyodide, type PythonRuntime } from './python';
 import { fromRaw, frozenMask, initialScene, SceneError, toRaw, validateScene, type Scene, type Shape } from './scene';
-import { loadSession, saveSession } from './store';
+import { loadSession, maySessionExist, saveSession } from './store';
 
 // ---------------------------------------------------------------------------------------------
 // State
@@ -1020,6 +1020,7 @@ async function saveNow() {
 }
 
 async function restore(): Promise<boolean> {
+  if (!maySessionExist()) return false;
   let doc: SessionDoc | undefined;
   try {
     doc = await loadSession<SessionDoc>();
