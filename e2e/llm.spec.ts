@@ -105,3 +105,32 @@ test('LLM refine: a provider error is reported and the scene is kept', async ({ 
   await expect(app.locator('#error')).toContainText(/LLM refine failed.*could not be reached/s, { timeout: 60_000 });
   expect((await appState(app)).scene).toEqual(before);
 });
+
+test('LLM refine: Stop during a round ends it at once and leaves the scene as it was', async ({ app }) => {
+  let architectCalls = 0;
+  const llm = await startFakeLlm((req) => {
+    const isArchitect = /edit_scene/.test(JSON.stringify(req.body?.tools ?? [])) || /Current scene/.test(promptText(req.body));
+    return isArchitect ? architect(++architectCalls) : JUDGE;
+  });
+  try {
+    await configure(app, llm, 'openai', 'sk-stop');
+    // A round's optimisation long enough (minutes) that only Stop can end it.
+    await app.fill('#opt-steps', '500000');
+    await app.locator('#opt-steps').dispatchEvent('change');
+    const before = (await appState(app)).scene;
+    await app.click('#btn-llm');
+    await expect.poll(() => llm.requests.length, { timeout: 60_000 }).toBe(2); // judge, then architect
+    await expect.poll(async () => (await appState(app)).steps, { timeout: 30_000 }).toBeGreaterThan(0);
+    const pressed = Date.now();
+    await app.keyboard.press('Escape');
+    await expect(app.locator('#stat-stage')).toHaveText('stopped', { timeout: 15_000 });
+    expect(Date.now() - pressed).toBeLessThan(15_000);
+    const s = await appState(app);
+    // The stopped round leaves no trace: its edits (the pouch) are not in the scene.
+    expect(s.scene.shapes.map((x) => x.name)).toEqual(before.shapes.map((x) => x.name));
+    expect(s.running).toBeNull();
+    await expect(app.locator('#error')).toBeHidden();
+  } finally {
+    await llm.close();
+  }
+});
