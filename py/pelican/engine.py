@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from . import _host
+from .geometry import PARAM_COUNTS
 from .images import Image
 from .scene import Scene
 
@@ -172,8 +173,8 @@ class Engine:
         result = await _call(self.client.evaluate(fixed_tau(scene) if tau is None else tau))
         flat = _host.floats(result.gradients)
         grads, o = [], 0
-        for code in scene.type_codes():
-            n = (4, 6, 7)[code]
+        for shape in scene.shapes:
+            n = PARAM_COUNTS[shape.type]
             grads.append([float(v) for v in flat[o:o + n]])
             o += n
         return Evaluation(_breakdown(result.breakdown), grads)

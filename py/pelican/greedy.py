@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from . import _host
+from . import _host, checks
 from .engine import Cancelled, Engine
 from .images import Image
 from .proposals import propose
@@ -69,15 +69,11 @@ class GreedyOptions:
         return GreedyOptions(**settings)
 
     def validate(self) -> "GreedyOptions":
-        for name in ("max_shapes", "initial_steps", "settle_steps", "reoptimize_steps", "max_failures", "candidates",
-                     "polish_steps"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"{name}: expected a whole number >= 0, got {value!r}")
+        checks.whole_numbers(self, ("max_shapes", "initial_steps", "settle_steps", "reoptimize_steps", "max_failures",
+                                    "candidates", "polish_steps"), 0)
         if self.proposal not in ("residual", "random"):
             raise ValueError(f"proposal: {self.proposal!r} is not 'residual' or 'random'")
-        if not 0 < self.lr < 1:
-            raise ValueError(f"lr: {self.lr} is outside (0, 1)")
+        checks.learning_rate(self.lr)
         for name in ("compare_tau_px", "tau_end_px", "polish_tau_px", "scale"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 100:
@@ -132,7 +128,7 @@ class _Fit:
 
 async def _fit_candidate(engine: Engine, scene: Scene, shape: Shape, options: GreedyOptions,
                          on_progress: Callable[[dict[str, Any]], Any] | None) -> _Fit:
-    trial = Scene(scene.width, scene.height, [s.copy() for s in scene.shapes] + [shape])
+    trial = Scene(scene.width, scene.height, scene.shapes + [shape])  # set_scene keeps its own copy
     await engine.set_scene(trial, tuple(range(len(scene))) if options.freeze_existing else ())
     start, end, compare = options.taus(scene.side)
     settled = await engine.optimize(options.settle_steps, options.lr, start, end, on_progress=on_progress)

@@ -22,6 +22,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from .. import checks
 from ..engine import Cancelled, Engine, EngineCrashed, EngineError
 from ..images import Image
 from ..optimizer import metrics as optimize_metrics
@@ -55,14 +56,10 @@ class RefineOptions:
     send_svg: bool = True
 
     def validate(self) -> "RefineOptions":
-        for name in ("rounds", "steps_per_round", "max_consecutive_failures", "image_size"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ValueError(f"{name}: expected a positive whole number, got {v!r}")
+        checks.whole_numbers(self, ("rounds", "steps_per_round", "max_consecutive_failures", "image_size"), 1)
         if not (math.isfinite(self.tolerance) and self.tolerance >= 1.0):
             raise ValueError(f"tolerance: expected a number >= 1, got {self.tolerance!r}")
-        if not 0 < self.lr < 1:
-            raise ValueError(f"lr: {self.lr!r} is outside (0, 1)")
+        checks.learning_rate(self.lr)
         Limits(self.max_edits, self.max_shapes)
         return self
 
