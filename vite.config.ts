@@ -7,12 +7,16 @@
 // model server on 127.0.0.1/localhost. Nothing else (scripts, workers, Wasm, styles, images)
 // may come from elsewhere. 'wasm-unsafe-eval' is what Wasm compilation (engine and Pyodide) needs.
 import { createReadStream, mkdirSync, copyFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
+import { currentSnapshotName, ensureSnapshot, pyodideVersion } from './py/host/make-snapshot.mjs';
+import { SNAPSHOT_FILE_PATTERN } from './py/host/snapshot-resume.mjs';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const pyodideDir = join(root, 'node_modules', 'pyodide');
+// Python with pelican imported, made once per source change (py/host/make-snapshot.mjs) and kept here.
+const snapshotCache = join(root, 'build', 'pyodide-snapshot');
 
 // Only what loadPyodide fetches for a stdlib-only package; the rest of the npm package is Node glue.
 const PYODIDE_FILES = [
@@ -28,6 +32,7 @@ const MIME: Record<string, string> = {
   '.js': 'text/javascript',
   '.wasm': 'application/wasm',
   '.zip': 'application/zip',
+  '.bin': 'application/octet-stream',
   '.json': 'application/json',
 };
 
@@ -62,29 +67,49 @@ function headers(dev: boolean): Record<string, string> {
 }
 
 // Pyodide comes from the npm package and is served by the app itself, never from a CDN:
-// in dev straight out of node_modules, in the build copied next to the bundle.
+// in dev straight out of node_modules, in the build copied next to the bundle. Beside it, the
+// memory snapshot the page resumes Python from (named after the sources it holds: a page asking
+// for any other name is carrying other sources, gets a 404 and starts Python from scratch).
 function pyodideFromOwnOrigin(): Plugin {
   return {
     name: 'pelican-pyodide',
     configureServer(server) {
+      const making = () =>
+        ensureSnapshot(snapshotCache).catch((error: Error) => {
+          server.config.logger.error(`[pelican] ${error.message}\n[pelican] the page will start Python without the snapshot`);
+          return null;
+        });
+      void making();
       server.middlewares.use((req, res, next) => {
         const url = (req.url ?? '').split('?')[0];
         if (!url.startsWith('/pyodide/')) return next();
         const name = url.slice('/pyodide/'.length);
-        if (!PYODIDE_FILES.includes(name)) return next();
-        const file = join(pyodideDir, name);
-        const ext = name.slice(name.lastIndexOf('.'));
-        res.setHeader('Content-Type', MIME[ext] ?? 'application/octet-stream');
-        res.setHeader('Content-Length', String(statSync(file).size));
-        res.setHeader('Cache-Control', 'max-age=3600');
-        for (const [k, v] of Object.entries(headers(true))) res.setHeader(k, v);
-        createReadStream(file).pipe(res);
+        const snapshot = SNAPSHOT_FILE_PATTERN.test(name);
+        if (!snapshot && !PYODIDE_FILES.includes(name)) return next();
+        const serve = (file: string | null) => {
+          for (const [k, v] of Object.entries(headers(true))) res.setHeader(k, v);
+          if (!file) {
+            res.statusCode = 404;
+            res.end();
+            return;
+          }
+          const ext = name.slice(name.lastIndexOf('.'));
+          res.setHeader('Content-Type', MIME[ext] ?? 'application/octet-stream');
+          res.setHeader('Content-Length', String(statSync(file).size));
+          res.setHeader('Cache-Control', 'max-age=3600');
+          createReadStream(file).pipe(res);
+        };
+        if (!snapshot) serve(join(pyodideDir, name));
+        else if (name !== currentSnapshotName()) serve(null);
+        else void making().then(serve);
       });
     },
-    writeBundle(options) {
+    async writeBundle(options) {
       const out = join(options.dir ?? resolve(root, 'dist'), 'pyodide');
       mkdirSync(out, { recursive: true });
       for (const name of PYODIDE_FILES) copyFileSync(join(pyodideDir, name), join(out, name));
+      const snapshot = await ensureSnapshot(snapshotCache);
+      copyFileSync(snapshot, join(out, basename(snapshot)));
     },
   };
 }
@@ -118,5 +143,7 @@ export default defineConfig(({ command, isPreview }) => {
       headers: headers(false),
     },
     optimizeDeps: { exclude: ['pyodide'] },
+    // The page names the Python snapshot it wants before pyodide.mjs has loaded (web/src/python.ts).
+    define: { __PYODIDE_VERSION__: JSON.stringify(pyodideVersion()) },
   };
 });

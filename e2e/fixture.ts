@@ -60,6 +60,7 @@ export interface AppState {
   lossHistory: number[];
   target: { width: number; height: number; label: string };
   timings: Record<string, number>;
+  pythonStart: 'snapshot' | 'cold' | null;
 }
 
 export function appState(page: Page): Promise<AppState> {

@@ -1,5 +1,8 @@
 /// <reference types="vite/client" />
 
+/** node_modules/pyodide's version, from vite.config.ts. */
+declare const __PYODIDE_VERSION__: string;
+
 declare module 'gifenc' {
   interface Encoder {
     writeFrame(index: Uint8Array, width: number, height: number, opts?: { palette?: number[][]; delay?: number; repeat?: number }): void;

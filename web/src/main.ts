@@ -10,7 +10,7 @@ import { LossChart } from './chart';
 import { PyConsole, cleanTraceback } from './console';
 import { createPool, loadClientModule, type Breakdown, type EngineClient, type EnginePool } from './engine';
 import { download, encodeGif, grayToImageData, grayToPng, toFrame, type Frame } from './exporters';
-import { hasPelicanPackage, loadPython, normalisePythonError, startPyodide, type PythonRuntime } from './python';
+import { hasPelicanPackage, loadPython, normalisePythonError, prefetchPyodide, startPyodide, type PythonRuntime } from './python';
 import { fromRaw, frozenMask, initialScene, SceneError, toRaw, validateScene, type Scene, type Shape } from './scene';
 import { loadSession, maySessionExist, saveSession } from './store';
 
@@ -1301,10 +1301,11 @@ function bindUi() {
 // Boot: target and scene first (visible at once), then the engine and Python in parallel.
 
 async function boot() {
-  // The engine worker starts at once (it loads off the main thread); Pyodide's files are already
-  // being fetched (<link rel=preload>), but its start-up runs on the main thread, so it waits
+  // The engine worker starts at once (it loads off the main thread), and so does the download of
+  // Python's snapshot (a worker too); Pyodide's start-up runs on the main thread, so it waits
   // until the target and the first render are on screen.
   void engine().catch(() => undefined);
+  prefetchPyodide();
   bindUi();
   bindInputs();
   setStatus('drawing the target…');
@@ -1390,6 +1391,8 @@ const api = {
       timings: state.timings,
       engineReady: state.engineReady,
       pythonReady: state.pythonReady,
+      /** How Python started: 'snapshot' (resumed from the build's) or 'cold'. */
+      pythonStart: py?.start ?? null,
       pelicanPackage: hasPelicanPackage() ? (py?.pelicanVersion ?? null) : null,
     };
   },

@@ -5,6 +5,9 @@
 
 import { loadClientModule, type EnginePool } from './engine';
 import bridgeSource from './pelican_app.py?raw';
+import thawSource from '../../py/host/pelican_thaw.py?raw';
+import type { SnapshotReply } from './snapshot.worker';
+import { THAW_MODULE, resumeFromSnapshot, snapshotFileName, snapshotKey } from '../../py/host/snapshot-resume.mjs';
 
 // Every .py under py/pelican, bundled as text. Empty until the python helper's package exists.
 const pelicanSources = import.meta.glob<string>('../../py/pelican/**/*.py', {
@@ -38,6 +41,15 @@ export class PythonError extends Error {
   }
 }
 
+const HOME = '/home/pyodide';
+
+/** [path under /home/pyodide, text] of every Python file this page writes for Pyodide. */
+function pythonFiles(): Array<[string, string]> {
+  const files = Object.entries(pelicanSources).map(([path, text]): [string, string] => [path.slice(path.indexOf('/py/') + 4), text]);
+  files.push([`${THAW_MODULE}.py`, thawSource]);
+  return files;
+}
+
 export function hasPelicanPackage(): boolean {
   return Object.keys(pelicanSources).some((k) => k.endsWith('/pelican/__init__.py'));
 }
@@ -50,27 +62,93 @@ export interface PythonRuntime {
   isComplete(code: string): boolean;
   interrupt(): void;
   pelicanVersion: string | null;
+  /** 'snapshot': resumed from the build's memory snapshot (py/host/make-snapshot.mjs); 'cold': started from scratch. */
+  start: PythonStart;
   /** The page's bridge module (web/src/pelican_app.py). */
   bridge: Record<string, (...a: unknown[]) => Promise<unknown>>;
 }
 
-let pyodideBoot: Promise<PyodideLike> | undefined;
+export type PythonStart = 'snapshot' | 'cold';
 
-/** Starts fetching and compiling Pyodide at once; everything else about Python waits for it. */
-export function startPyodide(): Promise<PyodideLike> {
+interface PyodideModule {
+  loadPyodide(o: object): Promise<PyodideLike>;
+}
+
+interface Snapshot {
+  length: Promise<number | null>;
+  file: Promise<Uint8Array | null>;
+}
+let snapshotDownload: Snapshot | undefined;
+let pyodideBoot: Promise<{ pyodide: PyodideLike; start: PythonStart }> | undefined;
+
+const pyodideBase = () => new URL('pyodide/', document.baseURI).href;
+
+const coldStartAsked = () => new URLSearchParams(location.search).get('python') === 'cold';
+
+/**
+ * The build's snapshot of Python with pelican imported, if there is one for exactly these sources
+ * (null otherwise, and for `?python=cold`, which forces a start from scratch).
+ */
+function downloadSnapshot(): Snapshot {
+  if (coldStartAsked()) return { length: Promise.resolve(null), file: Promise.resolve(null) };
+  const url = pyodideBase() + snapshotFileName(snapshotKey(__PYODIDE_VERSION__, pythonFiles()));
+  const worker = new Worker(new URL('./snapshot.worker.ts', import.meta.url), { type: 'module' });
+  let announce: (length: number | null) => void;
+  let deliver: (file: Uint8Array | null) => void;
+  const length = new Promise<number | null>((done) => (announce = done));
+  const file = new Promise<Uint8Array | null>((done) => (deliver = done));
+  const finish = (result: Uint8Array | null) => {
+    worker.terminate();
+    announce(null); // no-op when the length came first
+    deliver(result);
+  };
+  worker.onmessage = ({ data }: MessageEvent<SnapshotReply>) => {
+    if (data && 'length' in data) announce(data.length);
+    else finish(data ? new Uint8Array(data.file) : null);
+  };
+  worker.onerror = () => finish(null);
+  worker.postMessage(url);
+  return { length, file };
+}
+
+/** Starts downloading Python's snapshot (in a worker); nothing runs on the main thread until startPyodide(). */
+export function prefetchPyodide(): void {
+  snapshotDownload ??= downloadSnapshot();
+}
+
+/**
+ * Starts Python: resumed from the snapshot when the build has one for these sources, otherwise
+ * from scratch (some 4 s longer on a first visit here: CPython's own start-up, run by Wasm code
+ * the browser has not optimised yet).
+ */
+export function startPyodide(): Promise<{ pyodide: PyodideLike; start: PythonStart }> {
+  prefetchPyodide();
   pyodideBoot ??= (async () => {
-    const base = new URL('pyodide/', document.baseURI).href;
-    const mod = (await import(/* @vite-ignore */ base + 'pyodide.mjs')) as {
-      loadPyodide(o: object): Promise<PyodideLike>;
-    };
-    return mod.loadPyodide({
-      indexURL: base,
+    const mod = (await import(/* @vite-ignore */ pyodideBase() + 'pyodide.mjs')) as PyodideModule;
+    const options = {
+      indexURL: pyodideBase(),
       // Nothing else is ever fetched: the package is standard library only.
       packages: [],
       checkAPIVersion: true,
-    });
+    };
+    if (!coldStartAsked()) {
+      try {
+        // The same module loadPyodide would import; not awaited, so that it loads meanwhile.
+        const asm = import(/* @vite-ignore */ pyodideBase() + 'pyodide.asm.mjs') as Promise<{ default: (s: object) => Promise<unknown> }>;
+        const createModule = async (settings: object) => (await asm).default(settings);
+        return { pyodide: await resumeFromSnapshot(mod, createModule, snapshotDownload!, options, browserLang()), start: 'snapshot' as const };
+      } catch (e) {
+        console.warn('Starting Python from scratch:', (e as Error).message ?? e);
+      }
+    }
+    return { pyodide: await mod.loadPyodide(options), start: 'cold' as const };
   })();
   return pyodideBoot;
+}
+
+/** LANG as Emscripten sets it for a fresh start in this browser (a resume takes it again). */
+function browserLang(): string {
+  return (navigator.languages?.[0] || 'C').replace('-', '_') + '.UTF-8';
 }
 
 export async function loadPython(
@@ -80,7 +158,7 @@ export async function loadPython(
   onStatus: (s: string) => void,
 ): Promise<PythonRuntime> {
   onStatus('loading Python (Pyodide)…');
-  const pyodide = await startPyodide();
+  const { pyodide, start } = await startPyodide();
   pyodide.setStdout({ batched: (s) => onOutput(s + '\n', 'out') });
   pyodide.setStderr({ batched: (s) => onOutput(s + '\n', 'err') });
 
@@ -91,13 +169,11 @@ export async function loadPython(
   pyodide.setInterruptBuffer(interruptBuffer);
 
   onStatus('loading the pelican package…');
-  for (const [path, text] of Object.entries(pelicanSources)) {
-    const rel = path.slice(path.indexOf('/py/') + 4); // pelican/...
-    const dir = rel.slice(0, rel.lastIndexOf('/'));
-    pyodide.FS.mkdirTree('/home/pyodide/' + dir);
-    pyodide.FS.writeFile('/home/pyodide/' + rel, text);
+  for (const [path, text] of pythonFiles()) {
+    pyodide.FS.mkdirTree(`${HOME}/${path.slice(0, path.lastIndexOf('/') + 1)}`);
+    pyodide.FS.writeFile(`${HOME}/${path}`, text);
   }
-  pyodide.FS.writeFile('/home/pyodide/pelican_app.py', bridgeSource);
+  pyodide.FS.writeFile(`${HOME}/pelican_app.py`, bridgeSource);
 
   // The contract with py/pelican (py/pelican/_host.py): createEngine() gives Python an engine of its
   // own (a new worker it may terminate); the pool is shared with the page's searches.
@@ -113,7 +189,8 @@ export async function loadPython(
 
   const ns = pyodide.runPython('dict()') as { get(k: string): unknown; destroy?(): void };
   await pyodide.runPythonAsync(
-    `import sys\nif '/home/pyodide' not in sys.path: sys.path.insert(0, '/home/pyodide')\n` +
+    // After '' (the working directory): where the snapshot has it too.
+    `import sys\nif '${HOME}' not in sys.path: sys.path.insert(1, '${HOME}')\n` +
       `import pelican_app\nfrom pelican_app import app\npelican_app.CONSOLE_NS = globals()\n` +
       `try:\n    import pelican\nexcept ImportError as e:\n    pelican = None\n    pelican_app.IMPORT_ERROR = repr(e)\n`,
     { globals: ns },
@@ -130,6 +207,7 @@ export async function loadPython(
 
   return {
     pyodide,
+    start,
     pelicanVersion: version,
     bridge: pyodide.pyimport('pelican_app') as PythonRuntime['bridge'],
     isComplete(code: string) {
