@@ -1,6 +1,8 @@
-// `npm start`: make sure everything is installed and built, then serve the app with the
-// cross-origin isolation headers (vite.config.ts sets them) that SharedArrayBuffer needs.
-import { spawn } from 'node:child_process';
+// `npm start`: make sure everything is installed and built, build the app (a second or two, plus
+// ~5 s whenever the Python sources changed: the Pyodide snapshot), then serve that production
+// build with the cross-origin isolation headers (vite.config.ts sets them) that
+// SharedArrayBuffer needs. A user gets the fast app; `npm run dev` is the hot-reloading one.
+import { spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setup } from './setup.mjs';
@@ -15,8 +17,15 @@ try {
   console.error(`[start] ${error.message}`);
   process.exit(1);
 }
+const viteBin = join(root, 'node_modules', '.bin', 'vite');
+console.log('[start] building the app');
+const build = spawnSync(viteBin, ['build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+if (build.status !== 0) {
+  console.error('[start] the app did not build (the messages above say why)');
+  process.exit(1);
+}
 console.log(`[start] serving pelican at http://${HOST}:${PORT}/`);
-const vite = spawn(join(root, 'node_modules', '.bin', 'vite'), ['--host', HOST, '--port', String(PORT), '--strictPort'], {
+const vite = spawn(viteBin, ['preview', '--host', HOST, '--port', String(PORT), '--strictPort'], {
   cwd: root,
   stdio: 'inherit',
 });
