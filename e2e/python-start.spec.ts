@@ -22,6 +22,12 @@ async function probe(page: Page) {
 }
 
 test('Python resumes from the snapshot in the state a fresh start gives this visitor', async ({ page }) => {
+  // Why a start fell back to scratch, if one does (python.ts and the worker warn).
+  const warnings: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'warning') warnings.push(m.text());
+  });
+  page.on('worker', (w) => w.on('console', (m) => warnings.push(`worker: ${m.text()}`)));
   await page.goto('/?python=cold');
   await waitReady(page);
   expect((await appState(page)).pythonStart).toBe('cold');
@@ -30,7 +36,7 @@ test('Python resumes from the snapshot in the state a fresh start gives this vis
   await page.goto('/');
   await waitReady(page);
   const s = await appState(page);
-  expect(s.pythonStart).toBe('snapshot');
+  expect(s.pythonStart, warnings.join('\n')).toBe('snapshot');
   test.info().annotations.push({ type: 'timings (ms since navigation)', description: JSON.stringify(s.timings) });
   const resumed = await probe(page);
   const { random: r1, pelican: resumedModules, ...resumedRest } = resumed;
@@ -44,7 +50,7 @@ test('Python resumes from the snapshot in the state a fresh start gives this vis
 
   await page.reload();
   await waitReady(page);
-  expect((await appState(page)).pythonStart).toBe('snapshot');
+  expect((await appState(page)).pythonStart, warnings.join('\n')).toBe('snapshot');
   const again = await probe(page);
   expect(new Set([r0, r1, again.random]).size, 'every visit draws its own random numbers').toBe(3);
 

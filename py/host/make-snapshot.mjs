@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { THAW_MODULE, packSnapshot, snapshotFileName, snapshotKey } from './snapshot-resume.mjs';
+import { SNAPSHOT_FILE_PATTERN, THAW_MODULE, packSnapshot, snapshotFileName, snapshotKey } from './snapshot-resume.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const HOME = '/home/pyodide';
@@ -63,7 +63,10 @@ export function ensureSnapshot(outDir) {
         else fail(new Error(`making the Pyodide snapshot failed (node py/host/make-snapshot.mjs ${outDir}, exit ${code}):\n${errors}`));
       });
     }).then((made) => {
-      for (const old of readdirSync(outDir)) if (/^pelican-.*\.snapshot/.test(old) && !old.startsWith(name)) rmSync(join(outDir, old), { force: true });
+      for (const old of readdirSync(outDir)) {
+        // Another name's file, or what a crashed run left half-written under it.
+        if (SNAPSHOT_FILE_PATTERN.test(old.replace(/\.partial$/, '')) && !old.startsWith(name)) rmSync(join(outDir, old), { force: true });
+      }
       return made;
     });
     making.set(path, made);

@@ -43,12 +43,11 @@ export class PythonError extends Error {
 
 const HOME = '/home/pyodide';
 
-/** [path under /home/pyodide, text] of every Python file this page writes for Pyodide. */
-function pythonFiles(): Array<[string, string]> {
-  const files = Object.entries(pelicanSources).map(([path, text]): [string, string] => [path.slice(path.indexOf('/py/') + 4), text]);
-  files.push([`${THAW_MODULE}.py`, thawSource]);
-  return files;
-}
+/** [path under /home/pyodide, text] of every Python file this page writes for Pyodide (the snapshot's key too). */
+const PYTHON_FILES: Array<[string, string]> = [
+  ...Object.entries(pelicanSources).map(([path, text]): [string, string] => [path.slice(path.indexOf('/py/') + 4), text]),
+  [`${THAW_MODULE}.py`, thawSource],
+];
 
 export function hasPelicanPackage(): boolean {
   return Object.keys(pelicanSources).some((k) => k.endsWith('/pelican/__init__.py'));
@@ -91,7 +90,7 @@ const coldStartAsked = () => new URLSearchParams(location.search).get('python') 
  */
 function downloadSnapshot(): Snapshot {
   if (coldStartAsked()) return { length: Promise.resolve(null), file: Promise.resolve(null) };
-  const url = pyodideBase() + snapshotFileName(snapshotKey(__PYODIDE_VERSION__, pythonFiles()));
+  const url = pyodideBase() + snapshotFileName(snapshotKey(__PYODIDE_VERSION__, PYTHON_FILES));
   const worker = new Worker(new URL('./snapshot.worker.ts', import.meta.url), { type: 'module' });
   let announce: (length: number | null) => void;
   let deliver: (file: Uint8Array | null) => void;
@@ -169,7 +168,7 @@ export async function loadPython(
   pyodide.setInterruptBuffer(interruptBuffer);
 
   onStatus('loading the pelican package…');
-  for (const [path, text] of pythonFiles()) {
+  for (const [path, text] of PYTHON_FILES) {
     pyodide.FS.mkdirTree(`${HOME}/${path.slice(0, path.lastIndexOf('/') + 1)}`);
     pyodide.FS.writeFile(`${HOME}/${path}`, text);
   }

@@ -11,31 +11,45 @@ const reply = (message: SnapshotReply, transfer: Transferable[] = []) => (self a
 self.onmessage = async (event: MessageEvent<string>) => {
   try {
     const response = await fetch(event.data);
-    const size = Number(response.headers.get('Content-Length'));
-    if (!response.ok || !response.body || !(size >= SNAPSHOT_HEADER_SIZE)) {
+    if (!response.ok || !response.body) {
       reply(null);
       return;
     }
-    // One buffer of the announced size, filled as the chunks come: no second copy at the end.
-    const file = new Uint8Array(size);
+    // Chunks as they come (a server may not say the length: chunked, or re-encoded on the way).
+    const chunks: Uint8Array[] = [];
     let received = 0;
     let announced = false;
     const reader = response.body.getReader();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (received + value.length > size) throw new Error('the snapshot file is longer than its Content-Length');
-      file.set(value, received);
+      chunks.push(value);
       received += value.length;
       if (!announced && received >= SNAPSHOT_HEADER_SIZE) {
-        reply({ length: snapshotLength(file) });
+        reply({ length: snapshotLength(joined(chunks, received)) });
         announced = true;
       }
     }
-    if (received !== size) throw new Error('the snapshot download ended early');
-    reply({ file: file.buffer }, [file.buffer]);
+    const file = joined(chunks, received);
+    snapshotLength(file); // a file shorter than its header is no snapshot either
+    const buffer = file.byteOffset === 0 && file.byteLength === file.buffer.byteLength ? file.buffer : file.slice().buffer;
+    reply({ file: buffer as ArrayBuffer }, [buffer]);
   } catch (error) {
     console.warn('The Python snapshot could not be read:', error);
     reply(null);
   }
 };
+
+/** The chunks as one array (which then replaces them, so that joining again is free). */
+function joined(chunks: Uint8Array[], length: number): Uint8Array {
+  if (chunks.length !== 1) {
+    const all = new Uint8Array(length);
+    let at = 0;
+    for (const chunk of chunks) {
+      all.set(chunk, at);
+      at += chunk.length;
+    }
+    chunks.splice(0, chunks.length, all);
+  }
+  return chunks[0];
+}
