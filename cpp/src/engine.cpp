@@ -38,6 +38,16 @@ struct EngineState {
 
 namespace {
 
+// The canvas colour as painted now: the fitted raw values at the end of raw, or the fixed ones.
+void current_background(const EngineState& s, float* out) {
+  const Model& m = s.eval.model();
+  if (m.fit_background && s.raw.size() >= size_t(m.channels)) {
+    for (int c = 0; c < m.channels; ++c) out[c] = detail::sigmoid(s.raw[s.raw.size() - m.channels + c]);
+  } else {
+    s.eval.fixed_background(out);
+  }
+}
+
 Status ok() { return Status{true, std::string()}; }
 Status fail(const std::string& message) { return Status{false, message}; }
 
@@ -64,6 +74,13 @@ Weights<float> to_weights(const LossWeights& w) {
   return out;
 }
 
+std::string type_list() {
+  std::string out;
+  for (int i = 0; i < kShapeTypeCount; ++i)
+    out += (i ? ", " : "") + std::to_string(kShapeSpecs[i].code) + " " + kShapeSpecs[i].name;
+  return out;
+}
+
 Status check_tau(const char* fn, float tau) {
   if (!std::isfinite(tau) || tau <= 0.0f)
     return fail(std::string(fn) + ": tau must be finite and > 0, got " + num(tau));
@@ -77,7 +94,22 @@ Engine::~Engine() = default;
 Engine::Engine(Engine&&) noexcept = default;
 Engine& Engine::operator=(Engine&&) noexcept = default;
 
-Status Engine::init(int width, int height) {
+Status Engine::init(int width, int height, const Model& model) {
+  if (model.channels != 1 && model.channels != 3)
+    return fail("init(width, height, model): model.channels must be 1 (gray) or 3 (RGB), got " +
+                std::to_string(model.channels));
+  const Model& old = s_->eval.model();
+  if (old.channels != model.channels || old.opacity != model.opacity || old.fit_background != model.fit_background) {
+    // The layout changes with the model: the old scene means nothing under the new one.
+    s_->types.clear();
+    s_->raw.clear();
+    s_->frozen.clear();
+    s_->active.clear();
+    s_->grad.clear();
+    const float white[3] = {1, 1, 1};
+    s_->eval.set_model(model);
+    s_->eval.set_fixed_background(white);
+  }
   if (width < 1 || width > kMaxSide)
     return fail("init(width, height): width must be in 1.." + std::to_string(kMaxSide) + ", got " + std::to_string(width));
   if (height < 1 || height > kMaxSide)
@@ -103,10 +135,10 @@ Status Engine::init(int width, int height) {
 
 Status Engine::set_target(const float* pixels, size_t count) {
   if (s_->width == 0) return fail("set_target(pixels, count): call init(width, height) first");
-  const size_t n = size_t(s_->width) * size_t(s_->height);
+  const size_t n = size_t(s_->width) * size_t(s_->height) * size_t(s_->eval.model().channels);
   if (!pixels) return fail("set_target(pixels, count): pixels is null");
   if (count != n)
-    return fail("set_target(pixels, count): count must be width*height = " + std::to_string(n) + ", got " +
+    return fail("set_target(pixels, count): count must be width*height*channels = " + std::to_string(n) + ", got " +
                 std::to_string(count));
   std::vector<float> clamped(n);
   for (size_t i = 0; i < n; ++i) {
@@ -124,17 +156,19 @@ Status Engine::set_scene(const int32_t* types, size_t shape_count, const float* 
   if (shape_count > 0 && !types) return fail(std::string(fn) + ": types is null");
   if (shape_count > 100000)
     return fail(std::string(fn) + ": shape_count must be at most 100000, got " + std::to_string(shape_count));
+  const Model& model = s_->eval.model();
   size_t expected = 0;
   for (size_t k = 0; k < shape_count; ++k) {
-    const int n = detail::raw_params_of(types[k]);
+    const int n = detail::raw_params_of(types[k], model);
     if (n == 0)
       return fail(std::string(fn) + ": types[" + std::to_string(k) + "] = " + std::to_string(types[k]) +
-                  " is not a shape type (0 circle, 1 ellipse, 2 triangle)");
+                  " is not a shape type (" + type_list() + ")");
     expected += size_t(n);
   }
+  expected += size_t(s_->eval.background_raw_count());
   if (raw_count != expected)
-    return fail(std::string(fn) + ": raw_count must be " + std::to_string(expected) + " for these types, got " +
-                std::to_string(raw_count));
+    return fail(std::string(fn) + ": raw_count must be " + std::to_string(expected) +
+                " for these types under this model, got " + std::to_string(raw_count));
   if (raw_count > 0 && !raw) return fail(std::string(fn) + ": raw is null");
   for (size_t i = 0; i < raw_count; ++i) {
     if (!std::isfinite(raw[i]))
@@ -170,7 +204,7 @@ Status Engine::set_frozen(const uint8_t* mask, size_t count) {
   for (size_t k = 0; k < count; ++k) {
     const uint8_t frozen = mask[k] ? 1 : 0;
     s_->frozen[k] = frozen;
-    const int n = detail::raw_params_of(s_->types[k]);
+    const int n = detail::raw_params_of(s_->types[k], s_->eval.model());
     for (int i = 0; i < n; ++i) s_->active[offset + i] = frozen ? 0 : 1;
     offset += size_t(n);
   }
@@ -223,12 +257,105 @@ Status Engine::render(float tau, int width, int height, float* out) const {
                 std::to_string(width) + "x" + std::to_string(height));
   if (!out) return fail(fn + ": out is null");
   try {
-    detail::render_scene<float>(s_->types.data(), s_->types.size(), s_->raw.data(), tau, width, height, true, out);
+    // The background of the last evaluation is not needed: the current one is recomputed here.
+    float bg[3];
+    current_background(*s_, bg);
+    detail::render_scene<float>(s_->types.data(), s_->types.size(), s_->raw.data(), s_->eval.model(), bg, tau, width,
+                                height, true, out);
   } catch (const std::bad_alloc&) {
     return fail(fn + ": out of memory for a " + std::to_string(width) + "x" + std::to_string(height) + " render");
   }
   return ok();
 }
+
+Status Engine::set_scene_values(const int32_t* types, size_t shape_count, const double* values, size_t value_count,
+                                const double* background, size_t background_count) {
+  const char* fn = "set_scene_values(types, shape_count, values, value_count, background, background_count)";
+  const Model& model = s_->eval.model();
+  if (shape_count > 0 && !types) return fail(std::string(fn) + ": types is null");
+  if (shape_count > 100000)
+    return fail(std::string(fn) + ": shape_count must be at most 100000, got " + std::to_string(shape_count));
+  if (background_count != size_t(model.channels))
+    return fail(std::string(fn) + ": background_count must be " + std::to_string(model.channels) +
+                " (one value per channel), got " + std::to_string(background_count));
+  if (!background) return fail(std::string(fn) + ": background is null");
+  std::vector<float> raw;
+  raw.reserve(value_count);
+  size_t i = 0;
+  auto take = [&](const FieldSpec& f, const std::string& where) -> Status {
+    if (i >= value_count) return fail(std::string(fn) + ": value_count " + std::to_string(value_count) + " is too small");
+    const double v = values[i++];
+    if (!std::isfinite(v)) return fail(std::string(fn) + ": " + where + " is not finite (" + num(v) + ")");
+    if (v < f.min || v > f.max || (f.transform == Transform::Positive && v <= 0))
+      return fail(std::string(fn) + ": " + where + " = " + num(v) + " is outside " +
+                  (f.transform == Transform::Positive ? "(" : "[") + num(f.min) + ", " + num(f.max) + "]");
+    raw.push_back(float(to_raw(f.transform, v)));
+    return ok();
+  };
+  if (shape_count > 0 && !values) return fail(std::string(fn) + ": values is null");
+  for (size_t k = 0; k < shape_count; ++k) {
+    const ShapeSpec* spec = shape_spec(types[k]);
+    if (!spec)
+      return fail(std::string(fn) + ": types[" + std::to_string(k) + "] = " + std::to_string(types[k]) +
+                  " is not a shape type (" + type_list() + ")");
+    const std::string at = "shapes[" + std::to_string(k) + "].";
+    for (int c = 0; c < model.channels; ++c) {
+      Status st = take(model.channels == 1 ? kIntensityField : kColorChannelField,
+                       at + (model.channels == 1 ? std::string("intensity") : "color[" + std::to_string(c) + "]"));
+      if (!st.ok) return st;
+    }
+    if (model.opacity) {
+      Status st = take(kOpacityField, at + "opacity");
+      if (!st.ok) return st;
+    }
+    for (int g = 0; g < spec->geometry_count; ++g) {
+      Status st = take(spec->geometry[g], at + spec->geometry[g].name);
+      if (!st.ok) return st;
+    }
+  }
+  if (i != value_count)
+    return fail(std::string(fn) + ": value_count must be " + std::to_string(i) + " for these types under this model, got " +
+                std::to_string(value_count));
+  float bg[3];
+  for (int c = 0; c < model.channels; ++c) {
+    const double v = background[c];
+    if (!std::isfinite(v) || v < 0 || v > 1)
+      return fail(std::string(fn) + ": background[" + std::to_string(c) + "] = " + num(v) + " is outside [0, 1]");
+    bg[c] = float(v);
+    if (model.fit_background) raw.push_back(float(to_raw(kBackgroundField.transform, v)));
+  }
+  Status st = set_scene(types, shape_count, raw.data(), raw.size());
+  if (st.ok && !model.fit_background) s_->eval.set_fixed_background(bg);
+  return st;
+}
+
+void Engine::values(double* out) const {
+  const Model& model = s_->eval.model();
+  size_t i = 0;
+  for (size_t k = 0; k < s_->types.size(); ++k) {
+    const ShapeSpec* spec = shape_spec(s_->types[k]);
+    for (int c = 0; c < model.channels; ++c, ++i) out[i] = from_raw(kIntensityField.transform, s_->raw[i]);
+    if (model.opacity) out[i] = from_raw(kOpacityField.transform, s_->raw[i]), ++i;
+    for (int g = 0; g < spec->geometry_count; ++g, ++i) out[i] = from_raw(spec->geometry[g].transform, s_->raw[i]);
+  }
+  for (int c = 0; c < s_->eval.background_raw_count(); ++c, ++i)
+    out[i] = from_raw(kBackgroundField.transform, s_->raw[i]);
+}
+
+void Engine::background(double* out) const {
+  const Model& model = s_->eval.model();
+  if (model.fit_background && s_->raw.size() >= size_t(model.channels)) {
+    for (int c = 0; c < model.channels; ++c)
+      out[c] = from_raw(kBackgroundField.transform, s_->raw[s_->raw.size() - model.channels + c]);
+  } else {
+    float bg[3];
+    s_->eval.fixed_background(bg);
+    for (int c = 0; c < model.channels; ++c) out[c] = double(bg[c]);
+  }
+}
+
+size_t Engine::value_count() const { return s_->raw.size(); }
+const Model& Engine::model() const { return s_->eval.model(); }
 
 const float* Engine::raw() const { return s_->raw.data(); }
 size_t Engine::raw_count() const { return s_->raw.size(); }

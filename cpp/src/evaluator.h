@@ -30,12 +30,25 @@ struct Terms {
 template <class T>
 class Evaluator {
  public:
+  // The model fixes the raw layout and the number of image planes; set it before resize().
+  void set_model(const Model& model) { model_ = model; }
+  const Model& model() const { return model_; }
+
   void resize(int width, int height) {
     w_ = width;
     h_ = height;
     scale_ = T(width > height ? width : height);
-    image_.assign(size_t(width) * height, T(0));
-    image_grad_.assign(size_t(width) * height, T(0));
+    const size_t plane = size_t(width) * height, planes = size_t(model_.channels);
+    image_.assign(plane * planes, T(0));
+    image_grad_.assign(plane * planes, T(0));
+    target_.assign(plane * planes, T(1));
+    if (model_.channels > 1) {
+      luma_.assign(plane, T(0));
+      luma_grad_.assign(plane, T(0));
+    } else {
+      luma_.clear();
+      luma_grad_.clear();
+    }
     loss_.resize(width, height);
     n_tiles_ = tiles_along(width) * tiles_along(height);
     reserve_shapes(shapes_.size());
@@ -44,8 +57,8 @@ class Evaluator {
   void reserve_shapes(size_t n) {
     shapes_.resize(n);
     tile_class_.resize(n * size_t(n_tiles_));
-    value_grad_.resize(n * 7);
-    scratch_.resize(n * (3 * kLanes + 7 * kTileSide + 1));
+    value_grad_.resize(n * kValueSlots);
+    scratch_.resize(n * (3 * kLanes + kValueSlots * kTileSide + 1));
     edge_scratch_.resize(n);
     pair_scratch_.resize(2 * n);
     cov_slot_.resize(n * size_t(n_tiles_));
@@ -60,15 +73,49 @@ class Evaluator {
     reserve_shapes(shapes_.size());
   }
 
-  void set_target(const T* pixels) { loss_.set_target(pixels); }
+  // channels planes of width×height. In colour the structural terms (Sobel, SSIM) see luma.
+  void set_target(const T* pixels) {
+    std::copy(pixels, pixels + target_.size(), target_.begin());
+    if (model_.channels == 1) {
+      loss_.set_target(pixels);
+    } else {
+      to_luma(pixels, luma_.data());
+      loss_.set_target(luma_.data());
+    }
+  }
+
+  // The canvas colour while the model does not fit it (white, the original's, by default).
+  void set_fixed_background(const T* values) {
+    for (int c = 0; c < model_.channels; ++c) fixed_background_[c] = values[c];
+  }
+
+  void fixed_background(T* out) const {
+    for (int c = 0; c < model_.channels; ++c) out[c] = fixed_background_[c];
+  }
+
+  // Raw floats after the shapes' for the fitted background (0 when it is fixed).
+  int background_raw_count() const { return model_.fit_background ? model_.channels : 0; }
+
+  // The background the last evaluate() painted with.
+  const T* background() const { return background_; }
   void set_culling(bool on) { cull_ = on; }
 
-  // Caller guarantees: known type codes, raw sized to match, reserve_shapes(n) done.
+  // Caller guarantees: known type codes, raw sized to match (shapes, then the fitted background),
+  // reserve_shapes(n) done.
   Terms<T> evaluate(const int32_t* types, size_t n, const T* raw, T tau, const Weights<T>& w, T* grad) {
     size_t offset = 0;
     for (size_t k = 0; k < n; ++k) {
-      shapes_[k] = make_shape<T>(types[k], offset, raw + offset);
-      offset += size_t(raw_params_of(types[k]));
+      shapes_[k] = make_shape<T>(types[k], offset, raw + offset, model_);
+      offset += size_t(raw_params_of(types[k], model_));
+    }
+    const int C = model_.channels;
+    T bg_d[3] = {T(0), T(0), T(0)};
+    for (int c = 0; c < C; ++c) {
+      if (model_.fit_background) {
+        apply_transform(kBackgroundField.transform, raw[offset + c], &background_[c], &bg_d[c]);
+      } else {
+        background_[c] = fixed_background_[c];
+      }
     }
     const int K = int(n);
     classify_tiles<T>(shapes_.data(), K, w_, h_, scale_, tau, cull_, tile_class_.data());
@@ -76,6 +123,9 @@ class Evaluator {
     RasterParams<T> p = {};
     p.shapes = shapes_.data();
     p.shape_count = K;
+    p.channels = C;
+    p.opacity = model_.opacity;
+    p.background = background_;
     p.width = w_;
     p.height = h_;
     p.scale = scale_;
@@ -90,12 +140,14 @@ class Evaluator {
     }
     render_forward(p);
 
-    ImageTerms img = loss_.run(image_.data(), w.edge, w.ssim, grad ? image_grad_.data() : nullptr);
+    ImageTerms img = image_terms(w, grad != nullptr);
 
-    std::fill(value_grad_.begin(), value_grad_.begin() + n * 7, Acc(0));
+    std::fill(value_grad_.begin(), value_grad_.begin() + n * kValueSlots, Acc(0));
+    Acc bg_grad[3] = {0, 0, 0};
     if (grad) {
       p.image_grad = image_grad_.data();
       p.value_grad = value_grad_.data();
+      p.background_grad = model_.fit_background ? bg_grad : nullptr;
       p.scratch = scratch_.data();
       p.edge_scratch = edge_scratch_.data();
       p.pair_scratch = pair_scratch_.data();
@@ -104,15 +156,13 @@ class Evaluator {
     PriorTerms pri;
     const T ex = T(w_) / scale_, ey = T(h_) / scale_;
     for (size_t k = 0; k < n; ++k)
-      shape_priors(shapes_[k], ex, ey, w.perimeter, w.degeneracy, w.canvas, &pri, &value_grad_[k * 7]);
+      shape_priors(shapes_[k], ex, ey, w.perimeter, w.degeneracy, w.canvas, &pri, &value_grad_[k * kValueSlots]);
 
     if (grad) {
       // Chain rule through the elementwise sigmoid/softplus/identity transforms.
-      for (size_t k = 0; k < n; ++k) {
-        const ShapeParams<T>& s = shapes_[k];
-        const int m = raw_params_of(s.type);
-        for (int i = 0; i < m; ++i) grad[s.offset + i] = T(value_grad_[k * 7 + i] * Acc(s.dvalue[i]));
-      }
+      for (size_t k = 0; k < n; ++k) values_to_raw_grad(shapes_[k], &value_grad_[k * kValueSlots], model_, grad);
+      if (model_.fit_background)
+        for (int c = 0; c < C; ++c) grad[offset + c] = T(bg_grad[c] * Acc(bg_d[c]));
     }
 
     Terms<T> t;
@@ -132,6 +182,44 @@ class Evaluator {
   int height() const { return h_; }
 
  private:
+  // ITU-R 601 luma, the same weights the images module uses to turn a picture gray.
+  void to_luma(const T* planes, T* out) const {
+    const size_t plane = size_t(w_) * h_;
+    for (size_t i = 0; i < plane; ++i)
+      out[i] = T(0.299) * planes[i] + T(0.587) * planes[plane + i] + T(0.114) * planes[2 * plane + i];
+  }
+
+  // Gray: the original's terms on the one plane. Colour: MSE over every channel value, the
+  // Sobel and SSIM terms on the luma of render and target, their gradient spread back to the
+  // channels by the luma weights.
+  ImageTerms image_terms(const Weights<T>& w, bool with_grad) {
+    if (model_.channels == 1) return loss_.run(image_.data(), w.edge, w.ssim, with_grad ? image_grad_.data() : nullptr);
+    const size_t plane = size_t(w_) * h_;
+    to_luma(image_.data(), luma_.data());
+    ImageTerms img = loss_.run(luma_.data(), w.edge, w.ssim, with_grad ? luma_grad_.data() : nullptr, false);
+    const size_t total = plane * size_t(model_.channels);
+    Acc sq = 0;
+    for (size_t i = 0; i < total; ++i) {
+      const T d = image_[i] - target_[i];
+      sq += Acc(d * d);
+    }
+    img.mse = sq / Acc(double(total));
+    if (with_grad) {
+      const T two_inv_n = T(2.0 / double(total));
+      const T weight[3] = {T(0.299), T(0.587), T(0.114)};
+      for (int c = 0; c < model_.channels; ++c)
+        for (size_t i = 0; i < plane; ++i) {
+          const size_t j = size_t(c) * plane + i;
+          image_grad_[j] = two_inv_n * (image_[j] - target_[j]) + weight[c] * luma_grad_[i];
+        }
+    }
+    return img;
+  }
+
+  Model model_;
+  T fixed_background_[3] = {T(1), T(1), T(1)};
+  T background_[3] = {T(1), T(1), T(1)};
+  std::vector<T> target_, luma_, luma_grad_;
   int w_ = 0, h_ = 0, n_tiles_ = 0;
   T scale_ = T(1);
   bool cull_ = true;
@@ -148,14 +236,16 @@ class Evaluator {
   ImageLoss<T> loss_;
 };
 
-// Forward-only render at any size (allocates; not used in the step loop).
+// Forward-only render at any size (allocates; not used in the step loop). raw as in evaluate();
+// background is the colour to paint under the shapes (already constrained).
 template <class T>
-void render_scene(const int32_t* types, size_t n, const T* raw, T tau, int width, int height, bool cull, T* out) {
+void render_scene(const int32_t* types, size_t n, const T* raw, const Model& model, const T* background, T tau,
+                  int width, int height, bool cull, T* out) {
   std::vector<ShapeParams<T>> shapes(n);
   size_t offset = 0;
   for (size_t k = 0; k < n; ++k) {
-    shapes[k] = make_shape<T>(types[k], offset, raw + offset);
-    offset += size_t(raw_params_of(types[k]));
+    shapes[k] = make_shape<T>(types[k], offset, raw + offset, model);
+    offset += size_t(raw_params_of(types[k], model));
   }
   const T scale = T(width > height ? width : height);
   std::vector<uint8_t> cls(n * size_t(tiles_along(width) * tiles_along(height)));
@@ -163,6 +253,9 @@ void render_scene(const int32_t* types, size_t n, const T* raw, T tau, int width
   RasterParams<T> p = {};
   p.shapes = shapes.data();
   p.shape_count = int(n);
+  p.channels = model.channels;
+  p.opacity = model.opacity;
+  p.background = background;
   p.width = width;
   p.height = height;
   p.scale = scale;

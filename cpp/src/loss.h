@@ -67,8 +67,9 @@ class ImageLoss {
     }
   }
 
-  // Forward + backward. grad (nullable) receives d(mse + w_edge·E + w_ssim·S)/d render.
-  ImageTerms run(const T* render, T w_edge, T w_ssim, T* grad) {
+  // Forward + backward. grad (nullable) receives d(mse + w_edge·E + w_ssim·S)/d render, or
+  // d(w_edge·E + w_ssim·S)/d render without with_mse (colour computes its MSE over channels).
+  ImageTerms run(const T* render, T w_edge, T w_ssim, T* grad, bool with_mse = true) {
     ImageTerms out;
     const int W = w_;
     const size_t n = size_t(W) * h_;
@@ -117,7 +118,8 @@ class ImageLoss {
     for (int y = 0; y < h_; ++y) {
       const size_t p0 = size_t(y) * W;
       grad_row(&r_[at(0, y)], &t_[at(0, y)], ssim_on ? &mu_r_[p0] : nullptr, &e_rr_[p0], &e_rt_[p0],
-               edge_on ? &dgx_[at(0, y)] : nullptr, &dgy_[at(0, y)], pitch_, T(2) * inv_n, grad + p0, W);
+               edge_on ? &dgx_[at(0, y)] : nullptr, &dgy_[at(0, y)], pitch_, with_mse ? T(2) * inv_n : T(0),
+               grad + p0, W);
     }
     return out;
   }

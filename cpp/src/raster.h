@@ -31,14 +31,18 @@ template <class T>
 struct RasterParams {
   const ShapeParams<T>* shapes;  // Incoming: shapes back to front
   int shape_count;               // Incoming
+  int channels;                  // Incoming: 1 (gray) or 3; image and image_grad hold that many planes
+  bool opacity;                  // Incoming: shapes carry a fitted opacity (ShapeParams::alpha)
+  const T* background;           // Incoming: canvas colour, one value per channel
+  Acc* background_grad;          // Outgoing (backward, nullable): dL/d background per channel (added)
   int width, height;             // Incoming: canvas in pixels
   T scale;                       // Incoming: S = max(width, height)
   T tau;                         // Incoming: softness in normalised units
   const uint8_t* tile_class;     // Incoming: [shape][tile] kTileEdge / kTileOutside / kTileInside
-  T* image;                      // Outgoing (forward): width*height, row-major
-  const T* image_grad;           // Incoming (backward): dL/dimage, width*height
-  Acc* value_grad;               // Outgoing (backward): [shape][7] dL/d constrained values (added)
-  T* scratch;                    // Incoming (backward): shape_count*(3*kLanes + 7*kTileSide + 1) scalars
+  T* image;                      // Outgoing (forward): channels planes of width*height, row-major
+  const T* image_grad;           // Incoming (backward): dL/dimage, same layout
+  Acc* value_grad;               // Outgoing (backward): [shape][kValueSlots] dL/d constrained values (added)
+  T* scratch;                    // Incoming (backward): shape_count*(3*kLanes + kValueSlots*kTileSide + 1) scalars
   uint8_t* edge_scratch;         // Incoming (backward): shape_count bytes
   // Optional coverage cache (all null/0 for none): the forward pass keeps c and dc/ds of the
   // first cov_cache_pairs edge pairs it meets, the backward pass of the same evaluation reads
@@ -151,23 +155,41 @@ void classify_tiles(const ShapeParams<T>* shapes, int shape_count, int width, in
 }
 
 // ---------------------------------------------------------------------------------------------
-// Forward: composite every shape over white.
+// Forward: composite every shape over the background. C channels share one coverage per shape;
+// with opacity the coverage is α·c. For C = 1 without opacity over white this is the original's
+// arithmetic operation for operation (α is not even multiplied in).
 
 template <class T>
-void render_forward(const RasterParams<T>& p) {
+inline void store_tile(const T* o, int tx, int ty, int width, int height, T* plane) {
+  const int x0 = tx * kTileSide, y0 = ty * kTileSide;
+  const int nx = width - x0 < kTileSide ? width - x0 : kTileSide;
+  const int ny = height - y0 < kTileSide ? height - y0 : kTileSide;
+  // A constant trip count for full tiles: g++ otherwise emits rep movs, slow for 8 floats.
+  if (nx == kTileSide) {
+    for (int r = 0; r < ny; ++r)
+      for (int j = 0; j < kTileSide; ++j) plane[size_t(y0 + r) * width + x0 + j] = o[r * kTileSide + j];
+  } else {
+    for (int r = 0; r < ny; ++r)
+      for (int j = 0; j < nx; ++j) plane[size_t(y0 + r) * width + x0 + j] = o[r * kTileSide + j];
+  }
+}
+
+template <class T, int C, bool A>
+void render_forward_impl(const RasterParams<T>& p) {
   const int tx_n = tiles_along(p.width), ty_n = tiles_along(p.height), n_tiles = tx_n * ty_n;
+  const size_t plane = size_t(p.width) * p.height;
   T c_out, c_in;
   saturated_coverages(p.tau, &c_out, &c_in);
-  alignas(64) T X[kLanes], Y[kLanes], o[kLanes], s[kLanes], c[kLanes];
+  alignas(64) T X[kLanes], Y[kLanes], o[C][kLanes], s[kLanes], c[kLanes], cp[kLanes];
   size_t next_slot = 0;
   for (int ty = 0; ty < ty_n; ++ty)
     for (int tx = 0; tx < tx_n; ++tx) {
       const int tile = ty * tx_n + tx;
       tile_coords(tx, ty, p.scale, X, Y);
-      for (int i = 0; i < kLanes; ++i) o[i] = T(1);
+      for (int ch = 0; ch < C; ++ch)
+        for (int i = 0; i < kLanes; ++i) o[ch][i] = p.background[ch];
       for (int k = 0; k < p.shape_count; ++k) {
         const ShapeParams<T>& sh = p.shapes[k];
-        const T I = sh.value[0];
         const uint8_t cls = p.tile_class[size_t(k) * n_tiles + tile];
         if (cls == kTileEdge) {
           sdf_lanes(sh, X, Y, s);
@@ -181,25 +203,34 @@ void render_forward(const RasterParams<T>& p) {
             if (p.cov_slot) p.cov_slot[size_t(k) * n_tiles + tile] = -1;
             coverage_lanes<T>(s, p.tau, c, nullptr);
           }
-          for (int i = 0; i < kLanes; ++i) o[i] = (T(1) - ck[i]) * o[i] + ck[i] * I;
+          if constexpr (A) {
+            for (int i = 0; i < kLanes; ++i) cp[i] = sh.alpha * ck[i];
+            ck = cp;
+          }
+          for (int ch = 0; ch < C; ++ch) {
+            const T I = sh.paint[ch];
+            for (int i = 0; i < kLanes; ++i) o[ch][i] = (T(1) - ck[i]) * o[ch][i] + ck[i] * I;
+          }
         } else {
-          const T cc = cls == kTileOutside ? c_out : c_in;
-          for (int i = 0; i < kLanes; ++i) o[i] = (T(1) - cc) * o[i] + cc * I;
+          T cc = cls == kTileOutside ? c_out : c_in;
+          if constexpr (A) cc = sh.alpha * cc;
+          for (int ch = 0; ch < C; ++ch) {
+            const T I = sh.paint[ch];
+            for (int i = 0; i < kLanes; ++i) o[ch][i] = (T(1) - cc) * o[ch][i] + cc * I;
+          }
         }
       }
-      // Store the part of the tile that lies on the canvas.
-      const int x0 = tx * kTileSide, y0 = ty * kTileSide;
-      const int nx = p.width - x0 < kTileSide ? p.width - x0 : kTileSide;
-      const int ny = p.height - y0 < kTileSide ? p.height - y0 : kTileSide;
-      // A constant trip count for full tiles: g++ otherwise emits rep movs, slow for 8 floats.
-      if (nx == kTileSide) {
-        for (int r = 0; r < ny; ++r)
-          for (int j = 0; j < kTileSide; ++j) p.image[size_t(y0 + r) * p.width + x0 + j] = o[r * kTileSide + j];
-      } else {
-        for (int r = 0; r < ny; ++r)
-          for (int j = 0; j < nx; ++j) p.image[size_t(y0 + r) * p.width + x0 + j] = o[r * kTileSide + j];
-      }
+      for (int ch = 0; ch < C; ++ch) store_tile(o[ch], tx, ty, p.width, p.height, p.image + ch * plane);
     }
+}
+
+template <class T>
+void render_forward(const RasterParams<T>& p) {
+  if (p.channels == 3) {
+    p.opacity ? render_forward_impl<T, 3, true>(p) : render_forward_impl<T, 3, false>(p);
+  } else {
+    p.opacity ? render_forward_impl<T, 1, true>(p) : render_forward_impl<T, 1, false>(p);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -258,37 +289,46 @@ inline void sdf_grad_lanes(const ShapeParams<T>& s, const T* X, const T* Y, cons
   }
 }
 
-template <class T>
-void render_backward(const RasterParams<T>& p) {
+template <class T, int C, bool A>
+void render_backward_impl(const RasterParams<T>& p) {
   const int tx_n = tiles_along(p.width), ty_n = tiles_along(p.height), n_tiles = tx_n * ty_n;
+  const size_t plane = size_t(p.width) * p.height;
   const int K = p.shape_count;
+  // The original's path (gray, opaque) keeps its fused Wasm SIMD pair kernels.
+  constexpr bool kPlain = C == 1 && !A;
   T c_out, c_in;
   saturated_coverages(p.tau, &c_out, &c_in);
   T* cov = p.scratch;                          // [K][64] coverage
   T* dcds = p.scratch + size_t(K) * kLanes;     // [K][64] dc/ds (edge pairs only)
   T* trans = p.scratch + size_t(2 * K) * kLanes;  // [K][64] T_k
-  T* lanes = p.scratch + size_t(3 * K) * kLanes;  // [K][7][8] float partial sums, flushed per tile row
-  T* cconst = lanes + size_t(K) * 7 * kTileSide;  // [K] saturated coverage of this tile
+  T* lanes = p.scratch + size_t(3 * K) * kLanes;  // [K][kValueSlots][8] partial sums, flushed per tile row
+  T* cconst = lanes + size_t(K) * kValueSlots * kTileSide;  // [K] saturated coverage of this tile
   uint8_t* edge = p.edge_scratch;                 // [K] 1 = edge pair in this tile
   const T** ck_of = p.pair_scratch;               // [K] where each edge pair's c is (cache or cov)
   const T** dk_of = p.pair_scratch + K;           // [K] and its dc/ds (cache or dcds)
-  for (size_t i = 0; i < size_t(K) * 7 * kTileSide; ++i) lanes[i] = T(0);
-  alignas(64) T X[kLanes], Y[kLanes], G[kLanes], s[kLanes], acc_t[kLanes], o[kLanes], tmp[kLanes];
+  for (size_t i = 0; i < size_t(K) * kValueSlots * kTileSide; ++i) lanes[i] = T(0);
+  alignas(64) T X[kLanes], Y[kLanes], G[C][kLanes], s[kLanes], acc_t[kLanes], o[C][kLanes], tmp[kLanes];
+  alignas(64) T tmp_paint[C][kLanes], tmp_alpha[kLanes];
+  T bg_lanes[C][kTileSide] = {};
   for (int ty = 0; ty < ty_n; ++ty)
     for (int tx = 0; tx < tx_n; ++tx) {
       const int tile = ty * tx_n + tx;
       tile_coords(tx, ty, p.scale, X, Y);
       // Lanes off the canvas get a zero upstream gradient, so they contribute nothing.
       const int x0 = tx * kTileSide, y0 = ty * kTileSide;
-      for (int i = 0; i < kLanes; ++i) G[i] = T(0);
       const int nx = p.width - x0 < kTileSide ? p.width - x0 : kTileSide;
       const int ny = p.height - y0 < kTileSide ? p.height - y0 : kTileSide;
-      if (nx == kTileSide) {
-        for (int r = 0; r < ny; ++r)
-          for (int j = 0; j < kTileSide; ++j) G[r * kTileSide + j] = p.image_grad[size_t(y0 + r) * p.width + x0 + j];
-      } else {
-        for (int r = 0; r < ny; ++r)
-          for (int j = 0; j < nx; ++j) G[r * kTileSide + j] = p.image_grad[size_t(y0 + r) * p.width + x0 + j];
+      for (int ch = 0; ch < C; ++ch) {
+        T* g = G[ch];
+        const T* src = p.image_grad + ch * plane;
+        for (int i = 0; i < kLanes; ++i) g[i] = T(0);
+        if (nx == kTileSide) {
+          for (int r = 0; r < ny; ++r)
+            for (int j = 0; j < kTileSide; ++j) g[r * kTileSide + j] = src[size_t(y0 + r) * p.width + x0 + j];
+        } else {
+          for (int r = 0; r < ny; ++r)
+            for (int j = 0; j < nx; ++j) g[r * kTileSide + j] = src[size_t(y0 + r) * p.width + x0 + j];
+        }
       }
 
       // Coverages (forward setup repeated). Saturated pairs keep a scalar constant instead of a
@@ -311,63 +351,116 @@ void render_backward(const RasterParams<T>& p) {
           }
         }
       }
-      // Suffix transmittances T_k.
+      // Suffix transmittances T_k (of the opacity-scaled coverages).
       for (int i = 0; i < kLanes; ++i) acc_t[i] = T(1);
       for (int k = K - 1; k >= 0; --k) {
         T* tk = trans + size_t(k) * kLanes;
+        const T a = p.shapes[k].alpha;
         if (edge[k]) {
           const T* ck = ck_of[k];
           for (int i = 0; i < kLanes; ++i) {
             tk[i] = acc_t[i];
-            acc_t[i] *= T(1) - ck[i];
+            if constexpr (A) {
+              acc_t[i] *= T(1) - a * ck[i];
+            } else {
+              acc_t[i] *= T(1) - ck[i];
+            }
           }
         } else {
-          const T cc = cconst[k];
+          const T cc = A ? a * cconst[k] : cconst[k];
           for (int i = 0; i < kLanes; ++i) {
             tk[i] = acc_t[i];
             acc_t[i] *= T(1) - cc;
           }
         }
       }
+      // What reaches the eye of the canvas itself: its transmittance through every shape.
+      if (p.background_grad)
+        for (int ch = 0; ch < C; ++ch) {
+          for (int i = 0; i < kLanes; ++i) tmp[i] = G[ch][i] * acc_t[i];
+          add_lanes(tmp, bg_lanes[ch]);
+        }
       // Front-to-back again: o holds o_{k−1} when shape k is visited.
-      for (int i = 0; i < kLanes; ++i) o[i] = T(1);
+      for (int ch = 0; ch < C; ++ch)
+        for (int i = 0; i < kLanes; ++i) o[ch][i] = p.background[ch];
       for (int k = 0; k < K; ++k) {
         const ShapeParams<T>& sh = p.shapes[k];
-        const T I = sh.value[0];
         const T* tk = trans + size_t(k) * kLanes;
-        T* acc8 = lanes + size_t(k) * 7 * kTileSide;
-        if (edge[k]) {
-          const T* ck = ck_of[k];
-          const T* dk = dk_of[k];
+        T* acc8 = lanes + size_t(k) * kValueSlots * kTileSide;
+        if constexpr (kPlain) {
+          const T I = sh.value[0];
+          T* o0 = o[0];
+          const T* G0 = G[0];
+          if (edge[k]) {
+            const T* ck = ck_of[k];
+            const T* dk = dk_of[k];
 #if PELICAN_WASM_SIMD
-          if constexpr (std::is_same_v<T, float>) {
-            wasm::backward_edge_pair(G, ck, dk, tk, I, o, tmp, acc8);
-          } else
+            if constexpr (std::is_same_v<T, float>) {
+              wasm::backward_edge_pair(G0, ck, dk, tk, I, o0, tmp, acc8);
+            } else
 #endif
-          {
-            for (int i = 0; i < kLanes; ++i) tmp[i] = G[i] * ck[i] * tk[i];
-            add_lanes(tmp, acc8);
-            for (int i = 0; i < kLanes; ++i) tmp[i] = G[i] * (I - o[i]) * tk[i] * dk[i];
-            for (int i = 0; i < kLanes; ++i) o[i] = (T(1) - ck[i]) * o[i] + ck[i] * I;
+            {
+              for (int i = 0; i < kLanes; ++i) tmp[i] = G0[i] * ck[i] * tk[i];
+              add_lanes(tmp, acc8);
+              for (int i = 0; i < kLanes; ++i) tmp[i] = G0[i] * (I - o0[i]) * tk[i] * dk[i];
+              for (int i = 0; i < kLanes; ++i) o0[i] = (T(1) - ck[i]) * o0[i] + ck[i] * I;
+            }
+            sdf_grad_lanes(sh, X, Y, tmp, acc8 + kTileSide);
+          } else {
+            const T cc = cconst[k];
+#if PELICAN_WASM_SIMD
+            if constexpr (std::is_same_v<T, float>) {
+              wasm::backward_saturated_pair(G0, cc, tk, I, o0, acc8);
+            } else
+#endif
+            {
+              for (int i = 0; i < kLanes; ++i) tmp[i] = G0[i] * cc * tk[i];
+              add_lanes(tmp, acc8);
+              for (int i = 0; i < kLanes; ++i) o0[i] = (T(1) - cc) * o0[i] + cc * I;
+            }
           }
-          sdf_grad_lanes(sh, X, Y, tmp, acc8 + kTileSide);
         } else {
+          // u = dL/dc' (c' = α·c): Σ_ch G·(I − o_{k−1})·T_k; dL/dI_ch = G·c'·T_k, dL/dα = u·c,
+          // dL/ds = u·α·dc/ds.
+          const T a = sh.alpha;
+          const bool is_edge = edge[k];
+          const T* ck = is_edge ? ck_of[k] : nullptr;
+          const T* dk = is_edge ? dk_of[k] : nullptr;
           const T cc = cconst[k];
-#if PELICAN_WASM_SIMD
-          if constexpr (std::is_same_v<T, float>) {
-            wasm::backward_saturated_pair(G, cc, tk, I, o, acc8);
-          } else
-#endif
-          {
-            for (int i = 0; i < kLanes; ++i) tmp[i] = G[i] * cc * tk[i];
-            add_lanes(tmp, acc8);
-            for (int i = 0; i < kLanes; ++i) o[i] = (T(1) - cc) * o[i] + cc * I;
+          for (int i = 0; i < kLanes; ++i) {
+            const T c0 = is_edge ? ck[i] : cc;
+            const T cpi = A ? a * c0 : c0;
+            T u = T(0);
+            for (int ch = 0; ch < C; ++ch) {
+              u += G[ch][i] * (sh.paint[ch] - o[ch][i]);
+              tmp_paint[ch][i] = G[ch][i] * cpi * tk[i];
+              o[ch][i] = (T(1) - cpi) * o[ch][i] + cpi * sh.paint[ch];
+            }
+            u *= tk[i];
+            tmp_alpha[i] = u * c0;
+            tmp[i] = is_edge ? u * (A ? a * dk[i] : dk[i]) : T(0);
           }
+          add_lanes(tmp_paint[0], acc8);
+          for (int ch = 1; ch < C; ++ch) add_lanes(tmp_paint[ch], acc8 + (kSlotPaint1 + ch - 1) * kTileSide);
+          if constexpr (A) add_lanes(tmp_alpha, acc8 + kSlotOpacity * kTileSide);
+          if (is_edge) sdf_grad_lanes(sh, X, Y, tmp, acc8 + kTileSide);
         }
       }
-      if (tx + 1 == tx_n)
-        for (size_t j = 0; j < size_t(K) * 7; ++j) flush_lanes(lanes + j * kTileSide, p.value_grad + j);
+      if (tx + 1 == tx_n) {
+        for (size_t j = 0; j < size_t(K) * kValueSlots; ++j) flush_lanes(lanes + j * kTileSide, p.value_grad + j);
+        if (p.background_grad)
+          for (int ch = 0; ch < C; ++ch) flush_lanes(bg_lanes[ch], p.background_grad + ch);
+      }
     }
+}
+
+template <class T>
+void render_backward(const RasterParams<T>& p) {
+  if (p.channels == 3) {
+    p.opacity ? render_backward_impl<T, 3, true>(p) : render_backward_impl<T, 3, false>(p);
+  } else {
+    p.opacity ? render_backward_impl<T, 1, true>(p) : render_backward_impl<T, 1, false>(p);
+  }
 }
 
 }  // namespace pelican::detail

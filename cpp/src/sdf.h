@@ -8,49 +8,71 @@
 #include <cstdint>
 
 #include "fastmath.h"
+#include "pelican/shape_model.h"
 
 namespace pelican::detail {
 
-enum : int32_t { kCircle = 0, kEllipse = 1, kTriangle = 2 };
+enum : int32_t { kCircle = kShapeSpecs[0].code, kEllipse = kShapeSpecs[1].code, kTriangle = kShapeSpecs[2].code };
 
-inline int raw_params_of(int32_t type) {
-  return type == kCircle ? 4 : type == kEllipse ? 6 : type == kTriangle ? 7 : 0;
-}
+// Raw floats of one shape under the original's model (gray, opaque): intensity + geometry.
+inline int raw_params_of(int32_t type) { return shape_param_count(type, Model{}); }
+inline int raw_params_of(int32_t type, const Model& model) { return shape_param_count(type, model); }
+
+// Slots of one shape's gradient w.r.t. its constrained values: 0 paint channel 0 (intensity),
+// 1..6 geometry in table order, 7 and 8 paint channels 1 and 2, 9 opacity.
+constexpr int kValueSlots = 10;
+constexpr int kSlotPaint1 = 7, kSlotOpacity = 9;
 
 // One shape with its constrained values and the derivative of each constrained value w.r.t.
 // its raw parameter (all transforms are elementwise, so the Jacobian is diagonal).
 template <class T>
 struct ShapeParams {
   int32_t type;
-  size_t offset;  // index of intensity_raw in the flat raw array
-  T value[7];     // constrained values in raw order: intensity first, then geometry
+  size_t offset;  // index of the shape's first raw float in the flat raw array
+  T value[7];     // paint channel 0, then geometry in table order
   T dvalue[7];    // d value / d raw
+  T paint[3];     // every paint channel (paint[0] == value[0])
+  T dpaint[3];
+  T alpha;        // opacity; exactly 1 when the model does not fit it
+  T dalpha;
   T cs, sn;       // ellipse: cos θ, sin θ
   T lipschitz;    // bound on |∇sdf| used by the tile classifier
 };
 
 template <class T>
-ShapeParams<T> make_shape(int32_t type, size_t offset, const T* raw) {
+PELICAN_INLINE void apply_transform(Transform f, T x, T* value, T* dvalue) {
+  if (f == Transform::Positive) {
+    *value = softplus(x);
+    *dvalue = softplus_grad(x);
+  } else if (f == Transform::Angle) {
+    *value = x;
+    *dvalue = T(1);
+  } else {
+    T sg = sigmoid(x);
+    *value = sg;
+    *dvalue = sg * (T(1) - sg);
+  }
+}
+
+template <class T>
+ShapeParams<T> make_shape(int32_t type, size_t offset, const T* raw, const Model& model = Model{}) {
   ShapeParams<T> s{};
   s.type = type;
   s.offset = offset;
-  int n = raw_params_of(type);
-  for (int i = 0; i < n; ++i) {
-    T x = raw[i];
-    bool is_radius = (type == kCircle && i == 3) || (type == kEllipse && (i == 3 || i == 4));
-    bool is_angle = type == kEllipse && i == 5;
-    if (is_radius) {
-      s.value[i] = softplus(x);
-      s.dvalue[i] = softplus_grad(x);
-    } else if (is_angle) {
-      s.value[i] = x;
-      s.dvalue[i] = T(1);
-    } else {
-      T sg = sigmoid(x);
-      s.value[i] = sg;
-      s.dvalue[i] = sg * (T(1) - sg);
-    }
+  const ShapeSpec& spec = *shape_spec(type);
+  const int C = model.channels;
+  for (int c = 0; c < C; ++c) apply_transform(kIntensityField.transform, raw[c], &s.paint[c], &s.dpaint[c]);
+  s.value[0] = s.paint[0];
+  s.dvalue[0] = s.dpaint[0];
+  const T* geometry = raw + C;
+  s.alpha = T(1);
+  s.dalpha = T(0);
+  if (model.opacity) {
+    apply_transform(kOpacityField.transform, raw[C], &s.alpha, &s.dalpha);
+    ++geometry;
   }
+  for (int i = 0; i < spec.geometry_count; ++i)
+    apply_transform(spec.geometry[i].transform, geometry[i], &s.value[1 + i], &s.dvalue[1 + i]);
   s.lipschitz = T(1);
   if (type == kEllipse) {
     // cos(−θ) and −sin(−θ) are bit-identical to cos θ and sin θ, so this matches §2.3 exactly.
@@ -61,6 +83,19 @@ ShapeParams<T> make_shape(int32_t type, size_t offset, const T* raw) {
     s.lipschitz = m / (a < b ? a : b);
   }
   return s;
+}
+
+// Chain rule from the constrained-value slots of one shape to its raw floats.
+template <class T>
+inline void values_to_raw_grad(const ShapeParams<T>& s, const Acc* slots, const Model& model, T* grad) {
+  const int C = model.channels;
+  T* g = grad + s.offset;
+  g[0] = T(slots[0] * Acc(s.dvalue[0]));
+  for (int c = 1; c < C; ++c) g[c] = T(slots[kSlotPaint1 + c - 1] * Acc(s.dpaint[c]));
+  int o = C;
+  if (model.opacity) g[o++] = T(slots[kSlotOpacity] * Acc(s.dalpha));
+  const int n = shape_spec(s.type)->geometry_count;
+  for (int i = 1; i <= n; ++i) g[o + i - 1] = T(slots[i] * Acc(s.dvalue[i]));
 }
 
 // ---------------------------------------------------------------------------------------------

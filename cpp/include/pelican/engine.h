@@ -6,11 +6,16 @@
 // canvas reproduces the original's [0,1]² pixel-centre grid exactly. τ is in the same normalised
 // units (1 px = 1/S). The canvas penalty uses the extents W/S and H/S in place of 1.
 //
-// Raw parameter layout (shapes back to front, intensity first):
+// Parameter layout (shapes back to front): per shape its paint channels, its opacity when the
+// model fits it, then its geometry (shape_model.h, the one table of it); then the background's
+// channels when the model fits it. Under the original's model (gray, opaque, white canvas):
 //   circle (4):   intensity, cx, cy, radius
 //   ellipse (6):  intensity, cx, cy, rx, ry, rotation
 //   triangle (7): intensity, v0x, v0y, v1x, v1y, v2x, v2y
-// intensity/centres/vertices = sigmoid(raw), radii = softplus(raw), rotation = raw.
+// The engine optimises raw floats (value = transform(raw)); hosts set and read constrained
+// values (set_scene_values / values); the raw methods serve the native tests and benchmark.
+//
+// Images (target, render) are `channels` planes of W×H floats, row-major, 0 black, 1 white.
 //
 // No exception crosses this API: every fallible call returns a Status whose message names the
 // function and the offending argument.
@@ -22,11 +27,14 @@
 #include <string>
 #include <vector>
 
+#include "pelican/shape_model.h"
+
 namespace pelican {
 
 enum class ShapeType : int32_t { Circle = 0, Ellipse = 1, Triangle = 2 };
 
-// Raw parameter count of one shape (intensity included); 0 for an unknown type.
+// Raw parameter count of one shape under the original's model (intensity included); 0 for an
+// unknown type. shape_param_count(code, model) gives it for any model.
 int param_count(ShapeType);
 
 struct Status {
@@ -77,9 +85,20 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  Status init(int width, int height);                             // 1..4096 each
-  Status set_target(const float* pixels, size_t count);           // count == W*H, finite, clamped to [0,1]
+  // 1..4096 each; the model fixes the layout and the image planes (the scene is dropped when the
+  // model changes).
+  Status init(int width, int height, const Model& model = Model{});
+  Status set_target(const float* pixels, size_t count);           // count == W*H*channels, finite, clamped to [0,1]
   Status set_scene(const int32_t* types, size_t shape_count, const float* raw, size_t raw_count);
+  // The same from constrained values (the hosts' form), checked against the table's ranges;
+  // background: `channels` values, the canvas colour (fixed, or the start of the fitted one).
+  Status set_scene_values(const int32_t* types, size_t shape_count, const double* values, size_t value_count,
+                          const double* background, size_t background_count);
+  // The current parameters as constrained values (value_count() doubles), and the background.
+  void values(double* out) const;
+  void background(double* out /*channels*/) const;
+  size_t value_count() const;  // == raw_count()
+  const Model& model() const;
   Status set_frozen(const uint8_t* mask, size_t count);           // count == shape_count; 1 = frozen
   Status set_weights(const LossWeights&);
   // Loss and (optionally) the gradient of the weighted total w.r.t. every raw parameter.
