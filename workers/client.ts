@@ -17,7 +17,11 @@ import {
   type EngineInfo,
   type EvaluateResult,
   type LossWeights,
+  type Model,
   type OptimizeOptions,
+  ORIGINAL_MODEL,
+  type SceneValues,
+  type ShapeModel,
   type OptimizeResult,
   type Progress,
 } from './protocol.js';
@@ -39,15 +43,19 @@ export interface EngineOptions {
 }
 
 export interface EngineClient {
-  init(width: number, height: number): Promise<void>;
+  /** Canvas size and model (default: the original's); a new model drops the scene. */
+  init(width: number, height: number, model?: Model): Promise<void>;
+  /** channels planes of width × height. */
   setTarget(pixels: Float32Array): Promise<void>;
-  setScene(types: Int32Array, raw: Float32Array): Promise<void>;
+  setScene(types: Int32Array, values: Float64Array, background: Float64Array): Promise<void>;
   setFrozen(mask: Uint8Array): Promise<void>;
   setWeights(weights: Partial<LossWeights>): Promise<void>;
   evaluate(tau: number): Promise<EvaluateResult>;
   render(tau: number, width: number, height: number): Promise<Float32Array>;
-  getRaw(): Promise<Float32Array>;
+  getScene(): Promise<Omit<SceneValues, 'types'>>;
   info(): Promise<EngineInfo>;
+  /** The engine's shape table (the same for every engine of a build). */
+  shapeModel(): Promise<ShapeModel>;
   optimize(options: OptimizeOptions, onProgress?: (progress: Progress) => void): Promise<OptimizeResult>;
   /** Stops the running optimize (and any already queued) within one chunk; not queued itself. */
   cancel(): void;
@@ -123,7 +131,7 @@ function startWorker(): WorkerHandle {
 // ---------------------------------------------------------------------------------------------
 // Transfers.
 
-type View = Float32Array | Int32Array | Uint8Array;
+type View = Float32Array | Float64Array | Int32Array | Uint8Array;
 
 /**
  * Hands `view` over without a structured-clone copy: its buffer is transferred, and the sender's
@@ -158,8 +166,9 @@ function sharedCancelSlot(): Int32Array | undefined {
 
 interface Snapshot {
   size?: [number, number];
+  model?: Model;
   target?: Float32Array;
-  scene?: { types: Int32Array; raw: Float32Array };
+  scene?: SceneValues;
   frozen?: Uint8Array;
   weights?: Partial<LossWeights>;
 }
@@ -183,12 +192,17 @@ class Engine implements EngineClient {
     void this.#enqueue(() => this.#call((remote) => remote.load(options.flavour))).catch(() => undefined);
   }
 
-  init(width: number, height: number): Promise<void> {
+  init(width: number, height: number, model: Model = ORIGINAL_MODEL): Promise<void> {
+    const kept = { ...model };
     return this.#enqueue(() =>
       this.#call(async (remote) => {
-        await remote.init(width, height);
-        // As in the engine: a new size drops the target and keeps scene, mask and weights.
-        this.#snapshot = { ...this.#snapshot, size: [width, height], target: undefined };
+        await remote.init(width, height, kept);
+        // As in the engine: a new size drops the target and keeps scene, mask and weights; a new
+        // model drops the scene and mask as well.
+        const old = this.#snapshot.model ?? ORIGINAL_MODEL;
+        const sameModel = old.channels === kept.channels && old.opacity === kept.opacity && old.fitBackground === kept.fitBackground;
+        this.#snapshot = { ...this.#snapshot, size: [width, height], model: kept, target: undefined };
+        if (!sameModel) this.#snapshot = { ...this.#snapshot, scene: undefined, frozen: undefined };
       }),
     );
   }
@@ -204,14 +218,15 @@ class Engine implements EngineClient {
     );
   }
 
-  setScene(types: Int32Array, raw: Float32Array): Promise<void> {
-    const kept = { types: keep(types), raw: keep(raw) };
-    const sentTypes = handOver(types);
-    const sentRaw = handOver(raw);
+  setScene(types: Int32Array, values: Float64Array, background: Float64Array): Promise<void> {
+    const kept = { types: keep(types), values: keep(values), background: keep(background) };
+    const sent = [handOver(types), handOver(values), handOver(background)] as const;
     return this.#enqueue(() =>
       this.#call(async (remote) => {
-        await remote.setScene(sentTypes, sentRaw);
-        if (kept.types && kept.raw) this.#snapshot.scene = { types: kept.types, raw: kept.raw };
+        await remote.setScene(...sent);
+        if (kept.types && kept.values && kept.background) {
+          this.#snapshot.scene = { types: kept.types, values: kept.values, background: kept.background };
+        }
         // As in the engine: a new scene starts with nothing frozen.
         this.#snapshot.frozen = undefined;
       }),
@@ -246,8 +261,12 @@ class Engine implements EngineClient {
     return this.#enqueue(() => this.#call((remote) => remote.render(tau, width, height)));
   }
 
-  getRaw(): Promise<Float32Array> {
-    return this.#enqueue(() => this.#call((remote) => remote.getRaw()));
+  getScene(): Promise<Omit<SceneValues, 'types'>> {
+    return this.#enqueue(() => this.#call((remote) => remote.getScene()));
+  }
+
+  shapeModel(): Promise<ShapeModel> {
+    return this.#enqueue(() => this.#call((remote) => remote.shapeModel()));
   }
 
   info(): Promise<EngineInfo> {
@@ -261,7 +280,8 @@ class Engine implements EngineClient {
         const control = { ticket, cancelledTicket: this.#cancelledTicket, cancelFlag: this.#cancelFlag };
         const result = await remote.optimize(options, onProgress ? Comlink.proxy(onProgress) : undefined, control);
         // The optimised parameters are now the last good scene.
-        if (this.#snapshot.scene) this.#snapshot.scene = { types: this.#snapshot.scene.types, raw: result.raw.slice() };
+        const scene = this.#snapshot.scene;
+        if (scene) this.#snapshot.scene = { types: scene.types, values: result.values.slice(), background: result.background.slice() };
         return result;
       }),
     );
@@ -328,7 +348,7 @@ class Engine implements EngineClient {
         (async () => {
           await remote.load(this.#options.flavour);
           if (!s.size) return;
-          await remote.init(s.size[0], s.size[1]);
+          await remote.init(s.size[0], s.size[1], s.model ?? ORIGINAL_MODEL);
           restored.push('size');
           if (s.weights) {
             await remote.setWeights(s.weights);
@@ -340,7 +360,8 @@ class Engine implements EngineClient {
             restored.push('target');
           }
           if (s.scene) {
-            await remote.setScene(handOver(s.scene.types.slice()), handOver(s.scene.raw.slice()));
+            const { types, values, background } = s.scene;
+            await remote.setScene(handOver(types.slice()), handOver(values.slice()), handOver(background.slice()));
             restored.push('scene');
           }
           if (s.frozen) {

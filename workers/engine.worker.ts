@@ -23,7 +23,11 @@ import {
   type EngineInfo,
   type EvaluateResult,
   type LossWeights,
+  type Model,
   type OptimizeOptions,
+  ORIGINAL_MODEL,
+  type SceneValues,
+  type ShapeModel,
   type OptimizeResult,
   type Preview,
   type Progress,
@@ -125,6 +129,13 @@ function renderCopy(e: WasmEngine, tau: number, width: number, height: number): 
   return e.pixels().slice();
 }
 
+function currentScene(e: WasmEngine): Omit<SceneValues, 'types'> {
+  // Each copy is taken before the next call that may grow memory.
+  const values = e.values().slice();
+  const background = e.background().slice();
+  return { values, background };
+}
+
 export interface OptimizeControl {
   /** This call's ticket; the call is cancelled once a cancel covers it. */
   ticket: number;
@@ -147,16 +158,30 @@ const api = {
       flavour: module.buildFlavour(),
       width: e.width(),
       height: e.height(),
+      channels: e.channels(),
       shapeCount: e.shapeCount(),
-      rawCount: e.rawCount(),
+      valueCount: e.valueCount(),
     }));
   },
 
-  async init(width: number, height: number): Promise<void> {
+  /** The engine's shape table: every host lays out and validates scenes from this. */
+  async shapeModel(): Promise<ShapeModel> {
+    const { module } = await load();
+    return guard('shapeModel', () => module.shapeModel());
+  },
+
+  async init(width: number, height: number, model: Model = ORIGINAL_MODEL): Promise<void> {
     const e = await engine();
-    const w = expectInteger(width, 'init(width, height)', 'width');
-    const h = expectInteger(height, 'init(width, height)', 'height');
-    check(guard('init', () => e.init(w, h)));
+    const call = 'init(width, height, model)';
+    const w = expectInteger(width, call, 'width');
+    const h = expectInteger(height, call, 'height');
+    if (!model || typeof model !== 'object') throw namedError(ENGINE_ERROR, `${call}: model must be an object`);
+    const settings = {
+      channels: expectInteger(model.channels, call, 'model.channels'),
+      opacity: Boolean(model.opacity),
+      fitBackground: Boolean(model.fitBackground),
+    };
+    check(guard('init', () => e.init(w, h, settings)));
   },
 
   async setTarget(pixels: Float32Array): Promise<void> {
@@ -170,16 +195,20 @@ const api = {
     );
   },
 
-  async setScene(types: Int32Array, raw: Float32Array): Promise<void> {
+  async setScene(types: Int32Array, values: Float64Array, background: Float64Array): Promise<void> {
     const e = await engine();
-    const codes = expect(types, Int32Array, 'setScene(types, raw)');
-    const params = expect(raw, Float32Array, 'setScene(types, raw)');
+    const call = 'setScene(types, values, background)';
+    const codes = expect(types, Int32Array, call);
+    const params = expect(values, Float64Array, call);
+    const canvas = expect(background, Float64Array, call);
     check(
       guard('setScene', () => {
         // Each view is filled before the next staging call, which may grow memory.
         e.intInput(codes.length).set(codes);
-        e.floatInput(params.length).set(params);
-        return e.setScene(codes.length, params.length);
+        const staged = e.doubleInput(params.length + canvas.length);
+        staged.set(params);
+        staged.set(canvas, params.length);
+        return e.setScene(codes.length, params.length, canvas.length);
       }),
     );
   },
@@ -220,11 +249,11 @@ const api = {
     return Comlink.transfer(pixels, [pixels.buffer]);
   },
 
-  /** The current raw parameters (after optimize: the best ones). */
-  async getRaw(): Promise<Float32Array> {
+  /** The current scene (after optimize: the best one). */
+  async getScene(): Promise<Omit<SceneValues, 'types'>> {
     const e = await engine();
-    const raw = guard('getRaw', () => e.raw().slice());
-    return Comlink.transfer(raw, [raw.buffer]);
+    const scene = guard('getScene', () => currentScene(e));
+    return Comlink.transfer(scene, [scene.values.buffer, scene.background.buffer]);
   },
 
   /**
@@ -337,9 +366,17 @@ const api = {
       release();
     }
     const history = guard('history', () => e.history().slice(0, completed * FLOATS_PER_BREAKDOWN));
-    const raw = guard('raw', () => e.raw().slice());
-    const result: OptimizeResult = { raw, history, bestLoss: e.bestLoss(), stepsCompleted: completed, cancelled, elapsedMs };
-    const transfer: Transferable[] = [raw.buffer, history.buffer];
+    const { values, background } = guard('values', () => currentScene(e));
+    const result: OptimizeResult = {
+      values,
+      background,
+      history,
+      bestLoss: e.bestLoss(),
+      stepsCompleted: completed,
+      cancelled,
+      elapsedMs,
+    };
+    const transfer: Transferable[] = [values.buffer, history.buffer, background.buffer];
     if (stepMs) {
       result.stepMs = Float32Array.from(stepMs);
       transfer.push(result.stepMs.buffer);

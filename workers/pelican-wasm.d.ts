@@ -39,6 +39,12 @@ export interface WasmOptimizeOptions {
   clipNorm: number;
 }
 
+export interface WasmModel {
+  channels: number;
+  opacity: boolean;
+  fitBackground: boolean;
+}
+
 export interface WasmEvaluation extends WasmStatus {
   breakdown: WasmBreakdown;
 }
@@ -57,15 +63,17 @@ export interface WasmStepsResult extends WasmStatus {
 export interface WasmEngine {
   /** View to stage `count` floats (may grow memory). */
   floatInput(count: number): Float32Array;
+  /** View to stage `count` doubles (may grow memory). */
+  doubleInput(count: number): Float64Array;
   /** View to stage `count` int32 shape type codes (may grow memory). */
   intInput(count: number): Int32Array;
   /** View to stage `count` mask bytes (may grow memory). */
   byteInput(count: number): Uint8Array;
-  init(width: number, height: number): WasmStatus;
+  init(width: number, height: number, model: WasmModel): WasmStatus;
   /** Uses the first `count` staged floats. */
   setTarget(count: number): WasmStatus;
-  /** Uses the first `shapeCount` staged type codes and the first `rawCount` staged floats. */
-  setScene(shapeCount: number, rawCount: number): WasmStatus;
+  /** The first `shapeCount` staged type codes; staged doubles: `valueCount` values, then `backgroundCount`. */
+  setScene(shapeCount: number, valueCount: number, backgroundCount: number): WasmStatus;
   /** Uses the first `count` staged bytes. */
   setFrozen(count: number): WasmStatus;
   setWeights(weights: WasmLossWeights): WasmStatus;
@@ -75,9 +83,13 @@ export interface WasmEngine {
   /** Fills pixels() (may grow memory). */
   render(tau: number, width: number, height: number): WasmStatus;
   pixels(): Float32Array;
-  raw(): Float32Array;
+  /** Constrained values of the shapes (may grow memory). */
+  values(): Float64Array;
+  /** The background as painted (may grow memory). */
+  background(): Float64Array;
   shapeCount(): number;
-  rawCount(): number;
+  valueCount(): number;
+  channels(): number;
   width(): number;
   height(): number;
   /** May grow memory (reserves the history). */
@@ -94,8 +106,8 @@ export interface WasmEngine {
 
 export interface PelicanWasmModule {
   Engine: new () => WasmEngine;
-  /** Floats per shape for a type code, -1 when the code is unknown. */
-  paramCount(type: number): number;
+  /** The shape table (workers/protocol.ts ShapeModel). */
+  shapeModel(): import('./protocol.js').ShapeModel;
   buildFlavour(): 'simd' | 'baseline';
   /** Deliberate abort, for crash-recovery tests. */
   debugAbort(): void;

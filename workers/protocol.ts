@@ -4,14 +4,71 @@
 // engine.worker.ts); everything both sides must agree on lives here.
 
 // ---------------------------------------------------------------------------------------------
-// Scene layout (README.md, "Coordinates and layout"): shapes in z-order back→front, intensity first.
+// The shape model. The engine owns it (cpp/include/pelican/shape_model.h) and hands it out as
+// data through `shapeModel()`; nothing here or in any host restates its types, fields or limits.
+//
+// Scene layout: shapes in z-order back→front; per shape its paint (gray: intensity; colour:
+// r, g, b), its opacity when the model fits opacity, then its type's geometry fields in table
+// order, all as constrained values (what files and people write: centres in [0, 1], radii,
+// radians). Raw optimiser parameters never cross this boundary.
 
-export const ShapeType = { circle: 0, ellipse: 1, triangle: 2 } as const;
-export type ShapeTypeName = keyof typeof ShapeType;
-export type ShapeTypeCode = (typeof ShapeType)[ShapeTypeName];
+export type Transform = 'unit' | 'paint' | 'positive' | 'angle';
 
-/** Raw floats per shape, indexed by type code. */
-export const PARAM_COUNTS: readonly number[] = [4, 6, 7];
+export interface FieldSpec {
+  /** A JSON path inside a shape object: "cx", "points[1][0]". */
+  name: string;
+  transform: Transform;
+  min: number;
+  max: number;
+  /** The range excludes `min` itself (radii must be positive). */
+  exclusiveMin: boolean;
+}
+
+export interface ShapeTypeSpec {
+  name: string;
+  code: number;
+  geometry: FieldSpec[];
+}
+
+export interface ShapeModel {
+  types: ShapeTypeSpec[];
+  /** The one paint channel of the gray model. */
+  intensity: FieldSpec;
+  /** Each of the three paint channels of the colour model (files write "#rrggbb"). */
+  color: FieldSpec;
+  opacity: FieldSpec;
+  /** Each channel of the canvas colour. */
+  background: FieldSpec;
+}
+
+/** What a scene is made of besides geometry; fixed per engine by init(). */
+export interface Model {
+  /** 1 (gray) or 3 (RGB): image planes of target and render, paint channels of every shape. */
+  channels: 1 | 3;
+  /** Fit a per-shape opacity (else every shape is opaque). */
+  opacity: boolean;
+  /** Fit the canvas colour (else it stays as set in setScene). */
+  fitBackground: boolean;
+}
+
+/** The original's model: gray, opaque shapes, a white canvas. Its maths is the original's bit for bit. */
+export const ORIGINAL_MODEL: Readonly<Model> = { channels: 1, opacity: false, fitBackground: false };
+
+/** Values per shape of type `code` under `model`. */
+export function shapeValueCount(shapeModel: ShapeModel, model: Model, code: number): number {
+  const type = shapeModel.types.find((t) => t.code === code);
+  if (!type) throw new RangeError(`shapeValueCount: ${code} is not a shape type code`);
+  return model.channels + (model.opacity ? 1 : 0) + type.geometry.length;
+}
+
+/** A scene as the engine takes and gives it. */
+export interface SceneValues {
+  types: Int32Array;
+  /** Every shape's constrained values, in the layout above. */
+  values: Float64Array;
+  /** The canvas colour, one value per channel. */
+  background: Float64Array;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Loss breakdown: an object at the API, 7 floats wherever it is flat (history, C++ side).
@@ -61,7 +118,10 @@ export const DEFAULT_WEIGHTS: Readonly<LossWeights> = { perimeter: 0.001, degene
 
 export interface EvaluateResult {
   breakdown: Breakdown;
-  /** Same layout as the raw parameters. */
+  /**
+   * d total / d the optimiser's parameter behind each value (the values' layout, then the
+   * fitted background's channels); what the original's `eval` reports as raw gradients.
+   */
   gradients: Float32Array;
 }
 
@@ -88,7 +148,7 @@ export const OPTIMIZE_DEFAULTS = { lr: 0.02, tauStart: 0, tauEnd: 0, clipNorm: 1
 export interface Preview {
   width: number;
   height: number;
-  /** width × height, row-major, 0 = black, 1 = white. */
+  /** channels planes of width × height, row-major, 0 = black, 1 = white. */
   pixels: Float32Array;
 }
 
@@ -102,8 +162,10 @@ export interface Progress {
 }
 
 export interface OptimizeResult {
-  /** Best parameters seen (also left in the engine). */
-  raw: Float32Array;
+  /** Best parameters seen, as constrained values (also left in the engine). */
+  values: Float64Array;
+  /** The background of that best scene. */
+  background: Float64Array;
   /** stepsCompleted × 7 floats, in BREAKDOWN_KEYS order. */
   history: Float32Array;
   bestLoss: number;
@@ -119,8 +181,9 @@ export interface EngineInfo {
   flavour: 'simd' | 'baseline';
   width: number;
   height: number;
+  channels: number;
   shapeCount: number;
-  rawCount: number;
+  valueCount: number;
 }
 
 // ---------------------------------------------------------------------------------------------

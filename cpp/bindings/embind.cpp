@@ -20,10 +20,10 @@ namespace {
 using emscripten::val;
 using pelican::Breakdown;
 using pelican::LossWeights;
+using pelican::Model;
 using pelican::OptimizeOptions;
 using pelican::Status;
 
-constexpr int kMaxSide = 4096;
 constexpr int kFloatsPerBreakdown = 7;
 // Enough for any schedule a person would run; stops a typo from reserving gigabytes of history.
 constexpr int kMaxSteps = 10'000'000;
@@ -56,17 +56,18 @@ class BoundEngine {
   // Input staging: the worker writes straight into these heap views, then calls a setter.
 
   val floatInput(int count) { return stage(float_in_, count); }
+  val doubleInput(int count) { return stage(double_in_, count); }
   val intInput(int count) { return stage(int_in_, count); }
   val byteInput(int count) { return stage(byte_in_, count); }
 
   // ---------------------------------------------------------------------------------------
   // Setup.
 
-  Status init(int width, int height) {
-    if (width < 1 || height < 1 || width > kMaxSide || height > kMaxSide)
-      return fail("init(width, height): width and height must be in 1..4096, got " + std::to_string(width) +
+  Status init(int width, int height, const Model& model) {
+    if (width < 1 || height < 1 || width > pelican::kMaxSide || height > pelican::kMaxSide)
+      return fail("init(width, height, model): width and height must be in 1..4096, got " + std::to_string(width) +
                   "x" + std::to_string(height));
-    Status status = engine_.init(width, height);
+    Status status = engine_.init(width, height, model);
     if (status.ok) {
       width_ = width;
       height_ = height;
@@ -81,15 +82,20 @@ class BoundEngine {
     return engine_.set_target(float_in_.data(), static_cast<size_t>(count));
   }
 
-  Status setScene(int shapeCount, int rawCount) {
+  // Staged type codes, then staged doubles: the shapes' constrained values followed by the
+  // background's `backgroundCount` values.
+  Status setScene(int shapeCount, int valueCount, int backgroundCount) {
+    const char* fn = "setScene(shapeCount, valueCount, backgroundCount)";
     if (shapeCount < 0 || static_cast<size_t>(shapeCount) > int_in_.size())
-      return fail("setScene(shapeCount, rawCount): shapeCount " + std::to_string(shapeCount) +
-                  " exceeds the staged type codes (" + std::to_string(int_in_.size()) + ")");
-    if (rawCount < 0 || static_cast<size_t>(rawCount) > float_in_.size())
-      return fail("setScene(shapeCount, rawCount): rawCount " + std::to_string(rawCount) +
-                  " exceeds the staged floats (" + std::to_string(float_in_.size()) + ")");
-    return engine_.set_scene(int_in_.data(), static_cast<size_t>(shapeCount), float_in_.data(),
-                             static_cast<size_t>(rawCount));
+      return fail(std::string(fn) + ": shapeCount " + std::to_string(shapeCount) + " exceeds the staged type codes (" +
+                  std::to_string(int_in_.size()) + ")");
+    if (valueCount < 0 || backgroundCount < 0 ||
+        static_cast<size_t>(valueCount) + static_cast<size_t>(backgroundCount) > double_in_.size())
+      return fail(std::string(fn) + ": valueCount + backgroundCount exceeds the staged values (" +
+                  std::to_string(double_in_.size()) + ")");
+    return engine_.set_scene_values(int_in_.data(), static_cast<size_t>(shapeCount), double_in_.data(),
+                                    static_cast<size_t>(valueCount), double_in_.data() + valueCount,
+                                    static_cast<size_t>(backgroundCount));
   }
 
   Status setFrozen(int count) {
@@ -120,18 +126,31 @@ class BoundEngine {
   val gradients() const { return view(gradients_); }
 
   Status render(float tau, int width, int height) {
-    if (width < 1 || height < 1 || width > kMaxSide || height > kMaxSide)
+    if (width < 1 || height < 1 || width > pelican::kMaxSide || height > pelican::kMaxSide)
       return fail("render(tau, width, height): width and height must be in 1..4096, got " +
                   std::to_string(width) + "x" + std::to_string(height));
-    pixels_.resize(static_cast<size_t>(width) * static_cast<size_t>(height));
+    pixels_.resize(static_cast<size_t>(width) * static_cast<size_t>(height) *
+                   static_cast<size_t>(engine_.model().channels));
     return engine_.render(tau, width, height, pixels_.data());
   }
 
   val pixels() const { return view(pixels_); }
 
-  val raw() const { return val(emscripten::typed_memory_view(engine_.raw_count(), engine_.raw())); }
+  // The current parameters as constrained values (shapes', then the fitted background's), and
+  // the background as painted. Copied into a buffer the view then shows.
+  val values() {
+    values_.resize(engine_.value_count());
+    engine_.values(values_.data());
+    return view(values_);
+  }
+  val background() {
+    background_.resize(static_cast<size_t>(engine_.model().channels));
+    engine_.background(background_.data());
+    return view(background_);
+  }
   int shapeCount() const { return static_cast<int>(engine_.shape_count()); }
-  int rawCount() const { return static_cast<int>(engine_.raw_count()); }
+  int valueCount() const { return static_cast<int>(engine_.value_count()); }
+  int channels() const { return engine_.model().channels; }
   int width() const { return width_; }
   int height() const { return height_; }
 
@@ -193,6 +212,7 @@ class BoundEngine {
   int width_ = 0;
   int height_ = 0;
   std::vector<float> float_in_;
+  std::vector<double> double_in_, values_, background_;
   std::vector<int32_t> int_in_;
   std::vector<uint8_t> byte_in_;
   std::vector<float> gradients_;
@@ -200,9 +220,52 @@ class BoundEngine {
   std::vector<float> history_;
 };
 
-int paramCount(int type) {
-  if (type < 0 || type > 2) return -1;
-  return pelican::param_count(static_cast<pelican::ShapeType>(type));
+const char* transform_name(pelican::Transform f) {
+  switch (f) {
+    case pelican::Transform::Unit:
+      return "unit";
+    case pelican::Transform::Paint:
+      return "paint";
+    case pelican::Transform::Positive:
+      return "positive";
+    case pelican::Transform::Angle:
+      return "angle";
+  }
+  return "unknown";
+}
+
+val field_object(const pelican::FieldSpec& f) {
+  val out = val::object();
+  out.set("name", std::string(f.name));
+  out.set("transform", std::string(transform_name(f.transform)));
+  out.set("min", f.min);
+  out.set("max", f.max);
+  out.set("exclusiveMin", f.transform == pelican::Transform::Positive);
+  return out;
+}
+
+// The shape table (pelican/shape_model.h) as plain data (arrays filled by index: val::call
+// needs thread-local storage, which this non-threaded build has not): every host validates and lays out
+// scenes from this, never from a copy of its own.
+val shapeModel() {
+  val types = val::array();
+  for (int i = 0; i < pelican::kShapeTypeCount; ++i) {
+    const pelican::ShapeSpec& spec = pelican::kShapeSpecs[i];
+    val fields = val::array();
+    for (int g = 0; g < spec.geometry_count; ++g) fields.set(g, field_object(spec.geometry[g]));
+    val type = val::object();
+    type.set("name", std::string(spec.name));
+    type.set("code", spec.code);
+    type.set("geometry", fields);
+    types.set(i, type);
+  }
+  val out = val::object();
+  out.set("types", types);
+  out.set("intensity", field_object(pelican::kIntensityField));
+  out.set("color", field_object(pelican::kColorChannelField));
+  out.set("opacity", field_object(pelican::kOpacityField));
+  out.set("background", field_object(pelican::kBackgroundField));
+  return out;
 }
 
 std::string buildFlavour() {
@@ -246,6 +309,10 @@ EMSCRIPTEN_BINDINGS(pelican) {
       .field("tauStart", &OptimizeOptions::tau_start)
       .field("tauEnd", &OptimizeOptions::tau_end)
       .field("clipNorm", &OptimizeOptions::clip_norm);
+  value_object<Model>("Model")            // channels 1|3, fitted opacity, fitted background
+      .field("channels", &Model::channels)
+      .field("opacity", &Model::opacity)
+      .field("fitBackground", &Model::fit_background);
   value_object<Evaluation>("Evaluation")          // status plus breakdown of one evaluate()
       .field("ok", &Evaluation::ok)
       .field("message", &Evaluation::message)
@@ -259,20 +326,23 @@ EMSCRIPTEN_BINDINGS(pelican) {
   class_<BoundEngine>("Engine")
       .constructor<>()
       .function("floatInput", &BoundEngine::floatInput)        // heap view to stage n floats (may grow memory)
+      .function("doubleInput", &BoundEngine::doubleInput)      // heap view to stage n doubles (may grow memory)
       .function("intInput", &BoundEngine::intInput)            // heap view to stage n int32 type codes (may grow memory)
       .function("byteInput", &BoundEngine::byteInput)          // heap view to stage n mask bytes (may grow memory)
-      .function("init", &BoundEngine::init)                    // canvas size, 1..4096 each
-      .function("setTarget", &BoundEngine::setTarget)          // first n staged floats, W*H row-major
-      .function("setScene", &BoundEngine::setScene)            // staged type codes + staged raw floats
+      .function("init", &BoundEngine::init)                    // canvas size, 1..4096 each, and the model
+      .function("setTarget", &BoundEngine::setTarget)          // first n staged floats, channels planes of W*H
+      .function("setScene", &BoundEngine::setScene)            // staged type codes + staged constrained values
       .function("setFrozen", &BoundEngine::setFrozen)          // first n staged bytes, 1 = frozen
       .function("setWeights", &BoundEngine::setWeights)        // loss weights
       .function("evaluate", &BoundEngine::evaluate)            // loss at tau; gradients into gradients()
       .function("gradients", &BoundEngine::gradients)          // view: raw-layout gradients of the last evaluate
       .function("render", &BoundEngine::render)                // render at any size into pixels() (may grow memory)
-      .function("pixels", &BoundEngine::pixels)                // view: last render, row-major
-      .function("raw", &BoundEngine::raw)                      // view: current raw parameters
+      .function("pixels", &BoundEngine::pixels)                // view: last render, channels planes
+      .function("values", &BoundEngine::values)                // view: current constrained values (may grow memory)
+      .function("background", &BoundEngine::background)        // view: background as painted (may grow memory)
       .function("shapeCount", &BoundEngine::shapeCount)        // shapes in the scene
-      .function("rawCount", &BoundEngine::rawCount)            // floats in the raw layout
+      .function("valueCount", &BoundEngine::valueCount)        // parameters (values, gradients) of the scene
+      .function("channels", &BoundEngine::channels)            // image planes of the model
       .function("width", &BoundEngine::width)                  // canvas width from init
       .function("height", &BoundEngine::height)                // canvas height from init
       .function("optimizeBegin", &BoundEngine::optimizeBegin)  // fresh Adam and schedules (may grow memory)
@@ -282,7 +352,7 @@ EMSCRIPTEN_BINDINGS(pelican) {
       .function("bestLoss", &BoundEngine::bestLoss)            // best total loss seen
       .function("stepsCompleted", &BoundEngine::stepsCompleted); // steps measured so far
 
-  function("paramCount", &paramCount);      // floats per shape type code, -1 if unknown
+  function("shapeModel", &shapeModel);      // the shape table as plain data
   function("buildFlavour", &buildFlavour);  // "simd" or "baseline"
   function("debugAbort", &debugAbort);      // deliberate abort, for crash-recovery tests
 }

@@ -338,8 +338,6 @@ void Engine::values(double* out) const {
     if (model.opacity) out[i] = from_raw(kOpacityField.transform, s_->raw[i]), ++i;
     for (int g = 0; g < spec->geometry_count; ++g, ++i) out[i] = from_raw(spec->geometry[g].transform, s_->raw[i]);
   }
-  for (int c = 0; c < s_->eval.background_raw_count(); ++c, ++i)
-    out[i] = from_raw(kBackgroundField.transform, s_->raw[i]);
 }
 
 void Engine::background(double* out) const {
@@ -354,7 +352,7 @@ void Engine::background(double* out) const {
   }
 }
 
-size_t Engine::value_count() const { return s_->raw.size(); }
+size_t Engine::value_count() const { return s_->raw.size() - size_t(s_->raw.empty() ? 0 : s_->eval.background_raw_count()); }
 const Model& Engine::model() const { return s_->eval.model(); }
 
 const float* Engine::raw() const { return s_->raw.data(); }

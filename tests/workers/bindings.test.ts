@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { PelicanModuleFactory, PelicanWasmModule, WasmEngine } from '../../workers/pelican-wasm.js';
 import { ENGINE_METHODS, MODULE_FUNCTIONS, VALUE_OBJECTS } from './bound-names.js';
-import { ROOT, initialPelican, readPgm } from './fixtures.js';
+import { ROOT, initialPelican, initialPelicanRaw, readPgm } from './fixtures.js';
 
 const FLAVOURS = ['simd', 'baseline'] as const;
 const bindingsSource = readFileSync(join(ROOT, 'cpp', 'bindings', 'embind.cpp'), 'utf8');
@@ -59,14 +59,23 @@ describe.each(FLAVOURS)('%s build', (flavour) => {
 
   test('free functions', () => {
     expect(module.buildFlavour()).toBe(flavour);
-    expect([0, 1, 2].map((t) => module.paramCount(t))).toEqual([4, 6, 7]);
-    expect(module.paramCount(3)).toBe(-1);
-    expect(module.paramCount(-1)).toBe(-1);
+    const model = module.shapeModel();
+    expect(model.types.map((t) => [t.name, t.code, t.geometry.length])).toEqual([
+      ['circle', 0, 3],
+      ['ellipse', 1, 5],
+      ['triangle', 2, 6],
+    ]);
+    expect(model.types[0].geometry[2]).toEqual({ name: 'r', transform: 'positive', min: 0, max: 4, exclusiveMin: true });
+    expect(model.types[2].geometry[3].name).toBe('points[1][1]');
+    expect([model.intensity.transform, model.color.transform, model.opacity.transform]).toEqual(['paint', 'paint', 'unit']);
   });
 
   test('setup calls accept good input and reject bad input with a message', () => {
-    expect(engine.init(0, 10)).toMatchObject({ ok: false, message: expect.stringMatching(/init/) });
-    expect(engine.init(W, H)).toEqual({ ok: true, message: '' });
+    const gray = { channels: 1, opacity: false, fitBackground: false };
+    expect(engine.init(0, 10, gray)).toMatchObject({ ok: false, message: expect.stringMatching(/init/) });
+    expect(engine.init(W, H, { ...gray, channels: 2 })).toMatchObject({ ok: false, message: expect.stringMatching(/channels/) });
+    expect(engine.init(W, H, gray)).toEqual({ ok: true, message: '' });
+    expect(engine.channels()).toBe(1);
     expect([engine.width(), engine.height()]).toEqual([W, H]);
 
     const target = readPgm('pelican-engraving-64.pgm').pixels.filter((_, i) => i % 2 === 0 && Math.floor(i / 64) % 2 === 0);
@@ -74,14 +83,25 @@ describe.each(FLAVOURS)('%s build', (flavour) => {
     expect(engine.setTarget(W * H).ok).toBe(true);
     expect(engine.setTarget(W * H + 1)).toMatchObject({ ok: false, message: expect.stringMatching(/setTarget/) });
 
-    const { types, raw } = initialPelican();
+    const { types, values } = initialPelican();
     engine.intInput(types.length).set(types);
-    engine.floatInput(raw.length).set(raw);
-    expect(engine.setScene(types.length, raw.length).ok).toBe(true);
+    const staged = engine.doubleInput(values.length + 1);
+    staged.set(values);
+    staged[values.length] = 1;
+    expect(engine.setScene(types.length, values.length, 1).ok).toBe(true);
     expect(engine.shapeCount()).toBe(types.length);
-    expect(engine.rawCount()).toBe(raw.length);
-    expect(Array.from(engine.raw())).toEqual(Array.from(raw));
-    expect(engine.setScene(types.length + 1, raw.length).ok).toBe(false);
+    expect(engine.valueCount()).toBe(values.length);
+    // Constrained values in, constrained values out: the raw floats behind them are the golden ones.
+    const back = engine.values();
+    const { raw } = initialPelicanRaw();
+    expect(back.length).toBe(raw.length);
+    for (let i = 0; i < values.length; i++) expect(Math.abs(back[i] - values[i])).toBeLessThan(1e-6);
+    expect(Array.from(engine.background())).toEqual([1]);
+    expect(engine.setScene(types.length + 1, values.length, 1).ok).toBe(false);
+    engine.doubleInput(values.length + 1).set([...values.slice(0, -1), 1e5, 1]);
+    expect(engine.setScene(types.length, values.length, 1)).toMatchObject({ ok: false, message: expect.stringMatching(/shapes\[8\]\.rotation|outside/) });
+    engine.doubleInput(values.length + 1).set([...values, 1]);
+    expect(engine.setScene(types.length, values.length, 1).ok).toBe(true);
 
     engine.byteInput(types.length).fill(0);
     expect(engine.setFrozen(types.length).ok).toBe(true);
@@ -96,7 +116,7 @@ describe.each(FLAVOURS)('%s build', (flavour) => {
     expect(Object.keys(evaluation.breakdown).sort()).toEqual(['canvas', 'degeneracy', 'edge', 'mse', 'perimeter', 'ssim', 'total']);
     expect(evaluation.breakdown.total).toBeGreaterThan(0);
     const gradients = engine.gradients();
-    expect(gradients.length).toBe(engine.rawCount());
+    expect(gradients.length).toBe(engine.valueCount());
     expect(gradients.some((g) => g !== 0)).toBe(true);
 
     expect(engine.render(1 / W, 16, 8).ok).toBe(true);

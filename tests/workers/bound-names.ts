@@ -7,6 +7,7 @@ type Exact<Keys extends string> = { [K in Keys]: true };
 
 export const ENGINE_METHODS = {
   floatInput: true,
+  doubleInput: true,
   intInput: true,
   byteInput: true,
   init: true,
@@ -18,9 +19,11 @@ export const ENGINE_METHODS = {
   gradients: true,
   render: true,
   pixels: true,
-  raw: true,
+  values: true,
+  background: true,
   shapeCount: true,
-  rawCount: true,
+  valueCount: true,
+  channels: true,
   width: true,
   height: true,
   optimizeBegin: true,
@@ -32,9 +35,9 @@ export const ENGINE_METHODS = {
 } as const satisfies Exact<Exclude<keyof WasmEngine, 'delete'>>;
 
 export const MODULE_FUNCTIONS = {
-  paramCount: true,
+  shapeModel: true,
   buildFlavour: true,
   debugAbort: true,
 } as const satisfies Exact<Exclude<keyof PelicanWasmModule, 'Engine' | 'HEAPU8'>>;
 
-export const VALUE_OBJECTS = ['Status', 'Breakdown', 'LossWeights', 'OptimizeOptions', 'Evaluation', 'StepsResult'] as const;
+export const VALUE_OBJECTS = ['Status', 'Breakdown', 'LossWeights', 'OptimizeOptions', 'Model', 'Evaluation', 'StepsResult'] as const;

@@ -74,8 +74,52 @@ export function flatten(scene: GoldenShape[], perShape: RawShape[]): { types: In
   return { types: Int32Array.from(scene, (shape) => TYPE_CODES[shape.type]), raw: Float32Array.from(raw) };
 }
 
+// The original's transforms, restated here on purpose: the tests check the engine's against them.
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+const softplus = (x: number): number => (x > 20 ? x : Math.log1p(Math.exp(x)));
+const TRANSFORM: Record<string, (x: number) => number> = {
+  intensity_raw: sigmoid,
+  cx_raw: sigmoid,
+  cy_raw: sigmoid,
+  v0_raw: sigmoid,
+  v1_raw: sigmoid,
+  v2_raw: sigmoid,
+  radius_raw: softplus,
+  rx_raw: softplus,
+  ry_raw: softplus,
+  rotation_raw: (x) => x,
+};
+
+export interface Scene {
+  types: Int32Array;
+  values: Float64Array;
+  background: Float64Array;
+}
+
+/**
+ * The golden raw parameters as the constrained values the engine takes (in double, as the
+ * original's Python did), over the original's white canvas.
+ */
+export function goldenScene(scene: GoldenShape[], perShape: RawShape[]): Scene {
+  const values: number[] = [];
+  for (let i = 0; i < scene.length; i++) {
+    for (const field of FIELDS[scene[i].type]) values.push(...perShape[i][field].map((x) => TRANSFORM[field](Math.fround(x))));
+  }
+  return {
+    types: Int32Array.from(scene, (shape) => TYPE_CODES[shape.type]),
+    values: Float64Array.from(values),
+    background: Float64Array.of(1),
+  };
+}
+
 /** The initial 9-shape pelican of the first golden case, in raw layout. */
-export function initialPelican(): { types: Int32Array; raw: Float32Array } {
+export function initialPelicanRaw(): { types: Int32Array; raw: Float32Array } {
   const first = goldenCases().find((c) => c.label.startsWith('initial-pelican'))!;
   return flatten(first.scene, first.evals[0].raw_params);
+}
+
+/** The initial 9-shape pelican of the first golden case, as the engine takes it. */
+export function initialPelican(): Scene {
+  const first = goldenCases().find((c) => c.label.startsWith('initial-pelican'))!;
+  return goldenScene(first.scene, first.evals[0].raw_params);
 }

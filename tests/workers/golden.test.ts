@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BREAKDOWN_KEYS, FLOATS_PER_BREAKDOWN, createEngine, type EngineClient } from '../../build/workers/client.js';
-import { GOLDEN_DIR, flatten, goldenCases, initialPelican, readPgm } from './fixtures.js';
+import { GOLDEN_DIR, flatten, goldenCases, goldenScene, initialPelican, readPgm } from './fixtures.js';
 
 function closeRelative(actual: number, expected: number, relative: number, floor: number): boolean {
   return Math.abs(actual - expected) <= Math.max(floor, relative * Math.abs(expected));
@@ -37,8 +37,8 @@ describe.each(goldenCases())('$label', (golden) => {
   });
 
   test.each(golden.evals.map((e) => [e.tau, e] as const))('τ = %f', async (tau, reference) => {
-    const { types, raw } = flatten(golden.scene, reference.raw_params);
-    await engine.setScene(types, raw);
+    const { types, values, background } = goldenScene(golden.scene, reference.raw_params);
+    await engine.setScene(types, values, background);
     const { breakdown, gradients } = await engine.evaluate(tau);
     for (const key of BREAKDOWN_KEYS) {
       expect(closeRelative(breakdown[key], reference.breakdown[key], 1e-3, 1e-5), `${key}: ${breakdown[key]} vs ${reference.breakdown[key]}`).toBe(true);
@@ -71,8 +71,8 @@ describe('optimisation trajectory', () => {
   test.each(Object.values(runs).map((run) => [run.resolution, run] as const))('%i² follows the reference loss curve', async (side, run) => {
     await engine.init(side, side);
     await engine.setTarget(readPgm(`pelican-engraving-${side}.pgm`).pixels);
-    const { types, raw } = initialPelican();
-    await engine.setScene(types, raw);
+    const { types, values, background } = initialPelican();
+    await engine.setScene(types, values, background);
     const result = await engine.optimize({ steps: run.steps, lr: run.lr });
     expect(result.stepsCompleted).toBe(run.steps);
     const totals = Array.from({ length: run.steps }, (_, i) => result.history[i * FLOATS_PER_BREAKDOWN + 6]);

@@ -21,8 +21,8 @@ async function prepared(engine: EngineClient, side = SIDE): Promise<void> {
   await engine.init(side, side);
   const pixels = side === SIDE ? target.pixels.slice() : readPgm(`pelican-engraving-${side}.pgm`).pixels;
   await engine.setTarget(pixels);
-  const { types, raw } = initialPelican();
-  await engine.setScene(types, raw);
+  const { types, values, background } = initialPelican();
+  await engine.setScene(types, values, background);
 }
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {
@@ -43,7 +43,7 @@ describe('one engine', () => {
   afterAll(() => engine.terminate());
 
   test('Node picks the SIMD build by feature detection', async () => {
-    expect(await engine.info()).toMatchObject({ flavour: 'simd', width: SIDE, height: SIDE, shapeCount: 9, rawCount: 53 });
+    expect(await engine.info()).toMatchObject({ flavour: 'simd', width: SIDE, height: SIDE, channels: 1, shapeCount: 9, valueCount: 53 });
   });
 
   test('the baseline build can be forced and agrees with the SIMD build', async () => {
@@ -75,19 +75,19 @@ describe('one engine', () => {
         for (const e of [engine, baseline]) {
           await e.init(w, h);
           await e.setTarget(pixels.slice());
-          const { types, raw } = initialPelican();
-          await e.setScene(types, raw);
+          const { types, values, background } = initialPelican();
+          await e.setScene(types, values, background);
           const evaluated = await e.evaluate(0.7 / Math.max(w, h));
           const render = await e.render(0.5 / Math.max(w, h), w, h);
           const run = await e.optimize({ steps: 20 });
-          answers.push({ evaluated, render, history: run.history, raw: run.raw });
+          answers.push({ evaluated, render, history: run.history, values: run.values });
         }
         const [simd, portable] = answers;
         expect(Array.from(simd.render)).toEqual(Array.from(portable.render));
         expect(Array.from(simd.evaluated.gradients)).toEqual(Array.from(portable.evaluated.gradients));
         expect(simd.evaluated.breakdown).toEqual(portable.evaluated.breakdown);
         expect(Array.from(simd.history)).toEqual(Array.from(portable.history));
-        expect(Array.from(simd.raw)).toEqual(Array.from(portable.raw));
+        expect(Array.from(simd.values)).toEqual(Array.from(portable.values));
       }
     } finally {
       baseline.terminate();
@@ -97,11 +97,11 @@ describe('one engine', () => {
 
   test("inputs are transferred: the sender's buffers are detached", async () => {
     const pixels = target.pixels.slice();
-    const { types, raw } = initialPelican();
+    const { types, values, background } = initialPelican();
     const mask = new Uint8Array(9);
-    const sent = [engine.setTarget(pixels), engine.setScene(types, raw), engine.setFrozen(mask)];
+    const sent = [engine.setTarget(pixels), engine.setScene(types, values, background), engine.setFrozen(mask)];
     // Detached synchronously at the call, before the worker has even answered.
-    expect([pixels.byteLength, types.byteLength, raw.byteLength, mask.byteLength]).toEqual([0, 0, 0, 0]);
+    expect([pixels.byteLength, types.byteLength, values.byteLength, background.byteLength, mask.byteLength]).toEqual([0, 0, 0, 0, 0]);
     await Promise.all(sent);
   });
 
@@ -142,9 +142,11 @@ describe('one engine', () => {
     const generation = engine.generation;
     const cases: [Promise<unknown>, RegExp][] = [
       [engine.setTarget(new Float32Array(7)), /target/i],
-      [engine.setScene(new Int32Array([0]), new Float32Array([0, 0, Number.NaN, 0])), /finite|nan/i],
-      [engine.setScene(new Int32Array([5]), new Float32Array(4)), /type/i],
-      [engine.setScene(new Int32Array([0, 1]), new Float32Array(4)), /raw|count|size/i],
+      [engine.setScene(new Int32Array([0]), Float64Array.of(0.5, 0.5, Number.NaN, 0.1), Float64Array.of(1)), /finite|nan/i],
+      [engine.setScene(new Int32Array([5]), new Float64Array(4), Float64Array.of(1)), /type/i],
+      [engine.setScene(new Int32Array([0, 1]), Float64Array.of(0.5, 0.5, 0.5, 0.1), Float64Array.of(1)), /value_count|count|size/i],
+      [engine.setScene(new Int32Array([0]), Float64Array.of(0.5, 0.5, 0.5, 5), Float64Array.of(1)), /shapes\[0\]\.r/],
+      [engine.setScene(new Int32Array([0]), Float64Array.of(0.5, 0.5, 0.5, 0.1), Float64Array.of(1, 1)), /background/],
       [engine.setFrozen(new Uint8Array(3)), /frozen|mask|count/i],
       [engine.setTarget([1, 2, 3] as unknown as Float32Array), /Float32Array/],
       [engine.render(0.01, 0, 10), /render/],
@@ -179,7 +181,7 @@ describe('optimize', () => {
     const totals = Array.from({ length: 30 }, (_, i) => result.history[i * FLOATS_PER_BREAKDOWN + 6]);
     expect(result.bestLoss).toBeCloseTo(Math.min(...totals), 6);
     expect(totals[29]).toBeLessThan(totals[0]);
-    expect(Array.from(await engine.getRaw())).toEqual(Array.from(result.raw));
+    expect(Array.from((await engine.getScene()).values)).toEqual(Array.from(result.values));
   });
 
   test('progress is throttled to about one message per frame while the loop runs at full speed', async () => {
@@ -230,7 +232,7 @@ describe('optimize', () => {
     expect(result.history.length).toBe(result.stepsCompleted * FLOATS_PER_BREAKDOWN);
     const totals = Array.from({ length: result.stepsCompleted }, (_, i) => result.history[i * FLOATS_PER_BREAKDOWN + 6]);
     expect(result.bestLoss).toBeCloseTo(Math.min(...totals), 6);
-    expect(Array.from(await engine.getRaw())).toEqual(Array.from(result.raw));
+    expect(Array.from((await engine.getScene()).values)).toEqual(Array.from(result.values));
   });
 
   test('without shared memory, cancel() travels as a message and still stops the run', async () => {
@@ -297,7 +299,7 @@ describe('faults', () => {
     await prepared(engine);
     const result = await engine.optimize({ steps: 10 });
     await rejection(engine.debugAbort());
-    expect(Array.from(await engine.getRaw())).toEqual(Array.from(result.raw));
+    expect(Array.from((await engine.getScene()).values)).toEqual(Array.from(result.values));
   });
 
   test('calls queued behind a crash run on the replacement worker', async () => {

@@ -94,10 +94,12 @@ class Engine {
   // background: `channels` values, the canvas colour (fixed, or the start of the fitted one).
   Status set_scene_values(const int32_t* types, size_t shape_count, const double* values, size_t value_count,
                           const double* background, size_t background_count);
-  // The current parameters as constrained values (value_count() doubles), and the background.
+  // The shapes' current parameters as constrained values (value_count() doubles), and the
+  // background as painted (fitted or fixed). Gradients cover raw_count() = value_count() plus
+  // the fitted background's channels.
   void values(double* out) const;
   void background(double* out /*channels*/) const;
-  size_t value_count() const;  // == raw_count()
+  size_t value_count() const;
   const Model& model() const;
   Status set_frozen(const uint8_t* mask, size_t count);           // count == shape_count; 1 = frozen
   Status set_weights(const LossWeights&);
