@@ -41,7 +41,7 @@ const test = base.extend<Fixtures, WorkerFixtures>({
   },
 });
 
-/** The first golden case: the initial pelican at 128², with its target and raw parameters. */
+/** The first golden case: the initial pelican at 128², with its target and its parameters as constrained values. */
 function goldenCase() {
   const golden = JSON.parse(readFileSync(join(goldenDir, 'loss-and-gradients.json'), 'utf8')).cases[0];
   const bytes = readFileSync(join(targetsDir, golden.target));
@@ -55,8 +55,14 @@ function goldenCase() {
   const codes: Record<string, number> = { circle: 0, ellipse: 1, triangle: 2 };
   const evaluation = golden.evals[0];
   const types = golden.scene.map((s: { type: string }) => codes[s.type]);
-  const raw = golden.scene.flatMap((s: { type: string }, i: number) => fields[s.type].flatMap((f) => evaluation.raw_params[i][f]));
-  return { side: golden.resolution as number, target, types, raw, tau: evaluation.tau as number, breakdown: evaluation.breakdown as Record<string, number> };
+  const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+  const softplus = (x: number): number => Math.log1p(Math.exp(x));
+  const transform = (field: string): ((x: number) => number) =>
+    /radius|rx_|ry_/.test(field) ? softplus : field === 'rotation_raw' ? (x) => x : sigmoid;
+  const values = golden.scene.flatMap((s: { type: string }, i: number) =>
+    fields[s.type].flatMap((f) => evaluation.raw_params[i][f].map((x: number) => transform(f)(Math.fround(x)))),
+  );
+  return { side: golden.resolution as number, target, types, values, tau: evaluation.tau as number, breakdown: evaluation.breakdown as Record<string, number> };
 }
 
 test('the page is cross-origin isolated and the SIMD build is chosen', async ({ enginePage }) => {
@@ -82,7 +88,7 @@ test('evaluate in Chromium matches the golden loss of the original', async ({ en
       const pixels = Float32Array.from(g.target);
       await engine.setTarget(pixels);
       const detached = pixels.byteLength === 0;
-      await engine.setScene(Int32Array.from(g.types), Float32Array.from(g.raw));
+      await engine.setScene(Int32Array.from(g.types), Float64Array.from(g.values), Float64Array.of(1));
       const { breakdown, gradients } = await engine.evaluate(g.tau);
       return { detached, breakdown, gradientCount: gradients.length };
     } finally {
@@ -90,7 +96,7 @@ test('evaluate in Chromium matches the golden loss of the original', async ({ en
     }
   }, golden);
   expect(result.detached).toBe(true);
-  expect(result.gradientCount).toBe(golden.raw.length);
+  expect(result.gradientCount).toBe(golden.values.length);
   for (const [key, expected] of Object.entries(golden.breakdown)) {
     expect(Math.abs(result.breakdown[key] - expected), key).toBeLessThanOrEqual(Math.max(1e-4, 1e-2 * Math.abs(expected)));
   }
@@ -148,7 +154,7 @@ test('bad input is an EngineError with the C++ message, not a trap', async ({ en
     const engine = createEngine();
     try {
       await engine.init(16, 16);
-      await engine.setScene(new Int32Array([7]), new Float32Array(4));
+      await engine.setScene(new Int32Array([7]), new Float64Array(4), Float64Array.of(1));
       return null;
     } catch (e) {
       return { name: (e as Error).name, message: (e as Error).message, generation: engine.generation };

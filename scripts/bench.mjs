@@ -16,6 +16,8 @@ function option(name) {
 // Which npm script produces the records of which runtime.
 const BENCHES = [
   { script: 'bench:native', runtimes: ['native'] },
+  // The same core built for the x86-64 baseline: what -march=native buys on this machine.
+  { script: 'bench:native-portable', runtimes: ['native-portable'] },
   { script: 'bench:wasm', runtimes: ['wasm-node', 'chromium'] },
   { script: 'bench:greedy', runtimes: ['greedy'] },
   { script: 'bench:app', runtimes: ['app'] },

@@ -84,7 +84,12 @@ export async function loadPelican(options = {}) {
   }
   const pool = client.createEnginePool(options.poolSize ? { size: options.poolSize } : {});
   const owned = new Set();
+  // Python validates scenes with the engine's own table; one pool worker hands it over.
+  const tableEngine = await pool.acquire();
+  const shapeModel = JSON.stringify(await tableEngine.shapeModel());
+  pool.release(tableEngine);
   pyodide.registerJsModule('pelican_host', {
+    shapeModel,
     createEngine() {
       const engine = client.createEngine();
       owned.add(engine);

@@ -6,6 +6,7 @@ before ``import pelican``:
     createEngine()  -> EngineClient         a worker of Python's own (workers/client.ts)
     pool            -> EnginePool           shared workers for parallel candidates
     poolSize        -> int
+    shapeModel      -> JSON text of the engine's shape table (workers/protocol.ts ShapeModel)
     decodeImage(bytes: Uint8Array) -> {width, height, rgba: Uint8Array}   PNG/JPEG/... (optional)
     encodeGif(frames JSON, pixels Float32Array) -> Uint8Array           (optional)
 
@@ -97,6 +98,31 @@ def engine_pool() -> Any:
 
 def pool_size() -> int:
     return int(getattr(_module(), "poolSize", 1))
+
+
+def shape_model() -> dict[str, Any]:
+    """The engine's shape table (read by pelican.shape_table)."""
+    text = getattr(_module(), "shapeModel", None)
+    if text is None:
+        raise HostError("this host does not provide the engine's shape table (shapeModel)")
+    return json.loads(str(text))
+
+
+def float64(values: Sequence[float]) -> Any:
+    """A new JS Float64Array holding ``values``."""
+    from js import Float64Array  # type: ignore[import-not-found]
+
+    buf = array.array("d", values)
+    out = Float64Array.new(len(buf))
+    out.assign(buf)
+    return out
+
+
+def doubles(js_typed_array: Any) -> array.array:
+    """A JS Float64Array as a Python array('d') (one copy)."""
+    out = array.array("d")
+    out.frombytes(js_typed_array.to_bytes())
+    return out
 
 
 def decode_image(data: bytes) -> tuple[int, int, bytes]:

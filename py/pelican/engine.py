@@ -8,11 +8,10 @@ replaced, its last scene restored), and Cancelled (the caller stopped it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from . import _host
-from .geometry import PARAM_COUNTS
 from .images import Image
 from .scene import Scene
 
@@ -48,6 +47,27 @@ async def _call(promise: Any) -> Any:
         raise kind(str(message)) from None
 
 
+@dataclass(frozen=True)
+class Model:
+    """What an engine fits besides geometry (workers/protocol.ts Model): 1 or 3 channels, a
+    per-shape opacity, the canvas colour. ``Model()`` is the original's: gray, opaque, white."""
+
+    channels: int = 1
+    opacity: bool = False
+    fit_background: bool = False
+
+    @staticmethod
+    def for_picture(target: Image) -> "Model":
+        """Everything fitted, in the target's own channels: the model of vectorize()."""
+        return Model(target.channels, True, True)
+
+    def to_js(self) -> dict[str, Any]:
+        return {"channels": self.channels, "opacity": self.opacity, "fitBackground": self.fit_background}
+
+
+ORIGINAL = Model()
+
+
 def fixed_tau(scene_or_side: Scene | int) -> float:
     """τ at which losses are compared (0.5 px, as the original's evaluations)."""
     side = scene_or_side.side if isinstance(scene_or_side, Scene) else int(scene_or_side)
@@ -57,8 +77,11 @@ def fixed_tau(scene_or_side: Scene | int) -> float:
 @dataclass
 class Evaluation:
     breakdown: dict[str, float]
-    #: Gradients of the total loss, per shape, in the raw order (intensity first).
+    #: Gradients of the total loss w.r.t. the optimiser's parameter behind each value, per shape,
+    #: in the engine's value order (paint first); for the original's model, its raw gradients.
     gradients: list[list[float]]
+    #: The same for the fitted background's channels ([] when it is fixed).
+    background_gradients: list[float] = field(default_factory=list)
 
     @property
     def total(self) -> float:
@@ -88,6 +111,7 @@ class Engine:
         self._owned = owned
         self._release = release
         self._size: tuple[int, int] | None = None
+        self._model = ORIGINAL
         self._scene: Scene | None = None
         self._weights_changed = False
 
@@ -137,11 +161,22 @@ class Engine:
     def scene(self) -> Scene | None:
         return self._scene
 
-    async def set_target(self, target: Image) -> None:
-        if self._size != (target.width, target.height):
-            await _call(self.client.init(target.width, target.height))
+    @property
+    def model(self) -> Model:
+        return self._model
+
+    async def set_target(self, target: Image, model: Model | None = None) -> None:
+        """The picture to fit, and the model to fit it with (default: the original's, gray)."""
+        if model is None:
+            model = Model(channels=target.channels)
+        if target.channels != model.channels:
+            raise EngineError(f"set_target: the target has {target.channels} channel(s) but the model {model.channels}")
+        if self._size != (target.width, target.height) or self._model != model:
+            await _call(self.client.init(target.width, target.height, _host.to_js_object(model.to_js())))
+            if self._model != model:
+                self._scene = None
             self._size = (target.width, target.height)
-            self._scene = None
+            self._model = model
         await _call(self.client.setTarget(_host.float32(target.pixels)))
 
     async def set_scene(self, scene: Scene, freeze: list[int] | tuple[int, ...] = ()) -> None:
@@ -151,7 +186,11 @@ class Engine:
                 f"set_scene: the scene is {scene.width}x{scene.height} but the target is "
                 + ("not set" if self._size is None else f"{self._size[0]}x{self._size[1]}")
             )
-        await _call(self.client.setScene(_host.int32(scene.type_codes()), _host.float32(scene.to_raw())))
+        m = self._model
+        if not m.opacity and any(s.opacity != 1.0 for s in scene.shapes):
+            raise EngineError("set_scene: the scene has translucent shapes but this engine's model has no opacity")
+        await _call(self.client.setScene(_host.int32(scene.type_codes()), _host.float64(scene.values(m.channels, m.opacity)),
+                                         _host.float64(scene.background_values(m.channels))))
         await _call(self.client.setFrozen(_host.uint8(scene.frozen_mask(freeze))))
         self._scene = scene.copy()
 
@@ -174,10 +213,10 @@ class Engine:
         flat = _host.floats(result.gradients)
         grads, o = [], 0
         for shape in scene.shapes:
-            n = PARAM_COUNTS[shape.type]
+            n = shape.value_count(self._model.channels, self._model.opacity)
             grads.append([float(v) for v in flat[o:o + n]])
             o += n
-        return Evaluation(_breakdown(result.breakdown), grads)
+        return Evaluation(_breakdown(result.breakdown), grads, [float(v) for v in flat[o:]])
 
     async def loss(self, tau: float | None = None) -> float:
         return (await self.evaluate(tau)).total
@@ -187,7 +226,7 @@ class Engine:
         width = scene.width if width is None else width
         height = scene.height if height is None else height
         pixels = await _call(self.client.render(fixed_tau(scene) if tau is None else tau, width, height))
-        return Image(width, height, _host.floats(pixels))
+        return Image(width, height, _host.floats(pixels), self._model.channels)
 
     async def optimize(
         self,
@@ -224,7 +263,8 @@ class Engine:
             {k: float(history_flat[i * 7 + j]) for j, k in enumerate(BREAKDOWN_KEYS)}
             for i in range(len(history_flat) // 7)
         ]
-        best = scene.with_raw(_host.floats(result.raw))
+        m = self._model
+        best = scene.with_values(_host.doubles(result.values), _host.doubles(result.background), m.channels, m.opacity)
         self._scene = best
         return OptimizeResult(best, history, float(result.bestLoss), int(result.stepsCompleted),
                               bool(result.cancelled), float(result.elapsedMs))
@@ -244,7 +284,9 @@ def _progress(p: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"step": int(p.step), "steps": int(p.steps), "breakdown": _breakdown(p.breakdown)}
     preview = getattr(p, "preview", None)
     if preview is not None:
-        out["preview"] = Image(int(preview.width), int(preview.height), _host.floats(preview.pixels))
+        pixels = _host.floats(preview.pixels)
+        width, height = int(preview.width), int(preview.height)
+        out["preview"] = Image(width, height, pixels, len(pixels) // (width * height))
     return out
 
 

@@ -24,22 +24,37 @@ class ImageError(ValueError):
 
 
 class Image:
-    """Row-major grayscale pixels in [0, 1] (0 = black, 1 = white), as float32."""
+    """Row-major pixels in [0, 1] (0 = black, 1 = white), as float32: ``channels`` planes one after
+    the other (1: gray; 3: red, green, blue)."""
 
-    def __init__(self, width: int, height: int, pixels: Any) -> None:
+    def __init__(self, width: int, height: int, pixels: Any, channels: int = 1) -> None:
         if width < 1 or height < 1:
             raise ImageError(f"image: {width}x{height} has no pixels")
-        self.width, self.height = int(width), int(height)
+        if channels not in (1, 3):
+            raise ImageError(f"image: {channels} channels (1 or 3 expected)")
+        self.width, self.height, self.channels = int(width), int(height), int(channels)
         self.pixels = pixels if isinstance(pixels, array.array) and pixels.typecode == "f" else array.array("f", pixels)
-        if len(self.pixels) != self.width * self.height:
-            raise ImageError(f"image: {len(self.pixels)} pixels for {width}x{height}")
+        if len(self.pixels) != self.channels * self.width * self.height:
+            raise ImageError(f"image: {len(self.pixels)} values for {width}x{height}x{channels}")
 
     @property
     def side(self) -> int:
         return max(self.width, self.height)
 
     def __repr__(self) -> str:
-        return f"<Image {self.width}x{self.height}>"
+        return f"<Image {self.width}x{self.height}{'' if self.channels == 1 else ' colour'}>"
+
+    def plane(self, c: int) -> array.array:
+        n = self.width * self.height
+        return self.pixels[c * n:(c + 1) * n]
+
+    def gray(self) -> "Image":
+        """ITU-R 601 luma (0.299 R + 0.587 G + 0.114 B), one plane; a gray image as it is."""
+        if self.channels == 1:
+            return self
+        r, g, b = self.plane(0), self.plane(1), self.plane(2)
+        luma = map(add, map(add, map(mul, r, [0.299] * len(r)), map(mul, g, [0.587] * len(g))), map(mul, b, [0.114] * len(b)))
+        return Image(self.width, self.height, array.array("f", luma))
 
     @staticmethod
     def from_rgba(width: int, height: int, rgba: bytes) -> "Image":
@@ -83,7 +98,12 @@ class Image:
     def resized(self, width: int, height: int) -> "Image":
         """Bicubic with antialiasing (Pillow's default resize filter, which the original used)."""
         if (width, height) == (self.width, self.height):
-            return Image(width, height, array.array("f", self.pixels))
+            return Image(width, height, array.array("f", self.pixels), self.channels)
+        if self.channels > 1:
+            planes = array.array("f")
+            for c in range(self.channels):
+                planes.extend(Image(self.width, self.height, self.plane(c)).resized(width, height).pixels)
+            return Image(width, height, planes, self.channels)
         rows = [self.pixels[y * self.width:(y + 1) * self.width] for y in range(self.height)]
         horizontal = _resample_lines(rows, self.width, width)
         columns = [[horizontal[y][x] for y in range(self.height)] for x in range(width)]
@@ -103,21 +123,31 @@ class Image:
         return self.resized(w, h)
 
     def to_png(self) -> bytes:
-        """8-bit grayscale PNG, pixel = trunc(255 * value) as the original saved its renders."""
+        """8-bit gray or RGB PNG, sample = trunc(255 * value) as the original saved its renders."""
+        w, n = self.width, self.width * self.height
+        eight = bytes(int(255.0 * min(1.0, max(0.0, v))) for v in self.pixels)
         raw = bytearray()
+        if self.channels == 1:
+            for y in range(self.height):
+                raw.append(0)
+                raw += eight[y * w:(y + 1) * w]
+            return encode_png(self.width, self.height, 0, bytes(raw))
+        rgb = bytearray(3 * n)
+        for c in range(3):
+            rgb[c::3] = eight[c * n:(c + 1) * n]
         for y in range(self.height):
             raw.append(0)
-            row = self.pixels[y * self.width:(y + 1) * self.width]
-            raw.extend(int(255.0 * min(1.0, max(0.0, v))) for v in row)
-        return encode_png(self.width, self.height, 0, bytes(raw))
+            raw += rgb[3 * y * w:3 * (y + 1) * w]
+        return encode_png(self.width, self.height, 2, bytes(raw))
 
     def to_pgm(self) -> bytes:
         head = f"P5\n{self.width} {self.height}\n255\n".encode()
-        return head + bytes(int(255.0 * min(1.0, max(0.0, v)) + 0.5) for v in self.pixels)
+        return head + bytes(int(255.0 * min(1.0, max(0.0, v)) + 0.5) for v in self.gray().pixels)
 
     def mse(self, other: "Image") -> float:
-        if (self.width, self.height) != (other.width, other.height):
-            raise ImageError(f"mse: {self.width}x{self.height} against {other.width}x{other.height}")
+        if (self.width, self.height, self.channels) != (other.width, other.height, other.channels):
+            raise ImageError(f"mse: {self.width}x{self.height}x{self.channels} against "
+                             f"{other.width}x{other.height}x{other.channels}")
         return math.fsum((a - b) ** 2 for a, b in zip(self.pixels, other.pixels)) / len(self.pixels)
 
 

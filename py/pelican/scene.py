@@ -1,8 +1,9 @@
-"""Scenes: named shapes in z-order (back to front) with constrained values and freeze flags.
+"""Scenes: named shapes in z-order (back to front) over a background, with constrained values
+and freeze flags.
 
-A scene is what users, files, the page and LLM edits see. The engine sees only its raw layout
-(``to_raw``), so this module also owns the mapping between the two. The JSON form is the
-``pelican-scene`` document described in README.md.
+A scene is what users, files, the page and LLM edits see. Shape types, their fields and limits
+come from the engine's table (``shape_table``); the engine takes the same constrained values in
+that table's order (``values``). The JSON form is the ``pelican-scene`` document in README.md.
 """
 
 from __future__ import annotations
@@ -13,29 +14,20 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from . import untrusted
-from .geometry import (
-    PARAM_COUNTS,
-    TYPE_CODES,
-    intensity_raw,
-    inv_softplus,
-    logit_param,
-    sigmoid,
-    softplus,
-)
+from . import shape_table
 
 FORMAT = "pelican-scene"
-VERSION = 1
+#: Version 2 adds colour, opacity and the background; a scene without them is written as version 1.
+VERSION = 2
+READS = (1, 2)
 MAX_SIDE = 4096
 MAX_SHAPES = 1000
 MAX_NAME = 64
-# Radii beyond a few canvases cover everything and only slow the optimiser down.
-MAX_RADIUS = 4.0
+WHITE = (1.0, 1.0, 1.0)
+#: ITU-R 601 luma: what a colour looks like to a gray engine (and what images.gray() computes).
+LUMA = (0.299, 0.587, 0.114)
 
-GEOMETRY_FIELDS = {
-    "circle": ("cx", "cy", "r"),
-    "ellipse": ("cx", "cy", "rx", "ry", "rotation"),
-    "triangle": ("points",),
-}
+Color = tuple[float, float, float]
 
 
 class SceneError(ValueError):
@@ -64,123 +56,217 @@ def _name(value: Any, where: str) -> str:
     return value
 
 
-@dataclass
+def luma(color: Color) -> float:
+    return LUMA[0] * color[0] + LUMA[1] * color[1] + LUMA[2] * color[2]
+
+
+def parse_color(value: Any, where: str) -> Color:
+    """``"#rrggbb"`` (what files hold) or ``[r, g, b]`` in [0, 1]."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if len(text) == 7 and text[0] == "#" and all(c in "0123456789abcdef" for c in text[1:]):
+            return (int(text[1:3], 16) / 255.0, int(text[3:5], 16) / 255.0, int(text[5:7], 16) / 255.0)
+        raise SceneError(f"{where}: {value!r:.40} is not a colour (#rrggbb)")
+    if isinstance(value, (list, tuple)) and len(value) == 3:
+        return tuple(_number(v, f"{where}[{i}]", 0.0, 1.0) for i, v in enumerate(value))  # type: ignore[return-value]
+    raise SceneError(f"{where}: expected a colour \"#rrggbb\", got {type(value).__name__} {value!r:.40}")
+
+
+def hex_color(color: Color) -> str:
+    return "#" + "".join(f"{min(255, max(0, round(255 * c))):02x}" for c in color)
+
+
+def _check_geometry(kind: str, data: dict[str, Any], where: str) -> dict[str, Any]:
+    """The geometry fields of a ``kind`` shape from ``data``, checked against the engine's table."""
+    spec = shape_table.table().type(kind)
+    out: dict[str, Any] = {}
+    for key in spec.keys:
+        if data.get(key) is None:
+            raise SceneError(f"{where}.{key}: missing (a {kind} needs {', '.join(spec.keys)})")
+        dims = spec.shape_of(key)
+        out[key] = _nested(data[key], dims, f"{where}.{key}", kind)
+    for f in spec.geometry:
+        value = _number(shape_table.get(out, f), f"{where}.{f.name}")
+        problem = f.check(value)
+        if problem:
+            noun = "a radius" if f.transform == "positive" else "it"
+            raise SceneError(f"{where}.{f.name}: " + (f"{noun} {problem}" if problem.startswith("must") else problem))
+    return out
+
+
+_WORDS = {2: "two", 3: "three", 4: "four"}
+
+
+def _nested(value: Any, dims: tuple[int, ...], where: str, kind: str) -> Any:
+    """``value`` checked to be nested lists of lengths ``dims`` (a number when dims is empty)."""
+    if not dims:
+        return value
+    if not isinstance(value, (list, tuple)) or len(value) != dims[0]:
+        if len(dims) == 2:
+            coords = ", ".join("xyzw"[: dims[1]])
+            raise SceneError(f"{where}: a {kind} needs exactly {_WORDS.get(dims[0], dims[0])} [{coords}] points")
+        raise SceneError(f"{where}: expected a list of {dims[0]}")
+    if len(dims) == 2:
+        for i, item in enumerate(value):
+            if not isinstance(item, (list, tuple)) or len(item) != dims[1]:
+                raise SceneError(f"{where}[{i}]: expected [{', '.join('xyzw'[: dims[1]])}]")
+    return [_nested(v, dims[1:], f"{where}[{i}]", kind) for i, v in enumerate(value)]
+
+
 class Shape:
-    """One primitive. Coordinates are normalised by S = max(width, height), y pointing down."""
+    """One primitive: its type, name, paint (gray intensity or an RGB colour), opacity and
+    geometry. Coordinates are normalised by S = max(width, height), y pointing down. Geometry
+    fields are those of the engine's table (``shape.cx``, ``shape.points``)."""
 
-    type: str
-    name: str
-    intensity: float = 0.5
-    cx: float | None = None
-    cy: float | None = None
-    r: float | None = None
-    rx: float | None = None
-    ry: float | None = None
-    rotation: float | None = None
-    points: list[list[float]] | None = None
-    frozen: bool = False
+    def __init__(self, type: str, name: str, intensity: float = 0.5, *, color: Color | None = None,
+                 opacity: float = 1.0, frozen: bool = False, **geometry: Any) -> None:
+        object.__setattr__(self, "geometry", {})
+        self.type, self.name, self.frozen = type, name, frozen
+        self.intensity, self.color, self.opacity = intensity, color, opacity
+        self.geometry.update(geometry)
+        self.validate(name if isinstance(name, str) else "shape")
 
-    def __post_init__(self) -> None:
-        self.validate(self.name if isinstance(self.name, str) else "shape")
+    def __getattr__(self, key: str) -> Any:
+        geometry = self.__dict__.get("geometry")
+        if geometry is not None and key in geometry:
+            return geometry[key]
+        # Another type's geometry field reads as None (a circle has no rx), as it always did.
+        if not key.startswith("_") and any(key in t.keys for t in shape_table.table().types.values()):
+            return None
+        raise AttributeError(key)
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        if key in self.__dict__.get("geometry", {}):
+            self.geometry[key] = value
+        else:
+            object.__setattr__(self, key, value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Shape) and self.to_dict() == other.to_dict()
+
+    def __repr__(self) -> str:
+        return f"Shape({self.to_dict()!r})"
 
     def validate(self, where: str) -> "Shape":
-        if self.type not in TYPE_CODES:
-            raise SceneError(f"{where}.type: {self.type!r} is not one of circle, ellipse, triangle")
+        if self.type not in shape_table.type_names():
+            raise SceneError(f"{where}.type: {self.type!r} is not one of {', '.join(shape_table.type_names())}")
         self.name = _name(self.name, f"{where}.name")
+        if self.color is not None:
+            self.color = parse_color(self.color, f"{where}.color")
+            self.intensity = luma(self.color)
         self.intensity = _number(self.intensity, f"{where}.intensity", 0.0, 1.0)
+        self.opacity = _number(self.opacity, f"{where}.opacity", 0.0, 1.0)
         if not isinstance(self.frozen, bool):
             raise SceneError(f"{where}.frozen: expected true or false")
-        wanted = GEOMETRY_FIELDS[self.type]
-        for key in ("cx", "cy", "r", "rx", "ry", "rotation", "points"):
-            value = getattr(self, key)
-            if key not in wanted:
-                if value is not None:
-                    raise SceneError(f"{where}.{key}: a {self.type} has no {key}")
-                continue
-            if value is None:
-                raise SceneError(f"{where}.{key}: missing (a {self.type} needs {', '.join(wanted)})")
-            if key in ("cx", "cy"):
-                setattr(self, key, _number(value, f"{where}.{key}", 0.0, 1.0))
-            elif key in ("r", "rx", "ry"):
-                x = _number(value, f"{where}.{key}", 0.0, MAX_RADIUS)
-                if x <= 0.0:
-                    raise SceneError(f"{where}.{key}: a radius must be positive")
-                setattr(self, key, x)
-            elif key == "rotation":
-                setattr(self, key, _number(value, f"{where}.{key}", -1e4, 1e4))
-            else:
-                self.points = _points(value, f"{where}.points")
+        spec = shape_table.table().type(self.type)
+        for key in self.geometry:
+            if key not in spec.keys:
+                raise SceneError(f"{where}.{key}: a {self.type} has no {key}")
+        checked = _check_geometry(self.type, self.geometry, where)
+        object.__setattr__(self, "geometry", {k: _floats(v) for k, v in checked.items()})
         return self
+
+    @property
+    def paint(self) -> Color:
+        """The shape's colour (a gray shape's three equal channels)."""
+        return self.color if self.color is not None else (self.intensity,) * 3
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "type": self.type}
-        for key in GEOMETRY_FIELDS[self.type]:
-            value = getattr(self, key)
-            out[key] = [list(p) for p in value] if key == "points" else value
-        out["intensity"] = self.intensity
+        for key, value in self.geometry.items():
+            out[key] = _copy(value)
+        if self.color is None:
+            out["intensity"] = self.intensity
+        else:
+            out["color"] = hex_color(self.color)
+        if self.opacity != 1.0:
+            out["opacity"] = self.opacity
         if self.frozen:
             out["frozen"] = True
         return out
 
-    def raw(self) -> list[float]:
-        values = [intensity_raw(self.intensity)]
-        if self.type == "triangle":
-            for x, y in self.points or ():
-                values += [logit_param(x), logit_param(y)]
-        else:
-            values += [logit_param(self.cx), logit_param(self.cy)]  # type: ignore[arg-type]
-            if self.type == "circle":
-                values.append(inv_softplus(self.r))  # type: ignore[arg-type]
-            else:
-                values += [inv_softplus(self.rx), inv_softplus(self.ry), self.rotation]  # type: ignore[arg-type, list-item]
-        return values
-
-    def with_raw(self, raw: list[float]) -> "Shape":
-        """The same shape (name, type, freeze flag) at the constrained values of ``raw``."""
-        kw: dict[str, Any] = {"intensity": sigmoid(raw[0])}
-        if self.type == "triangle":
-            kw["points"] = [[sigmoid(raw[1 + 2 * v]), sigmoid(raw[2 + 2 * v])] for v in range(3)]
-        else:
-            kw["cx"], kw["cy"] = sigmoid(raw[1]), sigmoid(raw[2])
-            if self.type == "circle":
-                kw["r"] = softplus(raw[3])
-            else:
-                kw["rx"], kw["ry"], kw["rotation"] = softplus(raw[3]), softplus(raw[4]), float(raw[5])
-        return Shape(self.type, self.name, frozen=self.frozen, **kw)
-
     def copy(self) -> "Shape":
-        return Shape.from_dict(self.to_dict(), self.name)
+        shape = Shape.__new__(Shape)
+        object.__setattr__(shape, "geometry", {k: _copy(v) for k, v in self.geometry.items()})
+        for key in ("type", "name", "intensity", "color", "opacity", "frozen"):
+            object.__setattr__(shape, key, getattr(self, key))
+        return shape
+
+    # -- the engine's view: constrained values in the table's order ---------------------------
+
+    def values(self, channels: int, opacity: bool) -> list[float]:
+        out = [self.intensity] if channels == 1 else list(self.paint)
+        if opacity:
+            out.append(self.opacity)
+        for f in shape_table.table().type(self.type).geometry:
+            out.append(float(shape_table.get(self.geometry, f)))
+        return out
+
+    def value_count(self, channels: int, opacity: bool) -> int:
+        return channels + (1 if opacity else 0) + len(shape_table.table().type(self.type).geometry)
+
+    def with_values(self, values: Any, channels: int, opacity: bool) -> "Shape":
+        """The same shape (name, type, freeze flag) at the engine's constrained ``values``."""
+        shape = self.copy()
+        if channels == 1:
+            shape.intensity = float(values[0])
+            shape.color = None  # a colour shape fitted in gray becomes gray
+        else:
+            shape.color = (float(values[0]), float(values[1]), float(values[2]))
+            shape.intensity = luma(shape.color)
+        o = channels
+        if opacity:
+            shape.opacity = float(values[o])
+            o += 1
+        for i, f in enumerate(shape_table.table().type(self.type).geometry):
+            _put(shape.geometry, f, float(values[o + i]))
+        return shape
 
     @staticmethod
-    def from_dict(data: Any, where: str = "shape") -> "Shape":
+    def from_dict(data: Any, where: str = "shape", version: int = VERSION) -> "Shape":
         if not isinstance(data, dict):
             raise SceneError(f"{where}: a shape must be an object")
         kind = data.get("type")
-        if kind not in TYPE_CODES:
-            raise SceneError(f"{where}.type: {kind!r} is not one of circle, ellipse, triangle")
-        allowed = {"name", "type", "intensity", "frozen", *GEOMETRY_FIELDS[kind]}
+        names = shape_table.type_names()
+        if kind not in names:
+            raise SceneError(f"{where}.type: {kind!r} is not one of {', '.join(names)}")
+        paint = {"intensity", "color", "opacity"} if version >= 2 else {"intensity"}
+        keys = shape_table.table().type(kind).keys
+        allowed = {"name", "type", "frozen", *paint, *keys}
         for key in data:
             if key not in allowed:
-                raise SceneError(f"{where}.{key}: unknown field for a {kind}")
-        if "intensity" not in data:
-            raise SceneError(f"{where}.intensity: missing")
+                raise SceneError(f"{where}.{key}: unknown field for a {kind}"
+                                 + (" in a version 1 scene" if key in ("color", "opacity") else ""))
+        if "intensity" in data and "color" in data:
+            raise SceneError(f"{where}.color: give a colour or an intensity, not both")
+        if "intensity" not in data and "color" not in data:
+            raise SceneError(f"{where}.intensity: missing" + (" (or a color)" if version >= 2 else ""))
         shape = Shape.__new__(Shape)
+        object.__setattr__(shape, "geometry", {k: data[k] for k in keys if k in data})
         shape.type, shape.name = kind, data.get("name")
-        shape.intensity, shape.frozen = data["intensity"], data.get("frozen", False)
-        for key in ("cx", "cy", "r", "rx", "ry", "rotation", "points"):
-            setattr(shape, key, data.get(key))
+        shape.intensity = data.get("intensity", 0.5)
+        shape.color = data.get("color")
+        shape.opacity = data.get("opacity", 1.0)
+        shape.frozen = data.get("frozen", False)
         return shape.validate(where)
 
 
-def _points(value: Any, where: str) -> list[list[float]]:
-    if not isinstance(value, (list, tuple)) or len(value) != 3:
-        raise SceneError(f"{where}: a triangle needs exactly three [x, y] points")
-    out = []
-    for i, p in enumerate(value):
-        if not isinstance(p, (list, tuple)) or len(p) != 2:
-            raise SceneError(f"{where}[{i}]: expected [x, y]")
-        out.append([_number(p[0], f"{where}[{i}][0]", 0.0, 1.0), _number(p[1], f"{where}[{i}][1]", 0.0, 1.0)])
-    return out
+def _floats(value: Any) -> Any:
+    return [_floats(v) for v in value] if isinstance(value, (list, tuple)) else float(value)
+
+
+def _copy(value: Any) -> Any:
+    return [_copy(v) for v in value] if isinstance(value, list) else value
+
+
+def _put(geometry: dict[str, Any], f: "shape_table.Field", value: float) -> None:
+    if not f.indices:
+        geometry[f.key] = value
+        return
+    target = geometry[f.key]
+    for i in f.indices[:-1]:
+        target = target[i]
+    target[f.indices[-1]] = value
 
 
 # The original's nine-shape starting pelican (spec §2.2), back to front, in a unit square.
@@ -202,6 +288,8 @@ class Scene:
     width: int
     height: int
     shapes: list[Shape] = field(default_factory=list)
+    #: The canvas colour under every shape (the original's is white).
+    background: Color = WHITE
 
     def __post_init__(self) -> None:
         for key in ("width", "height"):
@@ -209,7 +297,19 @@ class Scene:
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_SIDE:
                 raise SceneError(f"{key}: expected an integer from 1 to {MAX_SIDE}, got {value!r:.40}")
         self.shapes = list(self.shapes)
+        self.background = parse_color(list(self.background) if isinstance(self.background, tuple) else self.background,
+                                      "background")
         self._check_names()
+
+    @staticmethod
+    def blank(width: int, height: int, background: Color = WHITE) -> "Scene":
+        """No shapes, only a canvas of ``background``: where a picture's fit starts."""
+        return Scene(width, height, [], tuple(background))  # type: ignore[arg-type]
+
+    @property
+    def is_original(self) -> bool:
+        """Gray opaque shapes on white: what version 1 files and the original's model hold."""
+        return self.background == WHITE and all(s.color is None and s.opacity == 1.0 for s in self.shapes)
 
     @property
     def side(self) -> int:
@@ -244,18 +344,20 @@ class Scene:
             raise SceneError("scene: expected a JSON object")
         if data.get("format") != FORMAT:
             raise SceneError(f"format: expected {FORMAT!r}, got {data.get('format')!r:.40}")
-        if data.get("version") != VERSION:
-            raise SceneError(f"version: this program reads version {VERSION}, got {data.get('version')!r:.20}")
+        version = data.get("version")
+        if isinstance(version, bool) or version not in READS:
+            raise SceneError(f"version: this program reads versions {', '.join(map(str, READS))}, got {version!r:.20}")
         for key in data:
-            if key not in ("format", "version", "width", "height", "shapes"):
-                raise SceneError(f"{key}: unknown top-level field")
+            if key not in ("format", "version", "width", "height", "shapes") and not (version >= 2 and key == "background"):
+                raise SceneError(f"{key}: unknown top-level field" + (" in a version 1 scene" if key == "background" else ""))
         shapes = data.get("shapes")
         if not isinstance(shapes, list):
             raise SceneError("shapes: expected a list")
         if len(shapes) > MAX_SHAPES:
             raise SceneError(f"shapes: at most {MAX_SHAPES} shapes, got {len(shapes)}")
+        background = parse_color(data["background"], "background") if "background" in data else WHITE
         return Scene(data.get("width"), data.get("height"),  # type: ignore[arg-type]
-                     [Shape.from_dict(s, f"shapes[{i}]") for i, s in enumerate(shapes)])
+                     [Shape.from_dict(s, f"shapes[{i}]", version) for i, s in enumerate(shapes)], background)
 
     @staticmethod
     def from_json(text: str) -> "Scene":
@@ -266,14 +368,17 @@ class Scene:
         return Scene.from_dict(data)
 
     def to_dict(self) -> dict[str, Any]:
+        if self.is_original:  # what the original and version 1 readers understand
+            return {"format": FORMAT, "version": 1, "width": self.width, "height": self.height,
+                    "shapes": [s.to_dict() for s in self.shapes]}
         return {"format": FORMAT, "version": VERSION, "width": self.width, "height": self.height,
-                "shapes": [s.to_dict() for s in self.shapes]}
+                "background": hex_color(self.background), "shapes": [s.to_dict() for s in self.shapes]}
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent)
 
     def copy(self) -> "Scene":
-        return Scene(self.width, self.height, [s.copy() for s in self.shapes])
+        return Scene(self.width, self.height, [s.copy() for s in self.shapes], self.background)
 
     # -- editing ------------------------------------------------------------------------------
 
@@ -346,27 +451,38 @@ class Scene:
     # -- the engine's view --------------------------------------------------------------------
 
     def type_codes(self) -> list[int]:
-        return [TYPE_CODES[s.type] for s in self.shapes]
+        types = shape_table.table().types
+        return [types[s.type].code for s in self.shapes]
 
-    def to_raw(self) -> list[float]:
+    def values(self, channels: int, opacity: bool) -> list[float]:
+        """Every shape's constrained values in the engine's layout (workers/protocol.ts)."""
         out: list[float] = []
         for s in self.shapes:
-            out += s.raw()
+            out += s.values(channels, opacity)
         return out
+
+    def background_values(self, channels: int) -> list[float]:
+        return [luma(self.background)] if channels == 1 else list(self.background)
 
     def frozen_mask(self, extra: Iterable[int] = ()) -> list[int]:
         frozen = set(extra)
         return [1 if s.frozen or i in frozen else 0 for i, s in enumerate(self.shapes)]
 
-    def with_raw(self, raw: Any) -> "Scene":
-        """A copy of this scene at the constrained values of the engine's raw parameters."""
-        values = [float(v) for v in raw]
-        expected = sum(PARAM_COUNTS[s.type] for s in self.shapes)
+    def with_values(self, values: Any, background: Any, channels: int, opacity: bool) -> "Scene":
+        """A copy of this scene at the engine's constrained values and background."""
+        values = [float(v) for v in values]
+        expected = sum(s.value_count(channels, opacity) for s in self.shapes)
         if len(values) != expected:
-            raise SceneError(f"raw: {len(values)} values for a scene that needs {expected}")
+            raise SceneError(f"values: {len(values)} values for a scene that needs {expected}")
         shapes, o = [], 0
         for s in self.shapes:
-            n = PARAM_COUNTS[s.type]
-            shapes.append(s.with_raw(values[o:o + n]))
+            n = s.value_count(channels, opacity)
+            shapes.append(s.with_values(values[o:o + n], channels, opacity))
             o += n
-        return Scene(self.width, self.height, shapes)
+        bg = [min(1.0, max(0.0, float(v))) for v in background]
+        if channels == 1:
+            # A gray engine paints the canvas's luma; an unchanged canvas keeps its own colour.
+            color = self.background if abs(luma(self.background) - bg[0]) < 1e-7 else (bg[0],) * 3
+        else:
+            color = (bg[0], bg[1], bg[2])
+        return Scene(self.width, self.height, shapes, color)  # type: ignore[arg-type]

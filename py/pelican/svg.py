@@ -13,7 +13,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from .scene import Scene, SceneError, Shape
+from .scene import WHITE, Scene, SceneError, Shape, hex_color
 
 SVG_NS = "http://www.w3.org/2000/svg"
 #: Decimals of pixel coordinates in exported files (what a round trip preserves).
@@ -25,9 +25,8 @@ def _num(x: float) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def _gray(intensity: float) -> str:
-    v = min(255, max(0, round(255 * intensity)))
-    return f"#{v:02x}{v:02x}{v:02x}"
+def _opacity(x: float) -> str:
+    return f"{x:.4f}".rstrip("0").rstrip(".")
 
 
 def _escape(text: str) -> str:
@@ -35,17 +34,19 @@ def _escape(text: str) -> str:
 
 
 def to_svg(scene: Scene) -> str:
-    """Hard-edged SVG of ``scene`` at its own pixel size, painted back to front over white."""
+    """Hard-edged SVG of ``scene`` at its own pixel size, painted back to front over its background."""
     s = scene.side
     w, h = scene.width, scene.height
     lines = [
         f'<svg xmlns="{SVG_NS}" viewBox="0 0 {w} {h}" width="{w}" height="{h}">',
         f'<clipPath id="pelican-canvas"><rect width="{w}" height="{h}"/></clipPath>',
-        f'<rect width="{w}" height="{h}" fill="#ffffff"/>',
+        f'<rect width="{w}" height="{h}" fill="{hex_color(scene.background)}"/>',
         '<g clip-path="url(#pelican-canvas)">',
     ]
     for shape in scene.shapes:
-        attrs = f'id="{_escape(shape.name)}" fill="{_gray(shape.intensity)}"'
+        attrs = f'id="{_escape(shape.name)}" fill="{hex_color(shape.paint)}"'
+        if shape.opacity != 1.0:
+            attrs += f' fill-opacity="{_opacity(shape.opacity)}"'
         if shape.frozen:
             attrs += ' data-frozen="true"'
         if shape.type == "circle":
@@ -80,17 +81,27 @@ def _float(el: ET.Element, key: str, where: str) -> float:
     return x
 
 
-def _intensity(el: ET.Element, where: str) -> float:
+def _fill(el: ET.Element, where: str) -> tuple[float, float, float]:
     fill = (el.get("fill") or "").strip().lower()
     m = re.fullmatch(r"#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})", fill) or re.fullmatch(
         r"rgb\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*\)", fill)
     if not m:
-        raise SceneError(f"{where}: fill {fill[:40]!r} is not a gray this program writes")
+        raise SceneError(f"{where}: fill {fill[:40]!r} is not a colour this program writes (#rrggbb)")
     base = 16 if fill.startswith("#") else 10
-    r, g, b = (int(v, base) for v in m.groups())
-    if not (r == g == b and 0 <= r <= 255):
-        raise SceneError(f"{where}: fill {fill!r} is not a gray")
-    return r / 255.0
+    channels = [int(v, base) for v in m.groups()]
+    if any(v > 255 for v in channels):
+        raise SceneError(f"{where}: fill {fill!r} has a channel above 255")
+    return (channels[0] / 255.0, channels[1] / 255.0, channels[2] / 255.0)
+
+
+def _fill_opacity(el: ET.Element, where: str) -> float:
+    value = el.get("fill-opacity")
+    if value is None:
+        return 1.0
+    x = _float(el, "fill-opacity", where)
+    if not 0.0 <= x <= 1.0:
+        raise SceneError(f"{where}: fill-opacity {x:g} is outside [0, 1]")
+    return x
 
 
 def from_svg(text: str) -> Scene:
@@ -115,15 +126,38 @@ def from_svg(text: str) -> Scene:
     width, height = int(vw), int(vh)
     scene = Scene(width, height)
     s = scene.side
-    for i, el in enumerate(root.iter()):
+    elements = list(root.iter())
+    for el in elements:
         tag = el.tag.split("}")[-1]
         if tag not in _ALLOWED:
             raise SceneError(f"svg: element <{tag[:40]}> is not one this program writes")
+    # The canvas: a full-size rect outside the clip path (ours always writes one; the original's too).
+    clip_rects = {id(r) for c in elements if c.tag.split("}")[-1] == "clipPath" for r in c}
+    for el in elements:
+        if el.tag.split("}")[-1] == "rect" and id(el) not in clip_rects and el.get("fill"):
+            scene.background = _fill(el, "svg <rect> (the background)")
+            break
+    fills = [_fill(el, f"svg <{el.tag.split('}')[-1]}> #{i}") for i, el in enumerate(elements)
+             if el.tag.split("}")[-1] in ("circle", "ellipse", "polygon")]
+    # A file in colour (or with a canvas other than white) gives colour shapes; a gray one, the
+    # original's intensities.
+    in_color = scene.background != WHITE or any(not (r == g == b) for r, g, b in fills) or any(
+        el.get("fill-opacity") is not None for el in elements)
+    for i, el in enumerate(elements):
+        tag = el.tag.split("}")[-1]
         if tag not in ("circle", "ellipse", "polygon"):
             continue
         where = f"svg <{tag}> #{i}"
         name = el.get("id") or scene.unique_name(f"{tag if tag != 'polygon' else 'triangle'}_{len(scene)}")
-        data: dict[str, Any] = {"name": name, "intensity": _intensity(el, where)}
+        fill = _fill(el, where)
+        data: dict[str, Any] = {"name": name}
+        if in_color:
+            data["color"] = list(fill)
+            opacity = _fill_opacity(el, where)
+            if opacity != 1.0:
+                data["opacity"] = opacity
+        else:
+            data["intensity"] = fill[0]
         if el.get("data-frozen") == "true":
             data["frozen"] = True
         if tag == "circle":
@@ -147,7 +181,7 @@ def from_svg(text: str) -> Scene:
             if len(coords) != 6:
                 raise SceneError(f"{where}: a triangle needs exactly three points")
             data.update(type="triangle", points=[[coords[k] / s, coords[k + 1] / s] for k in (0, 2, 4)])
-        scene.add(Shape.from_dict(data, where))
+        scene.add(Shape.from_dict(data, where, version=2))
     if not scene.shapes:
         raise SceneError("svg: no circle, ellipse or polygon in it")
     return scene

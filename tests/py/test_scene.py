@@ -3,7 +3,7 @@ import math
 import unittest
 
 from pelican import Scene, SceneError, Shape
-from pelican.geometry import PARAM_COUNTS, sigmoid, softplus
+from pelican import Engine, Image
 
 
 def doc(**shape):
@@ -22,7 +22,7 @@ class SceneFormat(unittest.TestCase):
     def test_initial_scene_is_the_originals_on_a_square(self):
         scene = Scene.initial(128)
         self.assertEqual(scene.names(), ["body", "neck", "head", "beak_upper", "beak_lower", "wing", "tail", "eye", "feet"])
-        self.assertEqual(len(scene.to_raw()), 53)
+        self.assertEqual(len(scene.values(1, False)), 53)
         self.assertAlmostEqual(scene["head"].r, 0.08)
         self.assertEqual(scene["beak_upper"].points[2], [0.88, 0.20])
 
@@ -53,7 +53,7 @@ class SceneFormat(unittest.TestCase):
 
     def test_top_level_errors(self):
         good = doc()
-        for key, value, field in [("format", "svg", "format"), ("version", 2, "version"), ("width", 0, "width"),
+        for key, value, field in [("format", "svg", "format"), ("version", 3, "version"), ("width", 0, "width"),
                                   ("height", 1e9, "height"), ("shapes", {}, "shapes"), ("extra", 1, "extra")]:
             bad = dict(good, **{key: value})
             with self.assertRaises(SceneError) as caught:
@@ -104,26 +104,72 @@ class SceneEditing(unittest.TestCase):
         self.assertTrue(Scene.from_json(scene.to_json())["wing"].frozen)
 
 
-class RawLayout(unittest.TestCase):
-    def test_raw_layout_is_intensity_first_with_the_originals_transforms(self):
+class Version2(unittest.TestCase):
+    def colour_scene(self):
+        return Scene(64, 48, [Shape("circle", "sun", color="#ff8000", opacity=0.5, cx=0.5, cy=0.4, r=0.1),
+                              Shape("triangle", "roof", 0.2, points=[[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]])],
+                     background="#102030")
+
+    def test_colour_opacity_and_background_round_trip(self):
+        scene = self.colour_scene()
+        data = scene.to_dict()
+        self.assertEqual((data["version"], data["background"]), (2, "#102030"))
+        self.assertEqual(data["shapes"][0]["color"], "#ff8000")
+        self.assertEqual(data["shapes"][0]["opacity"], 0.5)
+        self.assertNotIn("opacity", data["shapes"][1])
+        again = Scene.from_json(scene.to_json())
+        self.assertEqual(again.to_dict(), data)
+        self.assertAlmostEqual(again["sun"].intensity, 0.299 + 0.587 * 128 / 255)
+
+    def test_a_gray_white_scene_is_still_written_as_version_1(self):
+        self.assertEqual(Scene.initial(32).to_dict()["version"], 1)
+
+    def test_version_1_refuses_the_new_fields(self):
+        with self.assertRaisesRegex(SceneError, r"shapes\[0\]\.color: unknown field for a circle in a version 1"):
+            Scene.from_dict(doc(color="#ffffff"))
+        with self.assertRaisesRegex(SceneError, "background: unknown top-level field in a version 1"):
+            Scene.from_dict(dict(doc(), background="#000000"))
+
+    def test_bad_colours_and_opacities_name_the_field(self):
+        base = self.colour_scene().to_dict()
+        for path, value, message in [("color", "#ff80", r"shapes\[0\]\.color: '#ff80'"), ("color", "red", "not a colour"),
+                                     ("opacity", 1.5, r"shapes\[0\]\.opacity: 1.5 is outside"), ("opacity", True, "expected a number")]:
+            data = json.loads(json.dumps(base))
+            data["shapes"][0][path] = value
+            with self.assertRaisesRegex(SceneError, message):
+                Scene.from_dict(data)
+        data = json.loads(json.dumps(base))
+        data["shapes"][1]["color"] = "#000000"
+        with self.assertRaisesRegex(SceneError, "not both"):
+            Scene.from_dict(data)
+        with self.assertRaisesRegex(SceneError, "^background:"):
+            Scene.from_dict(dict(base, background="#12345g"))
+
+
+class EngineLayout(unittest.TestCase):
+    def test_values_are_paint_first_then_the_tables_geometry(self):
         shape = Shape("ellipse", "e", 0.3, cx=0.2, cy=0.7, rx=0.1, ry=0.05, rotation=-0.4)
-        raw = shape.raw()
-        self.assertEqual(len(raw), PARAM_COUNTS["ellipse"])
-        self.assertAlmostEqual(sigmoid(raw[0]), 0.3)
-        self.assertAlmostEqual(sigmoid(raw[1]), 0.2)
-        self.assertAlmostEqual(softplus(raw[4]), 0.05)
-        self.assertEqual(raw[5], -0.4)
+        self.assertEqual(shape.values(1, False), [0.3, 0.2, 0.7, 0.1, 0.05, -0.4])
+        colour = Shape("triangle", "t", color=(1.0, 0.5, 0.0), opacity=0.25, points=[[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]])
+        self.assertEqual(colour.values(3, True), [1.0, 0.5, 0.0, 0.25, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
+        self.assertAlmostEqual(colour.values(1, False)[0], 0.299 + 0.587 * 0.5)
 
-    def test_with_raw_inverts_to_raw(self):
+    def test_with_values_inverts_values(self):
         scene = Scene.initial(64)
-        again = scene.with_raw(scene.to_raw())
-        for a, b in zip(again.to_raw(), scene.to_raw()):
-            self.assertTrue(math.isclose(a, b, abs_tol=1e-9))
-        with self.assertRaisesRegex(SceneError, "raw: 3 values"):
-            scene.with_raw([0.0, 0.0, 0.0])
+        again = scene.with_values(scene.values(1, False), [1.0], 1, False)
+        self.assertEqual(again.to_dict(), scene.to_dict())
+        with self.assertRaisesRegex(SceneError, "values: 3 values"):
+            scene.with_values([0.0, 0.0, 0.0], [1.0], 1, False)
 
-    def test_intensity_is_clamped_as_the_original(self):
-        self.assertAlmostEqual(sigmoid(Shape("circle", "c", 0.0, cx=0.5, cy=0.5, r=0.1).raw()[0]), 0.01)
+    async def test_intensity_is_clamped_as_the_original(self):
+        target = Image(8, 8, [0.5] * 64)
+        engine = await Engine.borrow(target)
+        try:
+            await engine.set_scene(Scene(8, 8, [Shape("circle", "c", 0.0, cx=0.5, cy=0.5, r=0.1)]))
+            result = await engine.optimize(steps=1, lr=1e-9)
+            self.assertAlmostEqual(result.scene["c"].intensity, 0.01, places=4)
+        finally:
+            engine.close()
 
 
 if __name__ == "__main__":

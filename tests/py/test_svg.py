@@ -30,6 +30,23 @@ class SvgExport(unittest.TestCase):
         # A second trip changes nothing: export precision is a fixed point.
         self.assertEqual(to_svg(from_svg(to_svg(scene))), to_svg(again))
 
+    def test_colour_opacity_and_background_round_trip(self):
+        from pelican import Shape
+
+        scene = Scene(40, 30, [Shape("ellipse", "leaf", color="#20a040", opacity=0.75, cx=0.4, cy=0.3, rx=0.2, ry=0.1,
+                                     rotation=0.5),
+                               Shape("circle", "stone", color="#808080", cx=0.7, cy=0.5, r=0.1)], background="#f0e0d0")
+        svg = to_svg(scene)
+        self.assertIn('fill="#f0e0d0"', svg)
+        self.assertIn('fill="#20a040" fill-opacity="0.75"', svg)
+        again = from_svg(svg)
+        self.assertEqual(again.to_dict()["background"], "#f0e0d0")
+        self.assertEqual(again["leaf"].to_dict()["color"], "#20a040")
+        self.assertEqual(again["leaf"].opacity, 0.75)
+        # In a colour file a gray shape stays a colour shape.
+        self.assertEqual(again["stone"].to_dict()["color"], "#808080")
+        self.assertEqual(to_svg(again), svg)
+
     def test_numbers_are_compact(self):
         svg = to_svg(Scene.initial(100))
         self.assertNotIn(".000", svg)
@@ -54,7 +71,8 @@ class SvgImport(unittest.TestCase):
             "viewBox 1": good.replace('viewBox="0 0 32 32"', 'viewBox="0 0 nan 5"'),
             "no circle": '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"><rect width="8" height="8" fill="#ffffff"/></svg>',
             "not a number": good.replace('r="', 'r="x', 1),
-            "gray": good.replace('fill="#ffffff"/>\n<g', 'fill="#ffffff"/>\n<g', 1).replace('fill="#666666"', 'fill="red"', 1),
+            "colour": good.replace('fill="#666666"', 'fill="red"', 1),
+            "fill-opacity": good.replace('fill="#666666"', 'fill="#666666" fill-opacity="2"', 1),
         }
         for expected, text in cases.items():
             with self.assertRaises(SceneError, msg=expected) as caught:

@@ -178,7 +178,12 @@ export async function loadPython(
   // own (a new worker it may terminate); the pool is shared with the page's searches.
   const enginePool = await pool;
   const client = await loadClientModule();
+  // Python validates scenes with the engine's own table; one pool worker hands it over.
+  const tableEngine = await enginePool.acquire();
+  const shapeModel = JSON.stringify(await tableEngine.shapeModel());
+  enginePool.release(tableEngine);
   pyodide.registerJsModule('pelican_host', {
+    shapeModel,
     createEngine: () => (client.createEngine ? client.createEngine() : enginePool.acquire()),
     createEnginePool: () => enginePool,
     pool: enginePool,

@@ -4,12 +4,12 @@ import { runSuite } from '/workers/bench/suite.js';
 
 window.pelican = client;
 window.runSuite = (inputs, options) => runSuite(client, inputs, options);
-/** An engine loaded with a golden case ({side, target, types, raw}); the caller terminates it. */
+/** An engine loaded with a golden case ({side, target, types, values}); the caller terminates it. */
 window.goldenEngine = async (g) => {
   const engine = client.createEngine();
   await engine.init(g.side, g.side);
   await engine.setTarget(Float32Array.from(g.target));
-  await engine.setScene(Int32Array.from(g.types), Float32Array.from(g.raw));
+  await engine.setScene(Int32Array.from(g.types), Float64Array.from(g.values), Float64Array.of(1));
   return engine;
 };
 window.pelicanReady = true;

@@ -1,5 +1,5 @@
-// Benchmark inputs: targets read from the shared PGMs, and the 9- and 35-shape scenes in raw
-// layout. The 35-shape scene mirrors the native benchmark (cpp/bench) so the tables compare.
+// Benchmark inputs: targets read from the shared PGMs, and the 9- and 35-shape scenes as
+// constrained values. The 35-shape scene mirrors the native benchmark (cpp/bench) so the tables compare.
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,21 +18,15 @@ export function readPgm(side) {
   return pixels;
 }
 
-const logit = (x) => {
-  const c = Math.min(Math.max(x, 1e-6), 1 - 1e-6);
-  return Math.log(c / (1 - c));
-};
-const invSoftplus = (x) => Math.log(Math.expm1(Math.max(x, 1e-6)));
-const intensityRaw = (v) => logit(Math.min(Math.max(v, 0.01), 0.99));
-
+// Constrained values in the engine's layout (paint, then geometry in the shape table's order).
 function circle(cx, cy, r, intensity) {
-  return { type: 0, raw: [intensityRaw(intensity), logit(cx), logit(cy), invSoftplus(r)] };
+  return { type: 0, values: [intensity, cx, cy, r] };
 }
 function ellipse(cx, cy, rx, ry, rotation, intensity) {
-  return { type: 1, raw: [intensityRaw(intensity), logit(cx), logit(cy), invSoftplus(rx), invSoftplus(ry), rotation] };
+  return { type: 1, values: [intensity, cx, cy, rx, ry, rotation] };
 }
 function triangle(points, intensity) {
-  return { type: 2, raw: [intensityRaw(intensity), ...points.flat().map(logit)] };
+  return { type: 2, values: [intensity, ...points.flat()] };
 }
 
 /** The original's initial pelican, back to front (spec §2.2). */
@@ -90,7 +84,7 @@ export function benchScene(extra, seed = 42) {
       shapes.push(triangle(points, intensity));
     }
   }
-  return { types: shapes.map((s) => s.type), raw: shapes.flatMap((s) => s.raw.map(Math.fround)) };
+  return { types: shapes.map((s) => s.type), values: shapes.flatMap((s) => s.values), background: [1] };
 }
 
 export function benchInputs() {

@@ -22,7 +22,7 @@ function asTyped(inputs) {
   for (const [side, pixels] of Object.entries(inputs.targets)) targets[side] = Float32Array.from(pixels);
   const scenes = {};
   for (const [count, scene] of Object.entries(inputs.scenes)) {
-    scenes[count] = { types: Int32Array.from(scene.types), raw: Float32Array.from(scene.raw) };
+    scenes[count] = { types: Int32Array.from(scene.types), values: Float64Array.from(scene.values), background: Float64Array.from(scene.background) };
   }
   return { targets, scenes };
 }
@@ -31,12 +31,12 @@ async function prepared(engine, side, data, shapes) {
   await engine.init(side, side);
   await engine.setTarget(data.targets[side].slice());
   const scene = data.scenes[shapes];
-  await engine.setScene(scene.types.slice(), scene.raw.slice());
+  await engine.setScene(scene.types.slice(), scene.values.slice(), scene.background.slice());
 }
 
 /**
  * @param client  the module exporting createEngine / createEnginePool
- * @param inputs  { targets: {64,128,256: pixels}, scenes: {9,35: {types, raw}} }
+ * @param inputs  { targets: {64,128,256: pixels}, scenes: {9,35: {types, values, background}} }
  * @param options { runtime, steps, poolSize, log }
  * @returns records for scripts/bench.mjs
  */
@@ -55,7 +55,7 @@ export async function runSuite(client, inputs, options) {
         const { flavour } = await engine.info();
         await engine.optimize({ steps: 10 }); // warm-up: JIT tiers, memory growth
         const scene = data.scenes[shapes];
-        await engine.setScene(scene.types.slice(), scene.raw.slice());
+        await engine.setScene(scene.types.slice(), scene.values.slice(), scene.background.slice());
         const result = await engine.optimize({ steps, recordStepTimes: true });
         const perStep = Array.from(result.stepMs);
         const sorted = [...perStep].sort((a, b) => a - b);
