@@ -16,14 +16,14 @@ function readJpeg(file, jpeg) {
   return { width: img.width, height: img.height, channels: 3, data };
 }
 
-/** Every image the benchmark knows, by name; `load()` decodes or draws it at full size. */
+/** Every image the benchmark knows, by name (`file` if read from disk); `load()` decodes or draws it at full size. */
 export function catalogue(targetsDir) {
-  const photo = (file) => async () => readJpeg(file, (await import('jpeg-js')).default);
+  const photo = (name, file) => ({ name, file, load: async () => readJpeg(file, (await import('jpeg-js')).default) });
   return [
-    { name: 'china', load: photo(join(targetsDir, 'dev', 'china.jpg')) },
-    { name: 'flower', load: photo(join(targetsDir, 'dev', 'flower.jpg')) },
-    { name: 'grace_hopper', load: photo(join(targetsDir, 'dev', 'grace_hopper.jpg')) },
-    { name: 'engraving', load: photo(join(targetsDir, 'pelican-engraving.jpg')) },
+    photo('china', join(targetsDir, 'dev', 'china.jpg')),
+    photo('flower', join(targetsDir, 'dev', 'flower.jpg')),
+    photo('grace_hopper', join(targetsDir, 'dev', 'grace_hopper.jpg')),
+    photo('engraving', join(targetsDir, 'pelican-engraving.jpg')),
     ...Object.entries(SYNTHETIC).map(([name, draw]) => ({ name, load: async () => draw() })),
   ];
 }

@@ -5,7 +5,7 @@
 // headless Chromium and scored against the target (PSNR, SSIM); wall time and shapes reached are
 // recorded. `--quick` is a smoke run: 2 images, 20 and 35 shapes, 128 px. `--svgs DIR` keeps
 // every SVG scored, to look at.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { catalogue, fit, luma, quantised } from './images.mjs';
@@ -46,6 +46,9 @@ const oneOf = (name, values, known) => {
 if (args.runtime && args.runtime !== 'quality') fail(`--runtime '${args.runtime}' is not this benchmark's ('quality')`);
 const images = catalogue(targetsDir);
 const names = oneOf('images', list('images', args.quick ? 'grace_hopper,logo' : images.map((e) => e.name).join(',')), images.map((e) => e.name));
+for (const e of images) {
+  if (names.includes(e.name) && e.file && !existsSync(e.file)) fail(`${e.name}: ${e.file} is missing (set PELICAN_TARGETS to the shared targets folder)`);
+}
 const budgets = [...new Set(integers('shapes', args.quick ? '20,35' : '20,35,100,200', 1))].sort((a, b) => a - b);
 // 32 px: the shorter side of the widest image must still hold SSIM's 11×11 window.
 const resolutions = integers('resolutions', args.quick ? '128' : '128,256', 32);
@@ -76,6 +79,7 @@ try {
             bench: 'quality', runtime: 'quality', image: name, resolution, mode, shapes_budget: budget, method,
             shapes: run.shapes, seconds: round(run.seconds), psnr: round(psnr(drawn, target)), ssim: round(ssim(drawn, target)),
             ...(run.api ? { pelican_api: run.api } : {}),
+            ...(run.ownRasterPsnr !== undefined ? { own_raster_psnr: round(run.ownRasterPsnr) } : {}),
           };
           records.push(record);
           if (svgDir) writeFileSync(join(svgDir, `${name}-${resolution}-${mode}-${budget}-${method}.svg`), run.svg);
