@@ -12,13 +12,16 @@ const outDir = join(root, 'build', 'wasm');
 const declaration = join(root, 'workers', 'pelican-wasm.d.ts');
 
 // -fno-math-errno / -fno-trapping-math let clang vectorise and inline libm calls; the core never
-// reads errno and never relies on FP traps.
+// reads errno and never relies on FP traps. -ffp-contract=off as in the native build
+// (cpp/CMakeLists.txt): no a*b+c is ever fused, so no result depends on which instructions a
+// flavour has (today's Wasm has no FMA; this keeps it so if relaxed SIMD is ever enabled).
 const COMMON = [
   '-std=c++17',
   '-O3',
   '-DNDEBUG',
   '-fno-math-errno',
   '-fno-trapping-math',
+  '-ffp-contract=off',
   `-I${join(root, 'cpp', 'include')}`,
   `-I${join(root, 'cpp', 'src')}`,
   '--bind',
