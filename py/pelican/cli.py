@@ -221,10 +221,10 @@ async def cmd_judge(a: argparse.Namespace) -> None:
     await judge_command(a, _read, host_path)
 
 
-async def cmd_refine(a: argparse.Namespace) -> None:
+async def cmd_refine(a: argparse.Namespace) -> int:
     from .llm.cli import refine_command
 
-    await refine_command(a, load_target, host_path)
+    return await refine_command(a, load_target, host_path)
 
 
 def _run_options(p: argparse.ArgumentParser, output_dir: str) -> None:
@@ -317,7 +317,8 @@ async def main(argv: list[str]) -> int:
         p.print_help()
         return 1
     try:
-        await args.run(args)
+        # A command returns its exit status when success is not all-or-nothing (refine).
+        code = await args.run(args)
     except (UsageError, SceneError, ImageError, EngineError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
@@ -330,4 +331,4 @@ async def main(argv: list[str]) -> int:
     except OSError as e:
         print(f"error: {e.strerror or e}: {getattr(e, 'filename', '') or ''}", file=sys.stderr)
         return 1
-    return 0
+    return int(code or 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from typing import Any, Callable
 
 from .. import artifacts
@@ -60,7 +61,8 @@ async def judge_command(a: argparse.Namespace, read: Callable[[str, str], bytes]
 
 
 async def refine_command(a: argparse.Namespace, load_target: Callable[[str, int], Image],
-                         host_path: Callable[[str], str]) -> None:
+                         host_path: Callable[[str], str]) -> int:
+    """Exit status 1 when every round failed: a script must not take the starting scene for a result."""
     from ..cli import load_scene
 
     target = load_target(a.target, a.resolution)
@@ -93,3 +95,9 @@ async def refine_command(a: argparse.Namespace, load_target: Callable[[str, int]
         artifacts.write_render(os.path.join(out, "final"), "pelican_final", result.scene, await engine.render())
     artifacts.write_json(os.path.join(out, "refinement_history.json"), result.summary(options))
     print(f"best loss {result.best_loss:.6f} (from {result.initial_loss:.6f}); stopped: {result.stopped}; wrote {out}/")
+    failed = [r for r in result.history if r.get("error")]
+    if result.history and len(failed) == len(result.history):
+        print(f"error: every round failed, the scene is the starting one (last error: {failed[-1]['error']})",
+              file=sys.stderr)
+        return 1
+    return 0
