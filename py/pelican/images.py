@@ -1,5 +1,6 @@
-"""Grayscale images: reading targets (PGM, PNG; JPEG and others through the host), resizing as
-the original did, and writing PNG renders. Pure standard library (zlib, struct).
+"""Images: reading targets (PGM, PNG; decoded by the host when it can, JPEG only there),
+resizing as the original did, and writing PNG renders. Gray (one plane) or colour (R, G, B planes).
+Pure standard library (zlib, struct).
 """
 
 from __future__ import annotations
@@ -24,28 +25,58 @@ class ImageError(ValueError):
 
 
 class Image:
-    """Row-major grayscale pixels in [0, 1] (0 = black, 1 = white), as float32."""
+    """Row-major pixels in [0, 1] (0 = black, 1 = white), as float32: ``channels`` planes one after
+    the other (1: gray; 3: red, green, blue)."""
 
-    def __init__(self, width: int, height: int, pixels: Any) -> None:
+    def __init__(self, width: int, height: int, pixels: Any, channels: int = 1) -> None:
         if width < 1 or height < 1:
             raise ImageError(f"image: {width}x{height} has no pixels")
-        self.width, self.height = int(width), int(height)
+        if channels not in (1, 3):
+            raise ImageError(f"image: {channels} channels (1 or 3 expected)")
+        self.width, self.height, self.channels = int(width), int(height), int(channels)
         self.pixels = pixels if isinstance(pixels, array.array) and pixels.typecode == "f" else array.array("f", pixels)
-        if len(self.pixels) != self.width * self.height:
-            raise ImageError(f"image: {len(self.pixels)} pixels for {width}x{height}")
+        if len(self.pixels) != self.channels * self.width * self.height:
+            raise ImageError(f"image: {len(self.pixels)} values for {width}x{height}x{channels}")
 
     @property
     def side(self) -> int:
         return max(self.width, self.height)
 
     def __repr__(self) -> str:
-        return f"<Image {self.width}x{self.height}>"
+        return f"<Image {self.width}x{self.height}{'' if self.channels == 1 else ' colour'}>"
+
+    def plane(self, c: int) -> array.array:
+        n = self.width * self.height
+        return self.pixels[c * n:(c + 1) * n]
+
+    def gray(self) -> "Image":
+        """ITU-R 601 luma (0.299 R + 0.587 G + 0.114 B), one plane; a gray image as it is."""
+        if self.channels == 1:
+            return self
+        r, g, b = self.plane(0), self.plane(1), self.plane(2)
+        luma = map(add, map(add, map(mul, r, [0.299] * len(r)), map(mul, g, [0.587] * len(g))), map(mul, b, [0.114] * len(b)))
+        return Image(self.width, self.height, array.array("f", luma))
 
     @staticmethod
     def from_rgba(width: int, height: int, rgba: bytes) -> "Image":
-        """ITU-R 601 luma, as PIL's convert("L"), over white where the image is transparent."""
+        """Over white where the image is transparent; colour planes unless every pixel is gray."""
         if len(rgba) != 4 * width * height:
             raise ImageError(f"image: {len(rgba)} RGBA bytes for {width}x{height}")
+        r, g, b, alpha = rgba[0::4], rgba[1::4], rgba[2::4], rgba[3::4]
+        if r == g == b:
+            return Image.luma_from_rgba(width, height, rgba)
+        opaque = alpha.count(255) == len(alpha)
+        planes = array.array("f")
+        for channel in (r, g, b):
+            if opaque:
+                planes.extend(v / 255.0 for v in channel)
+            else:
+                planes.extend((v * a + 255 * (255 - a)) / 65025.0 for v, a in zip(channel, alpha))
+        return Image(width, height, planes, 3)
+
+    @staticmethod
+    def luma_from_rgba(width: int, height: int, rgba: bytes) -> "Image":
+        """ITU-R 601 luma, as PIL's convert("L"), over white where the image is transparent."""
         # Table lookups chained with map() keep the per-pixel work in C: a photo has millions.
         weighted = map(add, map(add, map(_R.__getitem__, rgba[0::4]), map(_G.__getitem__, rgba[1::4])),
                        map(_B.__getitem__, rgba[2::4]))
@@ -57,33 +88,44 @@ class Image:
         return Image(width, height, array.array("f", (v / 255.0 for v in blended)))
 
     @staticmethod
-    def from_bytes(data: bytes, name: str = "image") -> "Image":
-        """Reads PGM (P2/P5) or PNG here, anything else the host can decode (JPEG, WebP, ...)."""
+    def from_bytes(data: bytes, name: str = "image", fit: int | None = None) -> "Image":
+        """PGM (P2/P5) here; PNG, JPEG and the rest by the host's decoder when it has one (fast,
+        and it refuses absurd sizes before inflating anything), else PNG here. Colour is kept
+        unless the picture is gray. ``fit``: the longer side wanted, as ``.fit(fit)``, which the
+        host then does while decoding (a huge photo never reaches Python at full size)."""
         if len(data) < 8:
             raise ImageError(f"{name}: too short to be an image ({len(data)} bytes)")
-        try:
-            if data[:2] in (b"P5", b"P2"):
-                return _read_pgm(data)
-            if data[:8] == b"\x89PNG\r\n\x1a\n":
-                return _read_png(data)
-        except ImageError as e:
-            raise ImageError(f"{name}: {e}") from None
-        except (zlib.error, struct.error, IndexError, ValueError) as e:
-            raise ImageError(f"{name}: corrupt image data ({e})") from None
         from . import _host
 
         try:
-            width, height, rgba = _host.decode_image(data)
-        except _host.HostError:
-            raise
-        except Exception as e:  # the host's decoder says why in its own words
-            raise ImageError(f"{name}: not an image this program can read ({_message(e)})") from None
-        return Image.from_rgba(width, height, rgba)
+            if data[:2] in (b"P5", b"P2"):
+                image = _read_pgm(data)
+            elif _host.can_decode_images():
+                try:
+                    return _host.decode_image(data, fit)
+                except _host.HostError:
+                    raise
+                except Exception as e:  # the host's decoder says why in its own words
+                    raise ImageError(f"{name}: {_message(e)}") from None
+            elif data[:8] == b"\x89PNG\r\n\x1a\n":
+                image = _read_png(data)
+            else:
+                raise ImageError("not an image this program can read (PNG, JPEG or PGM expected)")
+        except ImageError as e:
+            raise ImageError(e.args[0] if str(e).startswith(f"{name}: ") else f"{name}: {e}") from None
+        except (zlib.error, struct.error, IndexError, ValueError) as e:
+            raise ImageError(f"{name}: corrupt image data ({e})") from None
+        return image.fit(fit) if fit else image
 
     def resized(self, width: int, height: int) -> "Image":
         """Bicubic with antialiasing (Pillow's default resize filter, which the original used)."""
         if (width, height) == (self.width, self.height):
-            return Image(width, height, array.array("f", self.pixels))
+            return Image(width, height, array.array("f", self.pixels), self.channels)
+        if self.channels > 1:
+            planes = array.array("f")
+            for c in range(self.channels):
+                planes.extend(Image(self.width, self.height, self.plane(c)).resized(width, height).pixels)
+            return Image(width, height, planes, self.channels)
         rows = [self.pixels[y * self.width:(y + 1) * self.width] for y in range(self.height)]
         horizontal = _resample_lines(rows, self.width, width)
         columns = [[horizontal[y][x] for y in range(self.height)] for x in range(width)]
@@ -103,27 +145,39 @@ class Image:
         return self.resized(w, h)
 
     def to_png(self) -> bytes:
-        """8-bit grayscale PNG, pixel = trunc(255 * value) as the original saved its renders."""
+        """8-bit gray or RGB PNG, sample = trunc(255 * value) as the original saved its renders."""
+        w, n = self.width, self.width * self.height
+        eight = bytes(int(255.0 * min(1.0, max(0.0, v))) for v in self.pixels)
         raw = bytearray()
+        if self.channels == 1:
+            for y in range(self.height):
+                raw.append(0)
+                raw += eight[y * w:(y + 1) * w]
+            return encode_png(self.width, self.height, 0, bytes(raw))
+        rgb = bytearray(3 * n)
+        for c in range(3):
+            rgb[c::3] = eight[c * n:(c + 1) * n]
         for y in range(self.height):
             raw.append(0)
-            row = self.pixels[y * self.width:(y + 1) * self.width]
-            raw.extend(int(255.0 * min(1.0, max(0.0, v))) for v in row)
-        return encode_png(self.width, self.height, 0, bytes(raw))
+            raw += rgb[3 * y * w:3 * (y + 1) * w]
+        return encode_png(self.width, self.height, 2, bytes(raw))
 
     def to_pgm(self) -> bytes:
         head = f"P5\n{self.width} {self.height}\n255\n".encode()
-        return head + bytes(int(255.0 * min(1.0, max(0.0, v)) + 0.5) for v in self.pixels)
+        return head + bytes(int(255.0 * min(1.0, max(0.0, v)) + 0.5) for v in self.gray().pixels)
 
     def mse(self, other: "Image") -> float:
-        if (self.width, self.height) != (other.width, other.height):
-            raise ImageError(f"mse: {self.width}x{self.height} against {other.width}x{other.height}")
+        if (self.width, self.height, self.channels) != (other.width, other.height, other.channels):
+            raise ImageError(f"mse: {self.width}x{self.height}x{self.channels} against "
+                             f"{other.width}x{other.height}x{other.channels}")
         return math.fsum((a - b) ** 2 for a, b in zip(self.pixels, other.pixels)) / len(self.pixels)
 
 
 def _message(e: BaseException) -> str:
     text = str(e).strip().splitlines()
-    return text[-1] if text else type(e).__name__
+    line = text[-1] if text else type(e).__name__
+    # A JS exception reads "Error: <message>": the message is what the user needs.
+    return line[len("Error: "):] if line.startswith("Error: ") else line
 
 
 # ---------------------------------------------------------------------------------------------
@@ -202,8 +256,8 @@ def _read_png(data: bytes) -> Image:
         # Rare layouts go to the host's full decoder.
         from . import _host
 
-        w, h, rgba = _host.decode_image(data)
-        return Image.from_rgba(w, h, rgba)
+        raise ImageError(f"PNG layout (bit depth {depth}, colour type {color}, interlace {interlace}) "
+                         "needs the host's decoder")
     channels = _CHANNELS[color]
     bpp = channels * depth // 8
     stride = width * bpp
