@@ -33,7 +33,7 @@ class VectorizeOptions:
     #: Fit the luma of the picture instead of its colours.
     gray: bool = False
     #: New shapes per round as a fraction of the shapes so far (at least one, at most max_batch).
-    growth: float = 0.25
+    growth: float = 0.2
     max_batch: int = 24
     #: Joint optimisation steps after each round's additions, and the final polish.
     round_steps: int = 80
