@@ -7,6 +7,7 @@ import { loadClientModule, type EnginePool } from './engine';
 import bridgeSource from './pelican_app.py?raw';
 import thawSource from '../../py/host/pelican_thaw.py?raw';
 import type { SnapshotReply } from './snapshot.worker';
+import { explainMissingModule } from './offline-modules';
 import { THAW_MODULE, resumeFromSnapshot, snapshotFileName, snapshotKey } from '../../py/host/snapshot-resume.mjs';
 
 // Every .py under py/pelican, bundled as text. Empty until the python helper's package exists.
@@ -249,7 +250,7 @@ export function normalisePythonError(e: unknown): Error {
   if (e instanceof Error) {
     if (e.constructor?.name === 'PythonError' || e.name === 'PythonError') {
       const pe = e as Error & { type?: string };
-      return new PythonError(e.message, pe.type ?? 'Exception');
+      return new PythonError(explainMissingModule(e.message), pe.type ?? 'Exception');
     }
     return e;
   }
