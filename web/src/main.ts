@@ -13,6 +13,7 @@ import { download, encodeGif, grayToImageData, grayToPng, toFrame, type Frame } 
 import { hasPelicanPackage, loadPython, normalisePythonError, prefetchPyodide, startPyodide, type PythonRuntime } from './python';
 import { fromRaw, frozenMask, initialScene, SceneError, toRaw, validateScene, type Scene, type Shape } from './scene';
 import { loadSession, maySessionExist, saveSession } from './store';
+import { deferred, within } from './deferred';
 
 // ---------------------------------------------------------------------------------------------
 // State
@@ -788,7 +789,10 @@ function resume() {
 
 let py: PythonRuntime | null = null;
 let pyConsole: PyConsole | null = null;
-let pyLoaded: Promise<PythonRuntime> = new Promise(() => undefined); // replaced in boot()
+const pyDeferred = deferred<PythonRuntime>();
+const pyLoaded = pyDeferred.promise;
+/** Settles when start-up has finished: with the page's state, or with why it did not get ready. */
+const pageReady = deferred<unknown>();
 /** What is waiting for Python to load, said on the status line while it loads. */
 let pyWaiting: string | null = null;
 
@@ -1345,7 +1349,7 @@ async function boot() {
     await refreshRender();
     return e;
   })();
-  const pythonPart = (pyLoaded = (async () => {
+  const pythonPart = (async () => {
     if (!hasPelicanPackage()) console.warn('py/pelican is not in this build; the console has only `app`.');
     py = await loadPython(pool(), pageModule, (text, stream) => pyConsole?.write(text, stream === 'err' ? 'err' : undefined), (s) => {
       if (!state.pythonReady) setStatus(pyWaiting ? `${s} (then: ${pyWaiting})` : s);
@@ -1355,7 +1359,8 @@ async function boot() {
     pyConsole!.attach(py, state.settings.consoleHistory);
     updateButtons();
     return py;
-  })());
+  })();
+  pythonPart.then(pyDeferred.resolve, pyDeferred.reject);
   const [eng, pyt] = await Promise.allSettled([enginePart, pythonPart]);
   const problems: string[] = [];
   if (eng.status === 'rejected') problems.push(`engine: ${(eng.reason as Error).message}`);
@@ -1367,14 +1372,23 @@ async function boot() {
     setStatus(`ready · engine ${state.timings.engineReady} ms · Python ${state.timings.pythonReady} ms${restored ? ' · session restored' : ''}`, true);
   }
   document.body.dataset.ready = problems.length ? 'error' : 'true';
+  if (problems.length) pageReady.reject(new Error(`the page did not get ready: ${problems.join('; ')}`));
+  else pageReady.resolve(api.state);
 }
+
+/** How long pelican.py waits for Python to load unless told otherwise. */
+const PY_WAIT_MS = 120_000;
 
 // The devtools door: `await pelican.py("app.scene['shapes'][0]")`.
 const api = {
-  py: async (code: string) => {
-    if (!py) throw new Error('Python is still loading; try again when the status line says ready.');
-    return py.run(code);
+  /** Runs Python; called before Python has loaded, it waits (up to `timeout` ms) for it. */
+  py: async (code: string, options?: { timeout?: number }) => {
+    const ms = options?.timeout ?? PY_WAIT_MS;
+    const runtime = py ?? (await within(pyLoaded, ms, () => `pelican.py: Python did not finish loading within ${ms / 1000} s (status: ${$('status').textContent})`));
+    return runtime.run(code);
   },
+  /** A promise: the page's state once the engine and Python are ready; rejected if start-up failed. */
+  ready: pageReady.promise,
   get state() {
     return {
       scene: state.scene,
@@ -1415,6 +1429,8 @@ const api = {
 (window as unknown as { pelican: typeof api }).pelican = api;
 
 void boot().catch((e) => {
+  pyDeferred.reject(e);
+  pageReady.reject(e);
   setStatus('failed to start: ' + (e as Error).message);
   showError(String((e as Error).stack ?? e));
   document.body.dataset.ready = 'error';
