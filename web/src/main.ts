@@ -420,6 +420,7 @@ function editScene(fn: (s: Scene) => void, label: string) {
     showError('A scene needs at least one shape.');
     return;
   }
+  showError(null);
   setScene(next, { label });
 }
 
@@ -428,6 +429,7 @@ function gotoStage(i: number) {
   state.current = i;
   state.scene = structuredClone(state.stages[i].scene);
   state.resume = null;
+  showError(null);
   renderTimeline();
   renderShapes();
   updateButtons();
@@ -529,7 +531,18 @@ function pushLoss(b: Breakdown) {
   } else chart?.push(state.stepBase, b.total, b.mse);
 }
 
+/** Runs need shapes to move; an empty scene gets told why nothing happens. */
+function refuseEmptyScene(what: string): boolean {
+  if (state.scene && state.scene.shapes.length > 0) return false;
+  showError(`${what}: the scene has no shapes, so there is nothing to fit. Start from the built-in shapes (Built-in pelican), import a scene, or add shapes from the console (app.scene).`);
+  return true;
+}
+
+/** What the status line says once a run has ended (set by the run; the default names the outcome). */
+let runOutcome: string | null = null;
+
 function startRun(kind: RunKind) {
+  runOutcome = null;
   state.running = kind;
   state.stopRequested = false;
   runStarted = performance.now();
@@ -538,7 +551,11 @@ function startRun(kind: RunKind) {
 }
 
 function endRun() {
+  const kind = state.running;
   state.running = null;
+  const failed = !$('error').hidden;
+  const text = runOutcome ?? (failed ? `${kind} failed — see the message below` : state.stopRequested ? `${kind} stopped — the best result is kept; Resume (u) goes on` : `${kind} done`);
+  setStatus(`${text} · ${state.scene?.shapes.length ?? 0} shapes${state.breakdown ? ` · loss ${state.breakdown.total.toFixed(5)}` : ''}`, !failed);
   $('stat-eta').textContent = '–';
   updateButtons();
   scheduleSave();
@@ -595,14 +612,29 @@ async function optimizeScene(steps: number, lr: number, label: string): Promise<
   }
   chart?.setData(state.chartX, state.chartTotal, state.chartMse);
   const next = fromRaw(scene, result.raw);
-  const loss = Number.isFinite(result.bestLoss) ? result.bestLoss : null;
+  // The kept scene's loss, evaluated as the Loss figure is (the fit's own best is taken at its
+  // annealed tau and before its last step, so it differs in the third digit).
+  const loss = (await evaluateScene(next)).total;
   setScene(next, {
     label: result.cancelled ? `${label} (stopped at ${result.stepsCompleted}/${steps})` : `${label} (${steps} steps)`,
     loss,
   });
-  logLine(result.cancelled ? 'reject' : 'info', `${label}: ${result.stepsCompleted}/${steps} steps, best loss ${loss?.toFixed(5) ?? '–'}${result.cancelled ? ' — stopped' : ''}`);
+  logLine(result.cancelled ? 'reject' : 'info', `${label}: ${result.stepsCompleted}/${steps} steps, loss ${loss.toFixed(5)}${result.cancelled ? ' — stopped' : ''}`);
   void captureFrame(700);
   return { cancelled: result.cancelled, stepsCompleted: result.stepsCompleted, bestLoss: result.bestLoss };
+}
+
+/** The loss of a scene as the Loss figure shows it (the same evaluation as refreshRender). */
+async function evaluateScene(scene: Scene): Promise<Breakdown> {
+  const b = await withEngine(async (e) => {
+    await prepare(e, scene);
+    return (await e.evaluate(0.5 / Math.max(scene.width, scene.height))).breakdown;
+  });
+  if (state.scene === scene) {
+    state.breakdown = b;
+    updateStats();
+  }
+  return b;
 }
 
 async function captureFrame(delay: number) {
@@ -616,6 +648,7 @@ async function captureFrame(delay: number) {
 }
 
 async function runOptimize(steps = state.settings.steps): Promise<OptimizeOutcome> {
+  if (refuseEmptyScene('Optimise')) return { cancelled: false, stepsCompleted: 0, bestLoss: NaN };
   startRun('optimize');
   try {
     const out = await optimizeScene(steps, state.settings.lr, 'optimise');
@@ -665,7 +698,7 @@ async function greedyScene(): Promise<{ cancelled: boolean }> {
   $('stat-step').textContent = `round 0`;
   const started = performance.now();
   const startShapes = state.scene!.shapes.length;
-  const out = await callPythonRun('greedy', args, (r: PyRound) => {
+  const out = await callPythonRun('greedy', args, { chart: false }, (r: PyRound) => {
     $('stat-step').textContent = `round ${r.round}`;
     const text = `round ${r.round}: ${r.accepted ? 'accept' : 'reject'} ${r.shape_type ?? ''} ${r.shape_name ?? ''} ${fmt(r.loss_before)} → ${fmt(r.loss_after)}${r.num_shapes ? ` (${r.num_shapes} shapes)` : ''}`;
     logLine(r.accepted ? 'accept' : 'reject', text.replace(/\s+/g, ' '));
@@ -681,8 +714,19 @@ async function greedyScene(): Promise<{ cancelled: boolean }> {
       }
     }
   });
-  if (out.scene) setScene(validateScene(out.scene), { label: out.cancelled ? 'greedy (stopped)' : 'greedy final', loss: out.loss ?? null });
-  logLine('info', `greedy: ${out.cancelled ? 'stopped' : 'done'}, ${state.scene!.shapes.length} shapes${out.loss ? `, loss ${out.loss.toFixed(5)}` : ''}`);
+  let loss: number | null = null;
+  if (out.scene) {
+    const final = validateScene(out.scene);
+    loss = (await evaluateScene(final)).total;
+    setScene(final, { label: out.cancelled ? 'greedy (stopped)' : 'greedy final', loss });
+  }
+  const n = state.scene!.shapes.length;
+  const why =
+    out.cancelled ? 'stopped'
+    : out.stopped === 'failures' ? `ended at the failure limit (${s.maxFailures} rejected rounds in a row)`
+    : 'done: the shape budget is reached';
+  runOutcome = `greedy ${why}`;
+  logLine(out.stopped === 'failures' ? 'reject' : 'info', `greedy: ${why}, ${n} shapes${loss !== null ? `, loss ${loss.toFixed(5)}` : ''}`);
   return { cancelled: !!out.cancelled };
 }
 
@@ -690,6 +734,7 @@ const fmt = (v?: number) => (v === undefined || v === null ? '–' : v.toFixed(5
 const zeroBreakdown = (): Breakdown => ({ mse: 0, edge: 0, ssim: 0, perimeter: 0, degeneracy: 0, canvas: 0, total: 0 });
 
 async function runGreedy() {
+  if (refuseEmptyScene('Greedy refine')) return;
   startRun('greedy');
   try {
     const out = await greedyScene();
@@ -702,6 +747,7 @@ async function runGreedy() {
 }
 
 async function runPipeline(resume?: Resume) {
+  if (refuseEmptyScene('Run')) return;
   startRun('pipeline');
   try {
     if (!resume || resume.phase === 'optimize') {
@@ -743,7 +789,7 @@ async function runLlm() {
       target: { width: state.target!.width, height: state.target!.height },
     };
     $('stat-step').textContent = 'round 1';
-    const out = await callPythonRun('llm', args, (r: PyRound) => {
+    const out = await callPythonRun('llm', args, { chart: true }, (r: PyRound) => {
       $('stat-step').textContent = `round ${r.round + 1}`;
       const kind = r.rolled_back ? 'reject' : r.accepted ? 'accept' : r.error ? 'error' : 'info';
       logLine(kind, `LLM round ${r.round}: ${r.rolled_back ? 'rolled back' : r.accepted ? 'applied' : 'no change'} — ${r.message ?? ''} (${fmt(r.loss_before)} → ${fmt(r.loss_after)})`);
@@ -769,7 +815,7 @@ async function runLlm() {
 function stop() {
   if (!state.running) return;
   state.stopRequested = true;
-  setStatus('stopping — keeping the best result…');
+  setStatus(`stopping the ${state.running} run — keeping the best result…`);
   void engine().then((e) => e.cancel());
   // Python's searches poll shouldStop() and cancel their own engines (pelican_app.py).
 }
@@ -812,16 +858,20 @@ interface PyRunResult {
   error?: string;
   /** LLM: the returned (best) scene is not the last accepted round's. */
   rewound?: boolean;
+  /** Greedy: why the search ended. */
+  stopped?: 'cancelled' | 'budget' | 'failures';
 }
 
 /** Runs one of pelican_app's page actions; `onRound` receives each round's record. */
-async function callPythonRun(kind: 'greedy' | 'llm', args: object, onRound: (r: PyRound) => void, apiKey?: string): Promise<PyRunResult> {
+async function callPythonRun(kind: 'greedy' | 'llm', args: object, view: { chart: boolean }, onRound: (r: PyRound) => void, apiKey?: string): Promise<PyRunResult> {
   if (!py) throw new Error('Python is still loading.');
   const hooks = {
     round: (json: string) => onRound(JSON.parse(json) as PyRound),
     progress: (json: string) => {
       const p = JSON.parse(json) as { step?: number; steps?: number; breakdown?: Breakdown };
-      if (p.breakdown) {
+      // Greedy's candidates are fitted side by side and mostly thrown away: their traces would
+      // bury the accepted rounds' line, and their loss is not the scene's.
+      if (p.breakdown && view.chart) {
         pushLoss(p.breakdown);
         state.breakdown = p.breakdown;
         updateStats();

@@ -159,7 +159,9 @@ async def _greedy(args: dict[str, Any], hooks: Any) -> dict[str, Any]:
 
     result = await pelican.greedy_refine(scene, target, options, on_round=on_round, stop=stop,
                                          on_progress=_page_progress(hooks, stop.stop))
-    return {"scene": result.scene.to_dict(), "loss": result.final_loss, "cancelled": result.cancelled}
+    # The page says why the search ended: a run that hit its failure limit is not "done".
+    why = "cancelled" if result.cancelled else ("budget" if len(result.scene) >= options.max_shapes else "failures")
+    return {"scene": result.scene.to_dict(), "loss": result.final_loss, "cancelled": result.cancelled, "stopped": why}
 
 
 # ---------------------------------------------------------------------------------------------
