@@ -14,6 +14,7 @@ import { hasPelicanPackage, loadPython, normalisePythonError, prefetchPyodide, s
 import { fromRaw, frozenMask, initialScene, SceneError, toRaw, validateScene, type Scene, type Shape } from './scene';
 import { loadSession, maySessionExist, saveSession } from './store';
 import { deferred, within } from './deferred';
+import { cspRefusal, LLM_DEFAULTS, type LlmProvider } from './llm-reach';
 
 // ---------------------------------------------------------------------------------------------
 // State
@@ -45,6 +46,8 @@ interface Settings {
   llmModel: string;
   llmRounds: number;
   llmRemember: boolean;
+  /** Base URL and model last used with each provider, so switching back brings them back. */
+  llmPerProvider?: Partial<Record<LlmProvider, { base: string; model: string }>>;
   theme: 'light' | 'dark' | null;
   consoleHistory: string[];
 }
@@ -777,6 +780,12 @@ async function runLlm() {
     showError('LLM refine needs an API key for the provider.');
     return;
   }
+  const blocked = cspRefusal(s.llmBase);
+  if (blocked) {
+    showError(`LLM refine cannot reach the server: ${blocked}`);
+    logLine('error', `LLM refine: ${blocked.split(':')[0]} is blocked by the page's Content-Security-Policy`);
+    return;
+  }
   startRun('llm');
   try {
     const args = {
@@ -1110,8 +1119,12 @@ async function restore(): Promise<boolean> {
 // ---------------------------------------------------------------------------------------------
 // Inputs ↔ settings
 
+/** The provider whose base URL and model the inputs show. */
+let shownProvider: LlmProvider = DEFAULT_SETTINGS.llmProvider;
+
 function syncInputs() {
   const s = state.settings;
+  shownProvider = s.llmProvider;
   const set = (id: string, v: string | number) => (($(id) as HTMLInputElement).value = String(v));
   set('res-select', s.res);
   set('opt-steps', s.steps);
@@ -1152,11 +1165,18 @@ function bindInputs() {
   str('llm-provider', 'llmProvider');
   str('llm-base', 'llmBase');
   str('llm-model', 'llmModel');
+  // Each provider keeps its own base URL and model: a Claude model name means nothing to a local server.
   $('llm-provider').addEventListener('change', () => {
-    const p = state.settings.llmProvider;
-    if (p === 'anthropic' && !/anthropic/.test(state.settings.llmBase)) state.settings.llmBase = 'https://api.anthropic.com';
-    if (p === 'openai' && /anthropic/.test(state.settings.llmBase)) state.settings.llmBase = 'http://127.0.0.1:8080/v1';
+    const s = state.settings;
+    const p = s.llmProvider;
+    if (p === shownProvider) return;
+    s.llmPerProvider = { ...s.llmPerProvider, [shownProvider]: { base: s.llmBase, model: s.llmModel } };
+    const next = s.llmPerProvider[p] ?? LLM_DEFAULTS[p];
+    s.llmBase = next.base;
+    s.llmModel = next.model;
+    shownProvider = p;
     syncInputs();
+    scheduleSave();
   });
   $('llm-key').addEventListener('input', () => {
     state.llmKey = ($('llm-key') as HTMLInputElement).value;
