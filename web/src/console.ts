@@ -91,18 +91,27 @@ export class PyConsole {
   }
 }
 
+// Frames that say nothing about the user's code: Pyodide's machinery, the console's own runner,
+// and the page's JavaScript (bundled and minified, so its names and lines mean nothing either).
+const INTERNAL_FRAME = [
+  /^\s+File "\/lib\/python[^"]*\/(_pyodide|pyodide)\//,
+  /^\s+File "[^"]*pelican_app\.py", line \d+, in console_run$/,
+  /^\s+File "(https?:|blob:|file:)/,
+  /^\s+File "[^"]*\.m?js", line/,
+];
+
 export function cleanTraceback(text: string): string {
   const lines = text.split('\n');
   const out: string[] = [];
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i];
-    // Frames inside Pyodide's machinery come as a "File ..." line plus a code line.
-    if (/^\s+File "\/lib\/python[^"]*\/(_pyodide|pyodide)\//.test(l)) {
-      if (i + 1 < lines.length && /^\s{4,}/.test(lines[i + 1]) && !/^\s+File /.test(lines[i + 1])) i++;
-      while (i + 1 < lines.length && /^\s+[~^]+\s*$/.test(lines[i + 1])) i++;
+    if (INTERNAL_FRAME.some((re) => re.test(l))) {
+      // A frame is its "File" line and the more deeply indented lines under it (code, carets, "...<n lines>...").
+      while (i + 1 < lines.length && /^\s{4,}\S/.test(lines[i + 1]) && !/^\s+File "/.test(lines[i + 1])) i++;
       continue;
     }
-    out.push(l);
+    // A JavaScript error raised through Python: its own name says what went wrong.
+    out.push(l.replace(/^pyodide\.ffi\.JsException: (?=\w+(Error|Exception)?: )/, ''));
   }
   return out.join('\n').trimEnd();
 }

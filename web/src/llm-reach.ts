@@ -20,19 +20,20 @@ function allows(source: string, url: URL): boolean {
 
 /** Why the page's CSP will not let it reach `base`, or null when it may (or `base` is no URL at all). */
 export function cspRefusal(base: string, sources: string = __LLM_CONNECT_SRC__): string | null {
+  // A malformed URL is reported by the client (py/pelican/llm/client.py), which checks it in full.
+  if (!/^https?:\/\/[^\s/?#@]+(\/[^\s?#]*)?$/i.test(base.trim())) return null;
   let url: URL;
   try {
-    url = new URL(base);
+    url = new URL(base.trim());
   } catch {
-    return null; // a malformed URL is reported by the client, which checks it in full
+    return null;
   }
   if (url.origin === location.origin) return null;
   if (sources.split(/\s+/).filter(Boolean).some((s) => allows(s, url))) return null;
   const port = url.port || (url.protocol === 'http:' ? '80' : '443');
   return (
-    `${url.origin} is blocked by this page's Content-Security-Policy (connect-src allows only ${sources}): ` +
-    `plain http is allowed to this machine only. To use that server, serve it over https, or forward it here ` +
-    `(for example \`ssh -N -L 8080:${url.hostname}:${port} host\`, then use http://127.0.0.1:8080${url.pathname.replace(/\/$/, '')}), ` +
+    `${url.origin} is blocked by this page's Content-Security-Policy (connect-src: ${sources}; plain http only to this machine). ` +
+    `To allow it: serve it over https, forward it here (\`ssh -N -L 8080:${url.hostname}:${port} host\`, then http://127.0.0.1:8080${url.pathname.replace(/\/$/, '')}), ` +
     `or add its origin to LLM_CONNECT_SRC in vite.config.ts and rebuild.`
   );
 }

@@ -14,6 +14,7 @@ import { hasPelicanPackage, loadPython, normalisePythonError, prefetchPyodide, s
 import { fromRaw, frozenMask, initialScene, SceneError, toRaw, validateScene, type Scene, type Shape } from './scene';
 import { loadSession, maySessionExist, saveSession } from './store';
 import { deferred, within } from './deferred';
+import { renderError, splitError } from './error-box';
 import { cspRefusal, LLM_DEFAULTS, type LlmProvider } from './llm-reach';
 
 // ---------------------------------------------------------------------------------------------
@@ -130,9 +131,7 @@ function setStatus(text: string, ready = false) {
 }
 
 function showError(message: string | null) {
-  const el = $('error');
-  el.hidden = !message;
-  el.textContent = message ?? '';
+  renderError($('error'), message);
 }
 
 function logLine(kind: LogLine['kind'], text: string) {
@@ -667,9 +666,11 @@ async function runOptimize(steps = state.settings.steps): Promise<OptimizeOutcom
 
 function reportRunError(what: string, e: unknown) {
   const err = e as Error;
-  const msg = `${what} failed (${err?.name ?? 'Error'}): ${cleanTraceback(err?.message ?? String(e))}`;
+  // A Python error's own class name is in its text; other kinds (EngineError, …) are named here.
+  const kind = !err?.name || ['Error', 'PythonError'].includes(err.name) ? '' : `${err.name}: `;
+  const msg = `${what} failed: ${kind}${err?.message ?? String(e)}`;
   showError(msg);
-  logLine('error', msg.split('\n').slice(-1)[0]);
+  logLine('error', splitError(msg).line);
 }
 
 interface PyRound {
