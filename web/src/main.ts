@@ -12,7 +12,9 @@ import { createPool, loadClientModule, type Breakdown, type EngineClient, type E
 import { download, encodeGif, grayToImageData, grayToPng, toFrame, type Frame } from './exporters';
 import { hasPelicanPackage, loadPython, normalisePythonError, prefetchPyodide, startPyodide, type PythonRuntime } from './python';
 import { fromRaw, frozenMask, initialScene, SceneError, toRaw, validateScene, type Scene, type Shape } from './scene';
-import { loadSession, maySessionExist, saveSession } from './store';
+import { loadSession, maySessionExist, saveSession, useSessionKey } from './store';
+import { claimSession, MAIN_SESSION } from './session-key';
+import { showNotice, type NoticeAction } from './notice';
 import { deferred, within } from './deferred';
 import { renderError, splitError } from './error-box';
 import { cspRefusal, LLM_DEFAULTS, type LlmProvider } from './llm-reach';
@@ -65,6 +67,8 @@ interface SessionDoc {
   log: LogLine[];
   llmKey?: string;
   resume: Resume | null;
+  /** The run that was going on when this was saved (a reload cuts it short; the page offers to resume). */
+  interrupted?: { kind: RunKind; phase?: 'optimize' | 'greedy' } | null;
 }
 
 interface Resume {
@@ -132,6 +136,10 @@ function setStatus(text: string, ready = false) {
 
 function showError(message: string | null) {
   renderError($('error'), message);
+}
+
+function notice(text: string | null, action?: NoticeAction) {
+  showNotice($('notice'), text, action);
 }
 
 function logLine(kind: LogLine['kind'], text: string) {
@@ -411,7 +419,9 @@ function setScene(scene: Scene, stage?: { label: string; loss?: number | null })
   }
   renderShapes();
   void refreshRender();
-  scheduleSave();
+  // A stage reached during a run (an accepted round) is saved at once: a reload keeps it.
+  if (stage && state.running) void saveNow();
+  else scheduleSave();
 }
 
 function editScene(fn: (s: Scene) => void, label: string) {
@@ -442,6 +452,66 @@ function gotoStage(i: number) {
 // ---------------------------------------------------------------------------------------------
 // Targets
 
+/** Everything a new target replaces, so that loading one (even a picture pasted by accident) can be undone. */
+interface TargetSnapshot {
+  label: string;
+  res: number;
+  source: NonNullable<typeof state.source>;
+  target: Target;
+  scene: Scene;
+  stages: Stage[];
+  current: number;
+  chartX: number[];
+  chartTotal: number[];
+  chartMse: number[];
+  stepBase: number;
+  frames: Frame[];
+  resume: Resume | null;
+}
+
+const targetUndo: TargetSnapshot[] = [];
+
+/** Keeps what is on the page before a new target replaces it (the reset builds new arrays, so these stay intact). */
+function rememberForUndo() {
+  if (!state.source || !state.target || !state.scene) return;
+  targetUndo.push({
+    label: state.target.label, res: state.settings.res, source: state.source, target: state.target, scene: state.scene,
+    stages: state.stages, current: state.current, chartX: state.chartX, chartTotal: state.chartTotal, chartMse: state.chartMse,
+    stepBase: state.stepBase, frames: state.frames, resume: state.resume,
+  });
+  if (targetUndo.length > 5) targetUndo.shift();
+}
+
+function offerUndo(what: string) {
+  notice(`${what}. The previous target, scene and timeline are kept:`, { label: 'Undo (Ctrl+Z)', run: undoTarget });
+}
+
+function undoTarget() {
+  if (state.running) {
+    showError('Stop the run before undoing the new image.');
+    return;
+  }
+  const u = targetUndo.pop();
+  if (!u) return;
+  Object.assign(state, {
+    source: u.source, target: u.target, scene: u.scene, stages: u.stages, current: u.current, chartX: u.chartX,
+    chartTotal: u.chartTotal, chartMse: u.chartMse, stepBase: u.stepBase, frames: u.frames, resume: u.resume,
+  });
+  state.settings.res = u.res;
+  state.selected = -1;
+  targetVersion++;
+  syncInputs();
+  drawTarget();
+  chart?.setData(state.chartX, state.chartTotal, state.chartMse);
+  showError(null);
+  renderShapes();
+  renderTimeline();
+  updateButtons();
+  void refreshRender();
+  scheduleSave();
+  notice(`Back to ${u.label}, with its scene and timeline.`);
+}
+
 async function sourceToTarget() {
   const src = state.source!;
   state.target = toGray(src.canvas, src.canvas.width, src.canvas.height, state.settings.res, src.label);
@@ -470,9 +540,11 @@ async function loadImageFile(file: File | Blob) {
   try {
     const { bitmap, width, height } = await decodeImageFile(file, state.settings.res);
     const label = (file as File).name ?? 'pasted image';
+    rememberForUndo();
     await setSourceFromImage(bitmap, width, height, label, file);
     showError(null);
     resetForTarget(`new image: ${label}`);
+    offerUndo(`New image: ${label}`);
   } catch (e) {
     // The current target, scene and history are untouched.
     const msg = e instanceof ImageInputError ? e.message : `Could not open that file: ${(e as Error).message}`;
@@ -750,11 +822,15 @@ async function runGreedy() {
   }
 }
 
+/** The pipeline's current phase, saved with the session so a reload resumes where it was. */
+let pipelinePhase: 'optimize' | 'greedy' | undefined;
+
 async function runPipeline(resume?: Resume) {
   if (refuseEmptyScene('Run')) return;
   startRun('pipeline');
   try {
     if (!resume || resume.phase === 'optimize') {
+      pipelinePhase = 'optimize';
       const steps = resume?.remaining ?? state.settings.steps;
       const o = await optimizeScene(steps, state.settings.lr, 'optimise');
       if (o.cancelled) {
@@ -766,6 +842,7 @@ async function runPipeline(resume?: Resume) {
       state.resume = { kind: 'pipeline', phase: 'greedy' };
       return;
     }
+    pipelinePhase = 'greedy';
     const g = await greedyScene();
     state.resume = g.cancelled ? { kind: 'pipeline', phase: 'greedy' } : null;
   } catch (e) {
@@ -911,6 +988,7 @@ const pageModule = {
   setTarget: (json: string, width: number, height: number, label: string) => {
     if (state.running) throw new Error(`a ${state.running} run is in progress; stop it first (app.stop())`);
     const px = Float32Array.from(JSON.parse(json) as number[]);
+    rememberForUndo();
     const c = new OffscreenCanvas(width, height);
     c.getContext('2d')!.putImageData(grayToImageData(px, width, height), 0, 0);
     state.source = { canvas: c, blob: null, label: label || 'python' };
@@ -1062,6 +1140,7 @@ function scheduleSave() {
 
 async function saveNow() {
   if (!state.scene || !state.source) return;
+  clearTimeout(saveTimer);
   const doc: SessionDoc = {
     v: 1,
     settings: state.settings,
@@ -1073,6 +1152,7 @@ async function saveNow() {
     chart: { x: state.chartX, total: state.chartTotal, mse: state.chartMse },
     log: state.log,
     resume: state.resume,
+    interrupted: state.running ? { kind: state.running, phase: state.running === 'pipeline' ? pipelinePhase : undefined } : null,
   };
   if (state.settings.llmRemember && state.llmKey) doc.llmKey = state.llmKey;
   try {
@@ -1083,11 +1163,19 @@ async function saveNow() {
   }
 }
 
+/** Set by restore() when this tab forked its own session (another tab has the one it opened). */
+let forkedFrom: string | null = null;
+/** The run a reload cut short, if any (restore() sets it; boot offers to resume it). */
+let interruptedRun: RunKind | null = null;
+
 async function restore(): Promise<boolean> {
-  if (!maySessionExist()) return false;
+  const claim = await claimSession();
+  useSessionKey(claim.key);
+  forkedFrom = claim.forkedFrom;
+  if (!forkedFrom && claim.key === MAIN_SESSION && !maySessionExist()) return false;
   let doc: SessionDoc | undefined;
   try {
-    doc = await loadSession<SessionDoc>();
+    doc = await loadSession<SessionDoc>(forkedFrom ?? claim.key);
   } catch {
     return false;
   }
@@ -1109,6 +1197,14 @@ async function restore(): Promise<boolean> {
     state.stepBase = state.chartX[state.chartX.length - 1] ?? 0;
     state.log = doc.log ?? [];
     state.resume = doc.resume ?? null;
+    const cut = doc.interrupted;
+    if (cut) {
+      interruptedRun = cut.kind;
+      state.resume =
+        cut.kind === 'optimize' ? { kind: 'optimize', remaining: state.settings.steps }
+        : cut.kind === 'pipeline' ? { kind: 'pipeline', phase: cut.phase ?? 'optimize', remaining: state.settings.steps }
+        : { kind: cut.kind };
+    }
     state.llmKey = doc.llmKey ?? '';
     return true;
   } catch (e) {
@@ -1252,6 +1348,13 @@ function onKey(e: KeyboardEvent) {
     if (e.key === 'Escape') (el as HTMLElement).blur();
     return;
   }
+  if ((e.ctrlKey || e.metaKey) && !e.shiftKey && !e.altKey && e.key.toLowerCase() === 'z') {
+    if (targetUndo.length) {
+      e.preventDefault();
+      undoTarget();
+    }
+    return;
+  }
   if (e.ctrlKey || e.metaKey || e.altKey) return;
   const k = e.key;
   const click = (id: string) => {
@@ -1291,9 +1394,11 @@ function bindUi() {
   $('btn-help').addEventListener('click', () => ($('help') as HTMLDialogElement).showModal());
   $('btn-default').addEventListener('click', async () => {
     if (state.running) return;
+    rememberForUndo();
     await loadDefaultTarget();
     showError(null);
     resetForTarget('built-in pelican');
+    offerUndo('Back to the built-in pelican');
   });
   $('file-input').addEventListener('change', () => {
     const input = $('file-input') as HTMLInputElement;
@@ -1405,6 +1510,16 @@ async function boot() {
   renderLog();
   updateButtons();
   restoring = false;
+  if (forkedFrom) {
+    // The copy is this tab's from now on: saved at once under its own key.
+    void saveNow();
+    notice('This session is open in another tab: this tab goes on with its own copy, so neither overwrites the other.');
+  } else if (interruptedRun) {
+    notice(`A ${interruptedRun} run was cut short by a reload; its last accepted round is kept.`, {
+      label: 'Resume',
+      run: () => void pageReady.promise.then(() => resume(), () => undefined),
+    });
+  }
 
   pyConsole = new PyConsole($('console-out'), $('console-in') as HTMLTextAreaElement, pyRepr, (h) => {
     state.settings.consoleHistory = h.slice(-200);
