@@ -2,6 +2,7 @@
 // ↑/↓ walk the history, Ctrl+C interrupts running code. Tracebacks are shown without
 // Pyodide's own frames, which say nothing about the user's code.
 import type { PythonRuntime } from './python';
+import { BUDGET_MS } from './watchdog';
 
 export class PyConsole {
   private history: string[] = [];
@@ -23,7 +24,8 @@ export class PyConsole {
     this.history = history.slice(-200);
     this.cursor = this.history.length;
     this.input.disabled = false;
-    this.write(`Python ${'(Pyodide)'} — pelican ${runtime.pelicanVersion ?? '(package missing)'}. ` + `\`app\` is this page, \`pelican\` the package. help(app) for more.\n`, 'muted');
+    this.write(`Python ${'(Pyodide)'} — pelican ${runtime.pelicanVersion ?? '(package missing)'}. ` + `\`app\` is this page, \`pelican\` the package. help(app) for more.\n` +
+        `Ctrl+C interrupts running code; code that holds the page for ${BUDGET_MS / 1000} s without yielding is interrupted for you.\n`, 'muted');
   }
 
   write(text: string, cls?: string) {

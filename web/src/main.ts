@@ -15,6 +15,7 @@ import { fromRaw, frozenMask, initialScene, SceneError, toRaw, validateScene, ty
 import { loadSession, maySessionExist, saveSession, useSessionKey } from './store';
 import { claimSession, MAIN_SESSION } from './session-key';
 import { showNotice, type NoticeAction } from './notice';
+import { Watchdog } from './watchdog';
 import { deferred, within } from './deferred';
 import { renderError, splitError } from './error-box';
 import { cspRefusal, LLM_DEFAULTS, type LlmProvider } from './llm-reach';
@@ -900,6 +901,8 @@ async function runLlm() {
 }
 
 function stop() {
+  // Console code that awaits (the page is free meanwhile) stops on Esc/Stop as on Ctrl+C.
+  if (watchdog?.busy) py?.interrupt();
   if (!state.running) return;
   state.stopRequested = true;
   setStatus(`stopping the ${state.running} run — keeping the best result…`);
@@ -921,6 +924,12 @@ function resume() {
 // Python
 
 let py: PythonRuntime | null = null;
+/** Interrupts console and devtools Python that holds the page's thread too long. */
+let watchdog: Watchdog | null = null;
+
+function guarded<T>(run: () => Promise<T>): Promise<T> {
+  return watchdog ? watchdog.guard(run) : run();
+}
 let pyConsole: PyConsole | null = null;
 const pyDeferred = deferred<PythonRuntime>();
 const pyLoaded = pyDeferred.promise;
@@ -1025,7 +1034,13 @@ const pageModule = {
 async function pyRepr(code: string): Promise<string | null> {
   if (!py) throw new Error('Python is still loading.');
   try {
-    const r = (await py.bridge.console_run(code)) as string | undefined;
+    const r = (await guarded(async () => {
+      try {
+        return await py!.bridge.console_run(code);
+      } catch (e) {
+        throw normalisePythonError(e);
+      }
+    })) as string | undefined;
     return r ?? null;
   } catch (e) {
     throw normalisePythonError(e);
@@ -1540,6 +1555,7 @@ async function boot() {
     py = await loadPython(pool(), pageModule, (text, stream) => pyConsole?.write(text, stream === 'err' ? 'err' : undefined), (s) => {
       if (!state.pythonReady) setStatus(pyWaiting ? `${s} (then: ${pyWaiting})` : s);
     });
+    watchdog = new Watchdog(py.flags);
     state.pythonReady = true;
     mark('pythonReady');
     pyConsole!.attach(py, state.settings.consoleHistory);
@@ -1571,7 +1587,7 @@ const api = {
   py: async (code: string, options?: { timeout?: number }) => {
     const ms = options?.timeout ?? PY_WAIT_MS;
     const runtime = py ?? (await within(pyLoaded, ms, () => `pelican.py: Python did not finish loading within ${ms / 1000} s (status: ${$('status').textContent})`));
-    return runtime.run(code);
+    return guarded(() => runtime.run(code));
   },
   /** A promise: the page's state once the engine and Python are ready; rejected if start-up failed. */
   ready: pageReady.promise,

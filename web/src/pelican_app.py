@@ -97,11 +97,51 @@ app = App()
 CONSOLE_NS: dict[str, Any] = {}
 
 
-async def console_run(src: str) -> str | None:
-    """One console entry: runs it like the standard REPL and returns the repr of a final expression."""
+class Interrupted(Exception):
+    """KeyboardInterrupt as an ordinary exception. Raised out of a task, a BaseException is re-raised
+    by asyncio into Pyodide's event loop, where it becomes an uncaught page error; this one just ends
+    the console entry that was interrupted (Ctrl+C, Stop, or the page's watchdog)."""
+
+
+# The task running console code, so Ctrl+C can cancel code that awaits. (Pyodide's interrupt
+# buffer would be read by whatever Python runs next, often the event loop's own machinery, between
+# two of the user's awaits; it is left to the page's watchdog, for code that never yields.)
+_RUNNING: list[Any] = []
+
+
+async def console_eval(src: str) -> Any:
+    """Runs console (or devtools) code in the console's namespace; returns its final expression's value."""
+    import asyncio
+
     from pyodide.code import eval_code_async  # type: ignore[import-not-found]
 
-    result = await eval_code_async(src, CONSOLE_NS, filename="<console>")
+    task = asyncio.current_task()
+    _RUNNING.append(task)
+    try:
+        return await eval_code_async(src, CONSOLE_NS, filename="<console>")
+    except KeyboardInterrupt as e:
+        raise Interrupted("KeyboardInterrupt").with_traceback(e.__traceback__) from None
+    except asyncio.CancelledError as e:
+        if task is None or not getattr(task, "_pelican_interrupt", False):
+            raise
+        task.uncancel()
+        raise Interrupted("KeyboardInterrupt").with_traceback(e.__traceback__) from None
+    finally:
+        _RUNNING.remove(task)
+
+
+def interrupt_console() -> bool:
+    """Ctrl+C for console code that awaits: cancels it at its current await. False if none runs."""
+    for task in _RUNNING:
+        if task is not None and not task.done():
+            task._pelican_interrupt = True
+            task.cancel()
+    return bool(_RUNNING)
+
+
+async def console_run(src: str) -> str | None:
+    """One console entry: runs it like the standard REPL and returns the repr of a final expression."""
+    result = await console_eval(src)
     return None if result is None else repr(result)
 
 
