@@ -98,7 +98,8 @@ const DEFAULT_SETTINGS: Settings = {
 
 const state = {
   settings: { ...DEFAULT_SETTINGS },
-  source: null as { canvas: OffscreenCanvas; blob: Blob | null; label: string } | null,
+  /** The picture the target comes from; width × height is its original size (the SVG's size on export). */
+  source: null as { canvas: OffscreenCanvas; blob: Blob | null; label: string; width: number; height: number } | null,
   target: null as Target | null,
   scene: null as Scene | null,
   stages: [] as Stage[],
@@ -528,7 +529,7 @@ async function setSourceFromImage(img: CanvasImageSource, w: number, h: number, 
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, canvas.width, canvas.height);
   ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
-  state.source = { canvas, blob: blob ?? (label === 'built-in pelican' ? null : await canvas.convertToBlob({ type: 'image/png' })), label };
+  state.source = { canvas, blob: blob ?? (label === 'built-in pelican' ? null : await canvas.convertToBlob({ type: 'image/png' })), label, width: w, height: h };
   await sourceToTarget();
 }
 
@@ -558,7 +559,7 @@ async function loadDefaultTarget() {
   const t = await defaultTarget(512);
   const c = new OffscreenCanvas(t.width, t.height);
   c.getContext('2d')!.putImageData(grayToImageData(t.pixels, t.width, t.height), 0, 0);
-  state.source = { canvas: c, blob: null, label: 'built-in pelican' };
+  state.source = { canvas: c, blob: null, label: 'built-in pelican', width: t.width, height: t.height };
   await sourceToTarget();
 }
 
@@ -1000,7 +1001,7 @@ const pageModule = {
     rememberForUndo();
     const c = new OffscreenCanvas(width, height);
     c.getContext('2d')!.putImageData(grayToImageData(px, width, height), 0, 0);
-    state.source = { canvas: c, blob: null, label: label || 'python' };
+    state.source = { canvas: c, blob: null, label: label || 'python', width, height };
     void c.convertToBlob({ type: 'image/png' }).then((b) => {
       if (state.source?.canvas === c) state.source.blob = b;
       scheduleSave();
@@ -1050,9 +1051,10 @@ async function pyRepr(code: string): Promise<string | null> {
 // ---------------------------------------------------------------------------------------------
 // Export / import
 
-/** The SVG of a scene, as pelican.svg writes it. */
+/** The SVG of a scene, as pelican.svg writes it, sized as the original picture (its viewBox stays the canvas). */
 async function sceneSvg(scene: Scene): Promise<string> {
-  const out = JSON.parse((await (await python('write the SVG')).bridge.export_svg(JSON.stringify(scene))) as string);
+  const [w, h] = exportSize(scene);
+  const out = JSON.parse((await (await python('write the SVG')).bridge.export_svg(JSON.stringify(scene), w, h)) as string);
   if (out.error) throw new SceneError(out.error);
   return out.svg as string;
 }
@@ -1072,9 +1074,25 @@ async function svgScene(text: string): Promise<Scene> {
   return validateScene(out.scene);
 }
 
+/** The original picture's size when the scene is on its target (same aspect), else the scene's own. */
+function exportSize(scene: Scene): [number, number] {
+  const src = state.source;
+  if (!src || Math.abs(src.width / src.height - scene.width / scene.height) > 0.02) return [scene.width, scene.height];
+  return [src.width, src.height];
+}
+
+const PNG_MIN = 16;
+const PNG_MAX = 4096;
+
 async function exportPng() {
   const scene = state.scene!;
-  const size = Math.max(16, Math.min(4096, Number(($('png-size') as HTMLInputElement).value) || 1024));
+  const input = $('png-size') as HTMLInputElement;
+  const asked = Number(input.value);
+  const size = Math.max(PNG_MIN, Math.min(PNG_MAX, Math.round(asked) || 1024));
+  if (Number.isFinite(asked) && asked !== 0 && size !== asked) {
+    notice(`PNG size ${input.value} is outside ${PNG_MIN}–${PNG_MAX}: exported at ${size} px on the long side.`);
+    input.value = String(size);
+  }
   const k = size / Math.max(scene.width, scene.height);
   const w = Math.max(1, Math.round(scene.width * k));
   const h = Math.max(1, Math.round(scene.height * k));

@@ -282,13 +282,22 @@ def _page_round(r: dict[str, Any]) -> dict[str, Any]:
 # traceback.
 
 
-def export_svg(scene_json: str) -> str:
+def export_svg(scene_json: str, width: int | None = None, height: int | None = None) -> str:
+    """pelican.to_svg's file; ``width``/``height`` (the original picture's size) replace the root's
+    display size, so the file opens as large as the picture it was fitted to. The viewBox, which
+    is the canvas every coordinate refers to, stays."""
+    import re
+
     import pelican
 
     try:
-        return json.dumps({"svg": pelican.to_svg(pelican.Scene.from_json(scene_json))})
+        svg = pelican.to_svg(pelican.Scene.from_json(scene_json))
     except pelican.SceneError as e:
         return json.dumps({"error": str(e)})
+    if width and height:
+        svg = re.sub(r'^(<svg [^>]*?)\bwidth="[^"]*" height="[^"]*"', rf'\g<1>width="{int(width)}" height="{int(height)}"',
+                     svg, count=1, flags=re.M)
+    return json.dumps({"svg": svg})
 
 
 def import_svg(text: str) -> str:
