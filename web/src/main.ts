@@ -16,6 +16,7 @@ import { loadSession, maySessionExist, saveSession, useSessionKey } from './stor
 import { claimSession, MAIN_SESSION } from './session-key';
 import { showNotice, type NoticeAction } from './notice';
 import { Watchdog } from './watchdog';
+import { activateOnEnter, keepFocus } from './list-focus';
 import { deferred, within } from './deferred';
 import { renderError, splitError } from './error-box';
 import { cspRefusal, LLM_DEFAULTS, type LlmProvider } from './llm-reach';
@@ -332,6 +333,7 @@ function updateStats() {
 
 function renderShapes() {
   const list = $('shape-list');
+  const refocus = keepFocus(list);
   list.replaceChildren();
   const scene = state.scene;
   if (!scene) return;
@@ -350,14 +352,18 @@ function renderShapes() {
     meta.className = 'meta';
     meta.textContent = `${s.type} ${s.intensity.toFixed(2)}`;
     li.append(sw, name, meta);
+    li.tabIndex = 0;
+    li.setAttribute('aria-selected', String(i === state.selected));
     list.append(li);
   });
+  refocus();
   updateStats();
   drawOverlay();
 }
 
 function renderTimeline() {
   const ol = $('timeline');
+  const refocus = keepFocus(ol);
   ol.replaceChildren();
   state.stages.forEach((st, i) => {
     const li = document.createElement('li');
@@ -370,9 +376,11 @@ function renderTimeline() {
     b.textContent = `${st.scene.shapes.length} sh${st.loss !== null ? ' · ' + st.loss.toFixed(4) : ''}`;
     li.append(a, b);
     li.title = 'Step back to this stage';
+    li.tabIndex = 0;
+    if (i === state.current) li.setAttribute('aria-current', 'step');
     ol.append(li);
   });
-  ol.scrollTop = ol.scrollHeight;
+  if (!refocus()) ol.scrollTop = ol.scrollHeight;
 }
 
 function renderLog() {
@@ -401,8 +409,7 @@ function updateButtons() {
   for (const id of ['res-select', 'btn-default', 'btn-shape-up', 'btn-shape-down', 'btn-shape-freeze', 'btn-shape-delete']) {
     ($(id) as HTMLButtonElement).disabled = busy;
   }
-  ($('file-input') as HTMLInputElement).disabled = busy;
-  ($('scene-input') as HTMLInputElement).disabled = busy;
+  for (const id of ['file-input', 'scene-input', 'btn-open', 'btn-import']) ($(id) as HTMLInputElement).disabled = busy;
   document.body.dataset.running = state.running ?? '';
 }
 
@@ -1433,6 +1440,11 @@ function bindUi() {
     resetForTarget('built-in pelican');
     offerUndo('Back to the built-in pelican');
   });
+  for (const b of document.querySelectorAll<HTMLButtonElement>('button[data-opens]')) {
+    b.addEventListener('click', () => $(b.dataset.opens!).click());
+  }
+  activateOnEnter($('shape-list'));
+  activateOnEnter($('timeline'));
   $('file-input').addEventListener('change', () => {
     const input = $('file-input') as HTMLInputElement;
     const f = input.files?.[0];
