@@ -638,7 +638,8 @@ function endRun() {
   state.running = null;
   const failed = !$('error').hidden;
   const text = runOutcome ?? (failed ? `${kind} failed — see the message below` : state.stopRequested ? `${kind} stopped — the best result is kept; Resume (u) goes on` : `${kind} done`);
-  setStatus(`${text} · ${state.scene?.shapes.length ?? 0} shapes${state.breakdown ? ` · loss ${state.breakdown.total.toFixed(5)}` : ''}`, !failed);
+  // No loss here: the Loss figure has it, and stays right after later edits.
+  setStatus(`${text} · ${state.scene?.shapes.length ?? 0} shapes`, !failed);
   $('stat-eta').textContent = '–';
   updateButtons();
   scheduleSave();
@@ -713,10 +714,9 @@ async function evaluateScene(scene: Scene): Promise<Breakdown> {
     await prepare(e, scene);
     return (await e.evaluate(0.5 / Math.max(scene.width, scene.height))).breakdown;
   });
-  if (state.scene === scene) {
-    state.breakdown = b;
-    updateStats();
-  }
+  // Called for the scene a run is about to put on the page: the figure shows it from now on.
+  state.breakdown = b;
+  updateStats();
   return b;
 }
 
