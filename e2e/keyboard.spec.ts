@@ -3,7 +3,7 @@
 // "Open image…" is near the top and every control is at least 44 px tall.
 import { test, expect, appState } from './fixture';
 import { pngBuffer } from './images';
-import type { Page } from '@playwright/test';
+import type { FileChooser, Page } from '@playwright/test';
 
 interface Want {
   selector?: string;
@@ -27,8 +27,17 @@ async function tabTo(app: Page, want: Want, max = 80) {
 }
 
 test('Open image and Import scene are reached with Tab and open the file pickers', async ({ app }) => {
+  // One listener for the whole test keeps Playwright's file-chooser interception on throughout
+  // (a per-click waitForEvent turns it on asynchronously, and may lose the race with the key).
+  const choosers: FileChooser[] = [];
+  app.on('filechooser', (c) => choosers.push(c));
+  const nextChooser = async () => {
+    await expect.poll(() => choosers.length).toBeGreaterThan(0);
+    return choosers.shift()!;
+  };
   await tabTo(app, { selector: 'button', text: 'Open image…' });
-  const [chooser] = await Promise.all([app.waitForEvent('filechooser'), app.keyboard.press('Enter')]);
+  await app.keyboard.press('Enter');
+  const chooser = await nextChooser();
   await chooser.setFiles({ name: 'keyed.png', mimeType: 'image/png', buffer: pngBuffer(200, 100) });
   await expect(app.locator('#target-label')).toHaveText(/keyed\.png/);
 
@@ -36,7 +45,8 @@ test('Open image and Import scene are reached with Tab and open the file pickers
   await tabTo(app, { selector: 'summary', text: 'Export / import' });
   await app.keyboard.press('Enter');
   await tabTo(app, { selector: 'button', text: 'Import scene' });
-  const [picker] = await Promise.all([app.waitForEvent('filechooser'), app.keyboard.press('Enter')]);
+  await app.keyboard.press('Enter');
+  const picker = await nextChooser();
   const scene = (await appState(app)).scene;
   scene.shapes = scene.shapes.slice(0, 4);
   await picker.setFiles({ name: 'four.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(scene)) });
