@@ -57,6 +57,11 @@ function csp(dev: boolean): string {
   ].join('; ');
 }
 
+const PERMISSIONS_POLICY = [
+  'camera', 'microphone', 'geolocation', 'usb', 'serial', 'hid', 'bluetooth', 'midi', 'payment',
+  'display-capture', 'accelerometer', 'gyroscope', 'magnetometer', 'browsing-topics', 'interest-cohort',
+].map((f) => `${f}=()`).join(', ');
+
 function headers(dev: boolean): Record<string, string> {
   return {
     'Cross-Origin-Opener-Policy': 'same-origin',
@@ -64,6 +69,9 @@ function headers(dev: boolean): Record<string, string> {
     'Cross-Origin-Resource-Policy': 'same-origin',
     'Content-Security-Policy': csp(dev),
     'X-Content-Type-Options': 'nosniff',
+    // The page never needs to tell anyone where it was opened from, nor any device or sensor.
+    'Referrer-Policy': 'no-referrer',
+    'Permissions-Policy': PERMISSIONS_POLICY,
   };
 }
 
@@ -86,7 +94,6 @@ function pyodideFromOwnOrigin(): Plugin {
         if (!url.startsWith('/pyodide/')) return next();
         const name = url.slice('/pyodide/'.length);
         const snapshot = SNAPSHOT_FILE_PATTERN.test(name);
-        if (!snapshot && !PYODIDE_FILES.includes(name)) return next();
         const serve = (file: string | null) => {
           for (const [k, v] of Object.entries(headers(true))) res.setHeader(k, v);
           if (!file) {
@@ -100,7 +107,8 @@ function pyodideFromOwnOrigin(): Plugin {
           res.setHeader('Cache-Control', 'max-age=3600');
           createReadStream(file).pipe(res);
         };
-        if (!snapshot) serve(join(pyodideDir, name));
+        // Anything else under /pyodide/ (a package wheel loadPackage asks for) is not served offline.
+        if (!snapshot) serve(PYODIDE_FILES.includes(name) ? join(pyodideDir, name) : null);
         else if (name !== currentSnapshotName()) serve(null);
         else void making().then(serve);
       });
@@ -123,6 +131,9 @@ export default defineConfig(({ command, isPreview }) => {
     root: 'web',
     base: './',
     publicDir: false,
+    // A missing file is a 404 (dev and preview), never index.html with 200: Pyodide's loadPackage
+    // and any script fetching a file must see that it is not there.
+    appType: 'mpa',
     plugins: [pyodideFromOwnOrigin()],
     build: {
       outDir: '../dist',
@@ -147,6 +158,10 @@ export default defineConfig(({ command, isPreview }) => {
     },
     optimizeDeps: { exclude: ['pyodide'] },
     // The page names the Python snapshot it wants before pyodide.mjs has loaded (web/src/python.ts).
-    define: { __PYODIDE_VERSION__: JSON.stringify(pyodideVersion()) },
+    define: {
+      __PYODIDE_VERSION__: JSON.stringify(pyodideVersion()),
+      // The page names what its CSP lets the LLM client reach (web/src/llm-reach.ts).
+      __LLM_CONNECT_SRC__: JSON.stringify(LLM_CONNECT_SRC),
+    },
   };
 });

@@ -130,3 +130,33 @@ test('LLM refine: Stop during a round ends it and leaves the scene as it was', a
     await llm.close();
   }
 });
+
+test('a plain-http LAN server is refused up front with what blocks it and how to allow it', async ({ app }) => {
+  await app.locator('#llm-box').evaluate((d) => ((d as HTMLDetailsElement).open = true));
+  await app.selectOption('#llm-provider', 'openai');
+  await app.fill('#llm-base', 'http://192.168.1.20:8080/v1');
+  await app.locator('#llm-base').dispatchEvent('change');
+  await app.click('#btn-llm');
+  const error = app.locator('#error');
+  await expect(error).toBeVisible();
+  await expect(error).toContainText('http://192.168.1.20:8080 is blocked by this page\'s Content-Security-Policy');
+  await expect(error).toContainText('LLM_CONNECT_SRC');
+  await expect(error).toContainText('ssh -N -L 8080:192.168.1.20:8080');
+  await expect(error).not.toContainText('could not be reached');
+  expect((await appState(app)).running).toBeNull();
+});
+
+test('switching provider does not keep the other provider\'s model and base URL', async ({ app }) => {
+  await app.locator('#llm-box').evaluate((d) => ((d as HTMLDetailsElement).open = true));
+  await expect(app.locator('#llm-model')).toHaveValue('claude-sonnet-4-5');
+  await app.selectOption('#llm-provider', 'openai');
+  await expect(app.locator('#llm-model')).not.toHaveValue(/claude/);
+  await expect(app.locator('#llm-base')).toHaveValue('http://127.0.0.1:8080/v1');
+  await app.fill('#llm-model', 'qwen-local');
+  await app.locator('#llm-model').dispatchEvent('change');
+  await app.selectOption('#llm-provider', 'anthropic');
+  await expect(app.locator('#llm-model')).toHaveValue('claude-sonnet-4-5');
+  await expect(app.locator('#llm-base')).toHaveValue('https://api.anthropic.com');
+  await app.selectOption('#llm-provider', 'openai');
+  await expect(app.locator('#llm-model')).toHaveValue('qwen-local');
+});

@@ -20,7 +20,11 @@ test('optimise: the loss falls and the render changes', async ({ app }) => {
   const best = Math.min(...s.lossHistory);
   expect(best).toBeLessThan(first * 0.8);
   expect(s.stages.at(-1)!.label).toMatch(/optimise \(200 steps\)/);
-  expect(s.stages.at(-1)!.loss).toBeCloseTo(best, 5);
+  // The stage (and the log) carry the kept scene's loss as the Loss figure shows it; the chart's
+  // points are the fit's own, taken during the steps, so they differ a little from it.
+  expect(s.stages.at(-1)!.loss).toBeCloseTo(s.breakdown!.total, 5);
+  await expect(app.locator('#stat-loss')).toHaveText(s.stages.at(-1)!.loss!.toFixed(5));
+  expect(Math.abs(s.stages.at(-1)!.loss! - best) / best).toBeLessThan(0.05);
   await expect(app.locator('#stat-step')).toHaveText('200/200');
   const longTasks: number[] = await app.evaluate(() => (window as any).__long);
   expect(Math.max(0, ...longTasks), `long tasks: ${longTasks.join(', ')}`).toBeLessThan(200);
@@ -46,7 +50,8 @@ test('stop mid-run keeps the best result so far, and resume continues', async ({
   expect(s.steps).toBeLessThan(5000);
   const stage = s.stages.at(-1)!;
   expect(stage.label).toMatch(/stopped at \d+\/5000/);
-  expect(stage.loss).toBeCloseTo(Math.min(...s.lossHistory), 5);
+  expect(stage.loss).toBeCloseTo(s.breakdown!.total, 5);
+  expect(Math.abs(stage.loss! - Math.min(...s.lossHistory)) / stage.loss!).toBeLessThan(0.05);
   expect(s.resume).toMatchObject({ kind: 'optimize' });
 
   await expect(app.locator('#btn-resume')).toBeEnabled();

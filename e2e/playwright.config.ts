@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { CHROMIUM } from '../scripts/chromium.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const BASE_URL = 'http://127.0.0.1:5173';
+// PELICAN_E2E_PORT lets several worktrees run their suites side by side on one machine.
+const PORT = Number(process.env.PELICAN_E2E_PORT) || 5173;
+export const BASE_URL = `http://127.0.0.1:${PORT}`;
 
 
 export default defineConfig({
@@ -30,7 +32,7 @@ export default defineConfig({
     screenshot: 'only-on-failure',
   },
   webServer: {
-    command: 'npx vite build --logLevel warn && npx vite preview',
+    command: `npx vite build --logLevel warn && npx vite preview --port ${PORT}`,
     cwd: root,
     url: BASE_URL,
     reuseExistingServer: !process.env.CI,

@@ -2,6 +2,7 @@
 // ↑/↓ walk the history, Ctrl+C interrupts running code. Tracebacks are shown without
 // Pyodide's own frames, which say nothing about the user's code.
 import type { PythonRuntime } from './python';
+import { BUDGET_MS } from './watchdog';
 
 export class PyConsole {
   private history: string[] = [];
@@ -23,7 +24,8 @@ export class PyConsole {
     this.history = history.slice(-200);
     this.cursor = this.history.length;
     this.input.disabled = false;
-    this.write(`Python ${'(Pyodide)'} — pelican ${runtime.pelicanVersion ?? '(package missing)'}. ` + `\`app\` is this page, \`pelican\` the package. help(app) for more.\n`, 'muted');
+    this.write(`Python ${'(Pyodide)'} — pelican ${runtime.pelicanVersion ?? '(package missing)'}. ` + `\`app\` is this page, \`pelican\` the package. help(app) for more.\n` +
+        `Ctrl+C interrupts running code; code that holds the page for ${BUDGET_MS / 1000} s without yielding is interrupted for you.\n`, 'muted');
   }
 
   write(text: string, cls?: string) {
@@ -91,18 +93,27 @@ export class PyConsole {
   }
 }
 
+// Frames that say nothing about the user's code: Pyodide's machinery, the console's own runner,
+// and the page's JavaScript (bundled and minified, so its names and lines mean nothing either).
+const INTERNAL_FRAME = [
+  /^\s+File "\/lib\/python[^"]*\/(_pyodide|pyodide)\//,
+  /^\s+File "[^"]*pelican_app\.py", line \d+, in console_run$/,
+  /^\s+File "(https?:|blob:|file:)/,
+  /^\s+File "[^"]*\.m?js", line/,
+];
+
 export function cleanTraceback(text: string): string {
   const lines = text.split('\n');
   const out: string[] = [];
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i];
-    // Frames inside Pyodide's machinery come as a "File ..." line plus a code line.
-    if (/^\s+File "\/lib\/python[^"]*\/(_pyodide|pyodide)\//.test(l)) {
-      if (i + 1 < lines.length && /^\s{4,}/.test(lines[i + 1]) && !/^\s+File /.test(lines[i + 1])) i++;
-      while (i + 1 < lines.length && /^\s+[~^]+\s*$/.test(lines[i + 1])) i++;
+    if (INTERNAL_FRAME.some((re) => re.test(l))) {
+      // A frame is its "File" line and the more deeply indented lines under it (code, carets, "...<n lines>...").
+      while (i + 1 < lines.length && /^\s{4,}\S/.test(lines[i + 1]) && !/^\s+File "/.test(lines[i + 1])) i++;
       continue;
     }
-    out.push(l);
+    // A JavaScript error raised through Python: its own name says what went wrong.
+    out.push(l.replace(/^pyodide\.ffi\.JsException: (?=\w+(Error|Exception)?: )/, ''));
   }
   return out.join('\n').trimEnd();
 }

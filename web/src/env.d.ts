@@ -16,3 +16,6 @@ declare module '*.py?raw' {
   const text: string;
   export default text;
 }
+
+/** The CSP's connect-src sources the LLM client may reach, from vite.config.ts. */
+declare const __LLM_CONNECT_SRC__: string;

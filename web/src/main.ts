@@ -12,7 +12,14 @@ import { createPool, loadClientModule, type Breakdown, type EngineClient, type E
 import { download, encodeGif, grayToImageData, grayToPng, toFrame, type Frame } from './exporters';
 import { hasPelicanPackage, loadPython, normalisePythonError, prefetchPyodide, startPyodide, type PythonRuntime } from './python';
 import { fromRaw, frozenMask, initialScene, SceneError, toRaw, validateScene, type Scene, type Shape } from './scene';
-import { loadSession, maySessionExist, saveSession } from './store';
+import { loadSession, maySessionExist, saveSession, useSessionKey } from './store';
+import { claimSession, MAIN_SESSION } from './session-key';
+import { showNotice, type NoticeAction } from './notice';
+import { Watchdog } from './watchdog';
+import { activateOnEnter, keepFocus } from './list-focus';
+import { deferred, within } from './deferred';
+import { renderError, splitError } from './error-box';
+import { cspRefusal, LLM_DEFAULTS, type LlmProvider } from './llm-reach';
 
 // ---------------------------------------------------------------------------------------------
 // State
@@ -44,6 +51,8 @@ interface Settings {
   llmModel: string;
   llmRounds: number;
   llmRemember: boolean;
+  /** Base URL and model last used with each provider, so switching back brings them back. */
+  llmPerProvider?: Partial<Record<LlmProvider, { base: string; model: string }>>;
   theme: 'light' | 'dark' | null;
   consoleHistory: string[];
 }
@@ -60,6 +69,8 @@ interface SessionDoc {
   log: LogLine[];
   llmKey?: string;
   resume: Resume | null;
+  /** The run that was going on when this was saved (a reload cuts it short; the page offers to resume). */
+  interrupted?: { kind: RunKind; phase?: 'optimize' | 'greedy' } | null;
 }
 
 interface Resume {
@@ -88,7 +99,8 @@ const DEFAULT_SETTINGS: Settings = {
 
 const state = {
   settings: { ...DEFAULT_SETTINGS },
-  source: null as { canvas: OffscreenCanvas; blob: Blob | null; label: string } | null,
+  /** The picture the target comes from; width × height is its original size (the SVG's size on export). */
+  source: null as { canvas: OffscreenCanvas; blob: Blob | null; label: string; width: number; height: number } | null,
   target: null as Target | null,
   scene: null as Scene | null,
   stages: [] as Stage[],
@@ -126,9 +138,11 @@ function setStatus(text: string, ready = false) {
 }
 
 function showError(message: string | null) {
-  const el = $('error');
-  el.hidden = !message;
-  el.textContent = message ?? '';
+  renderError($('error'), message);
+}
+
+function notice(text: string | null, action?: NoticeAction) {
+  showNotice($('notice'), text, action);
 }
 
 function logLine(kind: LogLine['kind'], text: string) {
@@ -319,6 +333,7 @@ function updateStats() {
 
 function renderShapes() {
   const list = $('shape-list');
+  const refocus = keepFocus(list);
   list.replaceChildren();
   const scene = state.scene;
   if (!scene) return;
@@ -337,14 +352,18 @@ function renderShapes() {
     meta.className = 'meta';
     meta.textContent = `${s.type} ${s.intensity.toFixed(2)}`;
     li.append(sw, name, meta);
+    li.tabIndex = 0;
+    li.setAttribute('aria-selected', String(i === state.selected));
     list.append(li);
   });
+  refocus();
   updateStats();
   drawOverlay();
 }
 
 function renderTimeline() {
   const ol = $('timeline');
+  const refocus = keepFocus(ol);
   ol.replaceChildren();
   state.stages.forEach((st, i) => {
     const li = document.createElement('li');
@@ -357,9 +376,11 @@ function renderTimeline() {
     b.textContent = `${st.scene.shapes.length} sh${st.loss !== null ? ' · ' + st.loss.toFixed(4) : ''}`;
     li.append(a, b);
     li.title = 'Step back to this stage';
+    li.tabIndex = 0;
+    if (i === state.current) li.setAttribute('aria-current', 'step');
     ol.append(li);
   });
-  ol.scrollTop = ol.scrollHeight;
+  if (!refocus()) ol.scrollTop = ol.scrollHeight;
 }
 
 function renderLog() {
@@ -388,8 +409,7 @@ function updateButtons() {
   for (const id of ['res-select', 'btn-default', 'btn-shape-up', 'btn-shape-down', 'btn-shape-freeze', 'btn-shape-delete']) {
     ($(id) as HTMLButtonElement).disabled = busy;
   }
-  ($('file-input') as HTMLInputElement).disabled = busy;
-  ($('scene-input') as HTMLInputElement).disabled = busy;
+  for (const id of ['file-input', 'scene-input', 'btn-open', 'btn-import']) ($(id) as HTMLInputElement).disabled = busy;
   document.body.dataset.running = state.running ?? '';
 }
 
@@ -408,7 +428,9 @@ function setScene(scene: Scene, stage?: { label: string; loss?: number | null })
   }
   renderShapes();
   void refreshRender();
-  scheduleSave();
+  // A stage reached during a run (an accepted round) is saved at once: a reload keeps it.
+  if (stage && state.running) void saveNow();
+  else scheduleSave();
 }
 
 function editScene(fn: (s: Scene) => void, label: string) {
@@ -419,6 +441,7 @@ function editScene(fn: (s: Scene) => void, label: string) {
     showError('A scene needs at least one shape.');
     return;
   }
+  showError(null);
   setScene(next, { label });
 }
 
@@ -427,6 +450,7 @@ function gotoStage(i: number) {
   state.current = i;
   state.scene = structuredClone(state.stages[i].scene);
   state.resume = null;
+  showError(null);
   renderTimeline();
   renderShapes();
   updateButtons();
@@ -436,6 +460,66 @@ function gotoStage(i: number) {
 
 // ---------------------------------------------------------------------------------------------
 // Targets
+
+/** Everything a new target replaces, so that loading one (even a picture pasted by accident) can be undone. */
+interface TargetSnapshot {
+  label: string;
+  res: number;
+  source: NonNullable<typeof state.source>;
+  target: Target;
+  scene: Scene;
+  stages: Stage[];
+  current: number;
+  chartX: number[];
+  chartTotal: number[];
+  chartMse: number[];
+  stepBase: number;
+  frames: Frame[];
+  resume: Resume | null;
+}
+
+const targetUndo: TargetSnapshot[] = [];
+
+/** Keeps what is on the page before a new target replaces it (the reset builds new arrays, so these stay intact). */
+function rememberForUndo() {
+  if (!state.source || !state.target || !state.scene) return;
+  targetUndo.push({
+    label: state.target.label, res: state.settings.res, source: state.source, target: state.target, scene: state.scene,
+    stages: state.stages, current: state.current, chartX: state.chartX, chartTotal: state.chartTotal, chartMse: state.chartMse,
+    stepBase: state.stepBase, frames: state.frames, resume: state.resume,
+  });
+  if (targetUndo.length > 5) targetUndo.shift();
+}
+
+function offerUndo(what: string) {
+  notice(`${what}. The previous target, scene and timeline are kept:`, { label: 'Undo (Ctrl+Z)', run: undoTarget });
+}
+
+function undoTarget() {
+  if (state.running) {
+    showError('Stop the run before undoing the new image.');
+    return;
+  }
+  const u = targetUndo.pop();
+  if (!u) return;
+  Object.assign(state, {
+    source: u.source, target: u.target, scene: u.scene, stages: u.stages, current: u.current, chartX: u.chartX,
+    chartTotal: u.chartTotal, chartMse: u.chartMse, stepBase: u.stepBase, frames: u.frames, resume: u.resume,
+  });
+  state.settings.res = u.res;
+  state.selected = -1;
+  targetVersion++;
+  syncInputs();
+  drawTarget();
+  chart?.setData(state.chartX, state.chartTotal, state.chartMse);
+  showError(null);
+  renderShapes();
+  renderTimeline();
+  updateButtons();
+  void refreshRender();
+  scheduleSave();
+  notice(`Back to ${u.label}, with its scene and timeline.`);
+}
 
 async function sourceToTarget() {
   const src = state.source!;
@@ -452,7 +536,7 @@ async function setSourceFromImage(img: CanvasImageSource, w: number, h: number, 
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, canvas.width, canvas.height);
   ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
-  state.source = { canvas, blob: blob ?? (label === 'built-in pelican' ? null : await canvas.convertToBlob({ type: 'image/png' })), label };
+  state.source = { canvas, blob: blob ?? (label === 'built-in pelican' ? null : await canvas.convertToBlob({ type: 'image/png' })), label, width: w, height: h };
   await sourceToTarget();
 }
 
@@ -465,9 +549,11 @@ async function loadImageFile(file: File | Blob) {
   try {
     const { bitmap, width, height } = await decodeImageFile(file, state.settings.res);
     const label = (file as File).name ?? 'pasted image';
+    rememberForUndo();
     await setSourceFromImage(bitmap, width, height, label, file);
     showError(null);
     resetForTarget(`new image: ${label}`);
+    offerUndo(`New image: ${label}`);
   } catch (e) {
     // The current target, scene and history are untouched.
     const msg = e instanceof ImageInputError ? e.message : `Could not open that file: ${(e as Error).message}`;
@@ -480,7 +566,7 @@ async function loadDefaultTarget() {
   const t = await defaultTarget(512);
   const c = new OffscreenCanvas(t.width, t.height);
   c.getContext('2d')!.putImageData(grayToImageData(t.pixels, t.width, t.height), 0, 0);
-  state.source = { canvas: c, blob: null, label: 'built-in pelican' };
+  state.source = { canvas: c, blob: null, label: 'built-in pelican', width: t.width, height: t.height };
   await sourceToTarget();
 }
 
@@ -528,7 +614,18 @@ function pushLoss(b: Breakdown) {
   } else chart?.push(state.stepBase, b.total, b.mse);
 }
 
+/** Runs need shapes to move; an empty scene gets told why nothing happens. */
+function refuseEmptyScene(what: string): boolean {
+  if (state.scene && state.scene.shapes.length > 0) return false;
+  showError(`${what}: the scene has no shapes, so there is nothing to fit. Start from the built-in shapes (Built-in pelican), import a scene, or add shapes from the console (app.scene).`);
+  return true;
+}
+
+/** What the status line says once a run has ended (set by the run; the default names the outcome). */
+let runOutcome: string | null = null;
+
 function startRun(kind: RunKind) {
+  runOutcome = null;
   state.running = kind;
   state.stopRequested = false;
   runStarted = performance.now();
@@ -537,7 +634,12 @@ function startRun(kind: RunKind) {
 }
 
 function endRun() {
+  const kind = state.running;
   state.running = null;
+  const failed = !$('error').hidden;
+  const text = runOutcome ?? (failed ? `${kind} failed — see the message below` : state.stopRequested ? `${kind} stopped — the best result is kept; Resume (u) goes on` : `${kind} done`);
+  // No loss here: the Loss figure has it, and stays right after later edits.
+  setStatus(`${text} · ${state.scene?.shapes.length ?? 0} shapes`, !failed);
   $('stat-eta').textContent = '–';
   updateButtons();
   scheduleSave();
@@ -594,14 +696,28 @@ async function optimizeScene(steps: number, lr: number, label: string): Promise<
   }
   chart?.setData(state.chartX, state.chartTotal, state.chartMse);
   const next = fromRaw(scene, result.raw);
-  const loss = Number.isFinite(result.bestLoss) ? result.bestLoss : null;
+  // The kept scene's loss, evaluated as the Loss figure is (the fit's own best is taken at its
+  // annealed tau and before its last step, so it differs in the third digit).
+  const loss = (await evaluateScene(next)).total;
   setScene(next, {
     label: result.cancelled ? `${label} (stopped at ${result.stepsCompleted}/${steps})` : `${label} (${steps} steps)`,
     loss,
   });
-  logLine(result.cancelled ? 'reject' : 'info', `${label}: ${result.stepsCompleted}/${steps} steps, best loss ${loss?.toFixed(5) ?? '–'}${result.cancelled ? ' — stopped' : ''}`);
+  logLine(result.cancelled ? 'reject' : 'info', `${label}: ${result.stepsCompleted}/${steps} steps, loss ${loss.toFixed(5)}${result.cancelled ? ' — stopped' : ''}`);
   void captureFrame(700);
   return { cancelled: result.cancelled, stepsCompleted: result.stepsCompleted, bestLoss: result.bestLoss };
+}
+
+/** The loss of a scene as the Loss figure shows it (the same evaluation as refreshRender). */
+async function evaluateScene(scene: Scene): Promise<Breakdown> {
+  const b = await withEngine(async (e) => {
+    await prepare(e, scene);
+    return (await e.evaluate(0.5 / Math.max(scene.width, scene.height))).breakdown;
+  });
+  // Called for the scene a run is about to put on the page: the figure shows it from now on.
+  state.breakdown = b;
+  updateStats();
+  return b;
 }
 
 async function captureFrame(delay: number) {
@@ -615,6 +731,7 @@ async function captureFrame(delay: number) {
 }
 
 async function runOptimize(steps = state.settings.steps): Promise<OptimizeOutcome> {
+  if (refuseEmptyScene('Optimise')) return { cancelled: false, stepsCompleted: 0, bestLoss: NaN };
   startRun('optimize');
   try {
     const out = await optimizeScene(steps, state.settings.lr, 'optimise');
@@ -630,9 +747,11 @@ async function runOptimize(steps = state.settings.steps): Promise<OptimizeOutcom
 
 function reportRunError(what: string, e: unknown) {
   const err = e as Error;
-  const msg = `${what} failed (${err?.name ?? 'Error'}): ${cleanTraceback(err?.message ?? String(e))}`;
+  // A Python error's own class name is in its text; other kinds (EngineError, …) are named here.
+  const kind = !err?.name || ['Error', 'PythonError'].includes(err.name) ? '' : `${err.name}: `;
+  const msg = `${what} failed: ${kind}${err?.message ?? String(e)}`;
   showError(msg);
-  logLine('error', msg.split('\n').slice(-1)[0]);
+  logLine('error', splitError(msg).line);
 }
 
 interface PyRound {
@@ -664,7 +783,7 @@ async function greedyScene(): Promise<{ cancelled: boolean }> {
   $('stat-step').textContent = `round 0`;
   const started = performance.now();
   const startShapes = state.scene!.shapes.length;
-  const out = await callPythonRun('greedy', args, (r: PyRound) => {
+  const out = await callPythonRun('greedy', args, { chart: false }, (r: PyRound) => {
     $('stat-step').textContent = `round ${r.round}`;
     const text = `round ${r.round}: ${r.accepted ? 'accept' : 'reject'} ${r.shape_type ?? ''} ${r.shape_name ?? ''} ${fmt(r.loss_before)} → ${fmt(r.loss_after)}${r.num_shapes ? ` (${r.num_shapes} shapes)` : ''}`;
     logLine(r.accepted ? 'accept' : 'reject', text.replace(/\s+/g, ' '));
@@ -680,8 +799,19 @@ async function greedyScene(): Promise<{ cancelled: boolean }> {
       }
     }
   });
-  if (out.scene) setScene(validateScene(out.scene), { label: out.cancelled ? 'greedy (stopped)' : 'greedy final', loss: out.loss ?? null });
-  logLine('info', `greedy: ${out.cancelled ? 'stopped' : 'done'}, ${state.scene!.shapes.length} shapes${out.loss ? `, loss ${out.loss.toFixed(5)}` : ''}`);
+  let loss: number | null = null;
+  if (out.scene) {
+    const final = validateScene(out.scene);
+    loss = (await evaluateScene(final)).total;
+    setScene(final, { label: out.cancelled ? 'greedy (stopped)' : 'greedy final', loss });
+  }
+  const n = state.scene!.shapes.length;
+  const why =
+    out.cancelled ? 'stopped'
+    : out.stopped === 'failures' ? `ended at the failure limit (${s.maxFailures} rejected rounds in a row)`
+    : 'done: the shape budget is reached';
+  runOutcome = `greedy ${why}`;
+  logLine(out.stopped === 'failures' ? 'reject' : 'info', `greedy: ${why}, ${n} shapes${loss !== null ? `, loss ${loss.toFixed(5)}` : ''}`);
   return { cancelled: !!out.cancelled };
 }
 
@@ -689,6 +819,7 @@ const fmt = (v?: number) => (v === undefined || v === null ? '–' : v.toFixed(5
 const zeroBreakdown = (): Breakdown => ({ mse: 0, edge: 0, ssim: 0, perimeter: 0, degeneracy: 0, canvas: 0, total: 0 });
 
 async function runGreedy() {
+  if (refuseEmptyScene('Greedy refine')) return;
   startRun('greedy');
   try {
     const out = await greedyScene();
@@ -700,10 +831,15 @@ async function runGreedy() {
   }
 }
 
+/** The pipeline's current phase, saved with the session so a reload resumes where it was. */
+let pipelinePhase: 'optimize' | 'greedy' | undefined;
+
 async function runPipeline(resume?: Resume) {
+  if (refuseEmptyScene('Run')) return;
   startRun('pipeline');
   try {
     if (!resume || resume.phase === 'optimize') {
+      pipelinePhase = 'optimize';
       const steps = resume?.remaining ?? state.settings.steps;
       const o = await optimizeScene(steps, state.settings.lr, 'optimise');
       if (o.cancelled) {
@@ -715,6 +851,7 @@ async function runPipeline(resume?: Resume) {
       state.resume = { kind: 'pipeline', phase: 'greedy' };
       return;
     }
+    pipelinePhase = 'greedy';
     const g = await greedyScene();
     state.resume = g.cancelled ? { kind: 'pipeline', phase: 'greedy' } : null;
   } catch (e) {
@@ -730,6 +867,12 @@ async function runLlm() {
     showError('LLM refine needs an API key for the provider.');
     return;
   }
+  const blocked = cspRefusal(s.llmBase);
+  if (blocked) {
+    showError(`LLM refine cannot reach the server: ${blocked}`);
+    logLine('error', `LLM refine: ${blocked.split(':')[0]} is blocked by the page's Content-Security-Policy`);
+    return;
+  }
   startRun('llm');
   try {
     const args = {
@@ -742,7 +885,7 @@ async function runLlm() {
       target: { width: state.target!.width, height: state.target!.height },
     };
     $('stat-step').textContent = 'round 1';
-    const out = await callPythonRun('llm', args, (r: PyRound) => {
+    const out = await callPythonRun('llm', args, { chart: true }, (r: PyRound) => {
       $('stat-step').textContent = `round ${r.round + 1}`;
       const kind = r.rolled_back ? 'reject' : r.accepted ? 'accept' : r.error ? 'error' : 'info';
       logLine(kind, `LLM round ${r.round}: ${r.rolled_back ? 'rolled back' : r.accepted ? 'applied' : 'no change'} — ${r.message ?? ''} (${fmt(r.loss_before)} → ${fmt(r.loss_after)})`);
@@ -766,9 +909,11 @@ async function runLlm() {
 }
 
 function stop() {
+  // Console code that awaits (the page is free meanwhile) stops on Esc/Stop as on Ctrl+C.
+  if (watchdog?.busy) py?.interrupt();
   if (!state.running) return;
   state.stopRequested = true;
-  setStatus('stopping — keeping the best result…');
+  setStatus(`stopping the ${state.running} run — keeping the best result…`);
   void engine().then((e) => e.cancel());
   // Python's searches poll shouldStop() and cancel their own engines (pelican_app.py).
 }
@@ -787,8 +932,17 @@ function resume() {
 // Python
 
 let py: PythonRuntime | null = null;
+/** Interrupts console and devtools Python that holds the page's thread too long. */
+let watchdog: Watchdog | null = null;
+
+function guarded<T>(run: () => Promise<T>): Promise<T> {
+  return watchdog ? watchdog.guard(run) : run();
+}
 let pyConsole: PyConsole | null = null;
-let pyLoaded: Promise<PythonRuntime> = new Promise(() => undefined); // replaced in boot()
+const pyDeferred = deferred<PythonRuntime>();
+const pyLoaded = pyDeferred.promise;
+/** Settles when start-up has finished: with the page's state, or with why it did not get ready. */
+const pageReady = deferred<unknown>();
 /** What is waiting for Python to load, said on the status line while it loads. */
 let pyWaiting: string | null = null;
 
@@ -808,16 +962,20 @@ interface PyRunResult {
   error?: string;
   /** LLM: the returned (best) scene is not the last accepted round's. */
   rewound?: boolean;
+  /** Greedy: why the search ended. */
+  stopped?: 'cancelled' | 'budget' | 'failures';
 }
 
 /** Runs one of pelican_app's page actions; `onRound` receives each round's record. */
-async function callPythonRun(kind: 'greedy' | 'llm', args: object, onRound: (r: PyRound) => void, apiKey?: string): Promise<PyRunResult> {
+async function callPythonRun(kind: 'greedy' | 'llm', args: object, view: { chart: boolean }, onRound: (r: PyRound) => void, apiKey?: string): Promise<PyRunResult> {
   if (!py) throw new Error('Python is still loading.');
   const hooks = {
     round: (json: string) => onRound(JSON.parse(json) as PyRound),
     progress: (json: string) => {
       const p = JSON.parse(json) as { step?: number; steps?: number; breakdown?: Breakdown };
-      if (p.breakdown) {
+      // Greedy's candidates are fitted side by side and mostly thrown away: their traces would
+      // bury the accepted rounds' line, and their loss is not the scene's.
+      if (p.breakdown && view.chart) {
         pushLoss(p.breakdown);
         state.breakdown = p.breakdown;
         updateStats();
@@ -847,9 +1005,10 @@ const pageModule = {
   setTarget: (json: string, width: number, height: number, label: string) => {
     if (state.running) throw new Error(`a ${state.running} run is in progress; stop it first (app.stop())`);
     const px = Float32Array.from(JSON.parse(json) as number[]);
+    rememberForUndo();
     const c = new OffscreenCanvas(width, height);
     c.getContext('2d')!.putImageData(grayToImageData(px, width, height), 0, 0);
-    state.source = { canvas: c, blob: null, label: label || 'python' };
+    state.source = { canvas: c, blob: null, label: label || 'python', width, height };
     void c.convertToBlob({ type: 'image/png' }).then((b) => {
       if (state.source?.canvas === c) state.source.blob = b;
       scheduleSave();
@@ -883,7 +1042,13 @@ const pageModule = {
 async function pyRepr(code: string): Promise<string | null> {
   if (!py) throw new Error('Python is still loading.');
   try {
-    const r = (await py.bridge.console_run(code)) as string | undefined;
+    const r = (await guarded(async () => {
+      try {
+        return await py!.bridge.console_run(code);
+      } catch (e) {
+        throw normalisePythonError(e);
+      }
+    })) as string | undefined;
     return r ?? null;
   } catch (e) {
     throw normalisePythonError(e);
@@ -893,9 +1058,10 @@ async function pyRepr(code: string): Promise<string | null> {
 // ---------------------------------------------------------------------------------------------
 // Export / import
 
-/** The SVG of a scene, as pelican.svg writes it. */
+/** The SVG of a scene, as pelican.svg writes it, sized as the original picture (its viewBox stays the canvas). */
 async function sceneSvg(scene: Scene): Promise<string> {
-  const out = JSON.parse((await (await python('write the SVG')).bridge.export_svg(JSON.stringify(scene))) as string);
+  const [w, h] = exportSize(scene);
+  const out = JSON.parse((await (await python('write the SVG')).bridge.export_svg(JSON.stringify(scene), w, h)) as string);
   if (out.error) throw new SceneError(out.error);
   return out.svg as string;
 }
@@ -915,9 +1081,25 @@ async function svgScene(text: string): Promise<Scene> {
   return validateScene(out.scene);
 }
 
+/** The original picture's size when the scene is on its target (same aspect), else the scene's own. */
+function exportSize(scene: Scene): [number, number] {
+  const src = state.source;
+  if (!src || Math.abs(src.width / src.height - scene.width / scene.height) > 0.02) return [scene.width, scene.height];
+  return [src.width, src.height];
+}
+
+const PNG_MIN = 16;
+const PNG_MAX = 4096;
+
 async function exportPng() {
   const scene = state.scene!;
-  const size = Math.max(16, Math.min(4096, Number(($('png-size') as HTMLInputElement).value) || 1024));
+  const input = $('png-size') as HTMLInputElement;
+  const asked = Number(input.value);
+  const size = Math.max(PNG_MIN, Math.min(PNG_MAX, Math.round(asked) || 1024));
+  if (Number.isFinite(asked) && asked !== 0 && size !== asked) {
+    notice(`PNG size ${input.value} is outside ${PNG_MIN}–${PNG_MAX}: exported at ${size} px on the long side.`);
+    input.value = String(size);
+  }
   const k = size / Math.max(scene.width, scene.height);
   const w = Math.max(1, Math.round(scene.width * k));
   const h = Math.max(1, Math.round(scene.height * k));
@@ -998,6 +1180,7 @@ function scheduleSave() {
 
 async function saveNow() {
   if (!state.scene || !state.source) return;
+  clearTimeout(saveTimer);
   const doc: SessionDoc = {
     v: 1,
     settings: state.settings,
@@ -1009,6 +1192,7 @@ async function saveNow() {
     chart: { x: state.chartX, total: state.chartTotal, mse: state.chartMse },
     log: state.log,
     resume: state.resume,
+    interrupted: state.running ? { kind: state.running, phase: state.running === 'pipeline' ? pipelinePhase : undefined } : null,
   };
   if (state.settings.llmRemember && state.llmKey) doc.llmKey = state.llmKey;
   try {
@@ -1019,11 +1203,19 @@ async function saveNow() {
   }
 }
 
+/** Set by restore() when this tab forked its own session (another tab has the one it opened). */
+let forkedFrom: string | null = null;
+/** The run a reload cut short, if any (restore() sets it; boot offers to resume it). */
+let interruptedRun: RunKind | null = null;
+
 async function restore(): Promise<boolean> {
-  if (!maySessionExist()) return false;
+  const claim = await claimSession();
+  useSessionKey(claim.key);
+  forkedFrom = claim.forkedFrom;
+  if (!forkedFrom && claim.key === MAIN_SESSION && !maySessionExist()) return false;
   let doc: SessionDoc | undefined;
   try {
-    doc = await loadSession<SessionDoc>();
+    doc = await loadSession<SessionDoc>(forkedFrom ?? claim.key);
   } catch {
     return false;
   }
@@ -1045,6 +1237,14 @@ async function restore(): Promise<boolean> {
     state.stepBase = state.chartX[state.chartX.length - 1] ?? 0;
     state.log = doc.log ?? [];
     state.resume = doc.resume ?? null;
+    const cut = doc.interrupted;
+    if (cut) {
+      interruptedRun = cut.kind;
+      state.resume =
+        cut.kind === 'optimize' ? { kind: 'optimize', remaining: state.settings.steps }
+        : cut.kind === 'pipeline' ? { kind: 'pipeline', phase: cut.phase ?? 'optimize', remaining: state.settings.steps }
+        : { kind: cut.kind };
+    }
     state.llmKey = doc.llmKey ?? '';
     return true;
   } catch (e) {
@@ -1056,8 +1256,12 @@ async function restore(): Promise<boolean> {
 // ---------------------------------------------------------------------------------------------
 // Inputs ↔ settings
 
+/** The provider whose base URL and model the inputs show. */
+let shownProvider: LlmProvider = DEFAULT_SETTINGS.llmProvider;
+
 function syncInputs() {
   const s = state.settings;
+  shownProvider = s.llmProvider;
   const set = (id: string, v: string | number) => (($(id) as HTMLInputElement).value = String(v));
   set('res-select', s.res);
   set('opt-steps', s.steps);
@@ -1098,11 +1302,18 @@ function bindInputs() {
   str('llm-provider', 'llmProvider');
   str('llm-base', 'llmBase');
   str('llm-model', 'llmModel');
+  // Each provider keeps its own base URL and model: a Claude model name means nothing to a local server.
   $('llm-provider').addEventListener('change', () => {
-    const p = state.settings.llmProvider;
-    if (p === 'anthropic' && !/anthropic/.test(state.settings.llmBase)) state.settings.llmBase = 'https://api.anthropic.com';
-    if (p === 'openai' && /anthropic/.test(state.settings.llmBase)) state.settings.llmBase = 'http://127.0.0.1:8080/v1';
+    const s = state.settings;
+    const p = s.llmProvider;
+    if (p === shownProvider) return;
+    s.llmPerProvider = { ...s.llmPerProvider, [shownProvider]: { base: s.llmBase, model: s.llmModel } };
+    const next = s.llmPerProvider[p] ?? LLM_DEFAULTS[p];
+    s.llmBase = next.base;
+    s.llmModel = next.model;
+    shownProvider = p;
     syncInputs();
+    scheduleSave();
   });
   $('llm-key').addEventListener('input', () => {
     state.llmKey = ($('llm-key') as HTMLInputElement).value;
@@ -1177,6 +1388,13 @@ function onKey(e: KeyboardEvent) {
     if (e.key === 'Escape') (el as HTMLElement).blur();
     return;
   }
+  if ((e.ctrlKey || e.metaKey) && !e.shiftKey && !e.altKey && e.key.toLowerCase() === 'z') {
+    if (targetUndo.length) {
+      e.preventDefault();
+      undoTarget();
+    }
+    return;
+  }
   if (e.ctrlKey || e.metaKey || e.altKey) return;
   const k = e.key;
   const click = (id: string) => {
@@ -1216,10 +1434,17 @@ function bindUi() {
   $('btn-help').addEventListener('click', () => ($('help') as HTMLDialogElement).showModal());
   $('btn-default').addEventListener('click', async () => {
     if (state.running) return;
+    rememberForUndo();
     await loadDefaultTarget();
     showError(null);
     resetForTarget('built-in pelican');
+    offerUndo('Back to the built-in pelican');
   });
+  for (const b of document.querySelectorAll<HTMLButtonElement>('button[data-opens]')) {
+    b.addEventListener('click', () => $(b.dataset.opens!).click());
+  }
+  activateOnEnter($('shape-list'));
+  activateOnEnter($('timeline'));
   $('file-input').addEventListener('change', () => {
     const input = $('file-input') as HTMLInputElement;
     const f = input.files?.[0];
@@ -1330,6 +1555,16 @@ async function boot() {
   renderLog();
   updateButtons();
   restoring = false;
+  if (forkedFrom) {
+    // The copy is this tab's from now on: saved at once under its own key.
+    void saveNow();
+    notice('This session is open in another tab: this tab goes on with its own copy, so neither overwrites the other.');
+  } else if (interruptedRun) {
+    notice(`A ${interruptedRun} run was cut short by a reload; its last accepted round is kept.`, {
+      label: 'Resume',
+      run: () => void pageReady.promise.then(() => resume(), () => undefined),
+    });
+  }
 
   pyConsole = new PyConsole($('console-out'), $('console-in') as HTMLTextAreaElement, pyRepr, (h) => {
     state.settings.consoleHistory = h.slice(-200);
@@ -1345,17 +1580,19 @@ async function boot() {
     await refreshRender();
     return e;
   })();
-  const pythonPart = (pyLoaded = (async () => {
+  const pythonPart = (async () => {
     if (!hasPelicanPackage()) console.warn('py/pelican is not in this build; the console has only `app`.');
     py = await loadPython(pool(), pageModule, (text, stream) => pyConsole?.write(text, stream === 'err' ? 'err' : undefined), (s) => {
       if (!state.pythonReady) setStatus(pyWaiting ? `${s} (then: ${pyWaiting})` : s);
     });
+    watchdog = new Watchdog(py.flags);
     state.pythonReady = true;
     mark('pythonReady');
     pyConsole!.attach(py, state.settings.consoleHistory);
     updateButtons();
     return py;
-  })());
+  })();
+  pythonPart.then(pyDeferred.resolve, pyDeferred.reject);
   const [eng, pyt] = await Promise.allSettled([enginePart, pythonPart]);
   const problems: string[] = [];
   if (eng.status === 'rejected') problems.push(`engine: ${(eng.reason as Error).message}`);
@@ -1367,14 +1604,23 @@ async function boot() {
     setStatus(`ready · engine ${state.timings.engineReady} ms · Python ${state.timings.pythonReady} ms${restored ? ' · session restored' : ''}`, true);
   }
   document.body.dataset.ready = problems.length ? 'error' : 'true';
+  if (problems.length) pageReady.reject(new Error(`the page did not get ready: ${problems.join('; ')}`));
+  else pageReady.resolve(api.state);
 }
+
+/** How long pelican.py waits for Python to load unless told otherwise. */
+const PY_WAIT_MS = 120_000;
 
 // The devtools door: `await pelican.py("app.scene['shapes'][0]")`.
 const api = {
-  py: async (code: string) => {
-    if (!py) throw new Error('Python is still loading; try again when the status line says ready.');
-    return py.run(code);
+  /** Runs Python; called before Python has loaded, it waits (up to `timeout` ms) for it. */
+  py: async (code: string, options?: { timeout?: number }) => {
+    const ms = options?.timeout ?? PY_WAIT_MS;
+    const runtime = py ?? (await within(pyLoaded, ms, () => `pelican.py: Python did not finish loading within ${ms / 1000} s (status: ${$('status').textContent})`));
+    return guarded(() => runtime.run(code));
   },
+  /** A promise: the page's state once the engine and Python are ready; rejected if start-up failed. */
+  ready: pageReady.promise,
   get state() {
     return {
       scene: state.scene,
@@ -1415,6 +1661,8 @@ const api = {
 (window as unknown as { pelican: typeof api }).pelican = api;
 
 void boot().catch((e) => {
+  pyDeferred.reject(e);
+  pageReady.reject(e);
   setStatus('failed to start: ' + (e as Error).message);
   showError(String((e as Error).stack ?? e));
   document.body.dataset.ready = 'error';

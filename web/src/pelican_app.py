@@ -97,11 +97,51 @@ app = App()
 CONSOLE_NS: dict[str, Any] = {}
 
 
-async def console_run(src: str) -> str | None:
-    """One console entry: runs it like the standard REPL and returns the repr of a final expression."""
+class Interrupted(Exception):
+    """KeyboardInterrupt as an ordinary exception. Raised out of a task, a BaseException is re-raised
+    by asyncio into Pyodide's event loop, where it becomes an uncaught page error; this one just ends
+    the console entry that was interrupted (Ctrl+C, Stop, or the page's watchdog)."""
+
+
+# The task running console code, so Ctrl+C can cancel code that awaits. (Pyodide's interrupt
+# buffer would be read by whatever Python runs next, often the event loop's own machinery, between
+# two of the user's awaits; it is left to the page's watchdog, for code that never yields.)
+_RUNNING: list[Any] = []
+
+
+async def console_eval(src: str) -> Any:
+    """Runs console (or devtools) code in the console's namespace; returns its final expression's value."""
+    import asyncio
+
     from pyodide.code import eval_code_async  # type: ignore[import-not-found]
 
-    result = await eval_code_async(src, CONSOLE_NS, filename="<console>")
+    task = asyncio.current_task()
+    _RUNNING.append(task)
+    try:
+        return await eval_code_async(src, CONSOLE_NS, filename="<console>")
+    except KeyboardInterrupt as e:
+        raise Interrupted("KeyboardInterrupt").with_traceback(e.__traceback__) from None
+    except asyncio.CancelledError as e:
+        if task is None or not getattr(task, "_pelican_interrupt", False):
+            raise
+        task.uncancel()
+        raise Interrupted("KeyboardInterrupt").with_traceback(e.__traceback__) from None
+    finally:
+        _RUNNING.remove(task)
+
+
+def interrupt_console() -> bool:
+    """Ctrl+C for console code that awaits: cancels it at its current await. False if none runs."""
+    for task in _RUNNING:
+        if task is not None and not task.done():
+            task._pelican_interrupt = True
+            task.cancel()
+    return bool(_RUNNING)
+
+
+async def console_run(src: str) -> str | None:
+    """One console entry: runs it like the standard REPL and returns the repr of a final expression."""
+    result = await console_eval(src)
     return None if result is None else repr(result)
 
 
@@ -159,7 +199,9 @@ async def _greedy(args: dict[str, Any], hooks: Any) -> dict[str, Any]:
 
     result = await pelican.greedy_refine(scene, target, options, on_round=on_round, stop=stop,
                                          on_progress=_page_progress(hooks, stop.stop))
-    return {"scene": result.scene.to_dict(), "loss": result.final_loss, "cancelled": result.cancelled}
+    # The page says why the search ended: a run that hit its failure limit is not "done".
+    why = "cancelled" if result.cancelled else ("budget" if len(result.scene) >= options.max_shapes else "failures")
+    return {"scene": result.scene.to_dict(), "loss": result.final_loss, "cancelled": result.cancelled, "stopped": why}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -240,13 +282,22 @@ def _page_round(r: dict[str, Any]) -> dict[str, Any]:
 # traceback.
 
 
-def export_svg(scene_json: str) -> str:
+def export_svg(scene_json: str, width: int | None = None, height: int | None = None) -> str:
+    """pelican.to_svg's file; ``width``/``height`` (the original picture's size) replace the root's
+    display size, so the file opens as large as the picture it was fitted to. The viewBox, which
+    is the canvas every coordinate refers to, stays."""
+    import re
+
     import pelican
 
     try:
-        return json.dumps({"svg": pelican.to_svg(pelican.Scene.from_json(scene_json))})
+        svg = pelican.to_svg(pelican.Scene.from_json(scene_json))
     except pelican.SceneError as e:
         return json.dumps({"error": str(e)})
+    if width and height:
+        svg = re.sub(r'^(<svg [^>]*?)\bwidth="[^"]*" height="[^"]*"', rf'\g<1>width="{int(width)}" height="{int(height)}"',
+                     svg, count=1, flags=re.M)
+    return json.dumps({"svg": svg})
 
 
 def import_svg(text: str) -> str:

@@ -7,6 +7,7 @@ import { loadClientModule, type EnginePool } from './engine';
 import bridgeSource from './pelican_app.py?raw';
 import thawSource from '../../py/host/pelican_thaw.py?raw';
 import type { SnapshotReply } from './snapshot.worker';
+import { explainMissingModule } from './offline-modules';
 import { THAW_MODULE, resumeFromSnapshot, snapshotFileName, snapshotKey } from '../../py/host/snapshot-resume.mjs';
 
 // Every .py under py/pelican, bundled as text. Empty until the python helper's package exists.
@@ -60,6 +61,8 @@ export interface PythonRuntime {
   /** True when `code` is a complete statement (so Enter runs it rather than adding a line). */
   isComplete(code: string): boolean;
   interrupt(): void;
+  /** The shared ints behind interrupt(): [0] is Pyodide's interrupt buffer. */
+  flags: Int32Array;
   pelicanVersion: string | null;
   /** 'snapshot': resumed from the build's memory snapshot (py/host/make-snapshot.mjs); 'cold': started from scratch. */
   start: PythonStart;
@@ -162,9 +165,10 @@ export async function loadPython(
   pyodide.setStderr({ batched: (s) => onOutput(s + '\n', 'err') });
 
   // Ctrl+C in the console and the Stop button raise KeyboardInterrupt in running Python code.
-  const interruptBuffer = new Int32Array(
-    typeof SharedArrayBuffer !== 'undefined' ? new SharedArrayBuffer(4) : new ArrayBuffer(4),
-  );
+  // Two ints: [0] Pyodide's interrupt buffer, [1] free for the page's watchdog (web/src/watchdog.ts),
+  // which writes both from another thread while Python holds this one.
+  const flags = new Int32Array(typeof SharedArrayBuffer !== 'undefined' ? new SharedArrayBuffer(8) : new ArrayBuffer(8));
+  const interruptBuffer = flags.subarray(0, 1);
   pyodide.setInterruptBuffer(interruptBuffer);
 
   onStatus('loading the pelican package…');
@@ -219,13 +223,17 @@ export async function loadPython(
       if (code.endsWith('\n')) return true;
       return codeop(code);
     },
+    flags,
     interrupt() {
-      interruptBuffer[0] = 2; // SIGINT
+      // Code that awaits is cancelled at its await (the page can only get here while Python yields);
+      // code that never yields is the watchdog's (web/src/watchdog.ts), through the interrupt buffer.
+      (pyodide.pyimport('pelican_app') as { interrupt_console(): boolean }).interrupt_console();
     },
     async run(code: string) {
       interruptBuffer[0] = 0;
       try {
-        const result = await pyodide.runPythonAsync(code, { globals: ns, filename: '<console>' });
+        // Through pelican_app so that an interrupt ends this call instead of escaping into the event loop.
+        const result = await (pyodide.pyimport('pelican_app') as { console_eval(c: string): Promise<unknown> }).console_eval(code);
         return toJs(result);
       } catch (e) {
         throw normalisePythonError(e);
@@ -254,7 +262,7 @@ export function normalisePythonError(e: unknown): Error {
   if (e instanceof Error) {
     if (e.constructor?.name === 'PythonError' || e.name === 'PythonError') {
       const pe = e as Error & { type?: string };
-      return new PythonError(e.message, pe.type ?? 'Exception');
+      return new PythonError(explainMissingModule(e.message), pe.type ?? 'Exception');
     }
     return e;
   }

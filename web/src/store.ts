@@ -3,7 +3,12 @@
 
 const DB = 'pelican';
 const STORE = 'session';
-const KEY = 'current';
+/** The session this tab saves under (web/src/session-key.ts); 'current' unless forked. */
+let KEY = 'current';
+
+export function useSessionKey(key: string): void {
+  KEY = key;
+}
 
 function open(): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
@@ -53,11 +58,11 @@ export async function saveSession(value: unknown): Promise<void> {
   });
 }
 
-export async function loadSession<T>(): Promise<T | undefined> {
+export async function loadSession<T>(key = KEY): Promise<T | undefined> {
   db ??= open();
   const d = await db;
   return new Promise((resolve, reject) => {
-    const req = d.transaction(STORE, 'readonly').objectStore(STORE).get(KEY);
+    const req = d.transaction(STORE, 'readonly').objectStore(STORE).get(key);
     req.onsuccess = () => resolve(req.result as T | undefined);
     req.onerror = () => reject(req.error);
   });
