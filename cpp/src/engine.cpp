@@ -385,7 +385,7 @@ Status Engine::propose(const ProposeOptions& o, float tau, std::vector<int32_t>*
   settings.seed = o.seed;
   settings.type_mask = o.type_mask;
   settings.opacity = model.opacity;
-  detail::Proposer proposer(W, H, model.channels, s_->eval.target(), render.data());
+  detail::Proposer proposer(W, H, model.channels, s_->eval.target(), render.data(), double(tau));
   for (const detail::Proposal& p : proposer.run(settings)) {
     types->push_back(p.type);
     for (int c = 0; c < model.channels; ++c) values->push_back(p.paint[c]);

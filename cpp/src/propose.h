@@ -1,12 +1,14 @@
-// Where to put the next shapes: a stochastic search over hard-edged shapes against the current
-// residual, with each candidate's colour and opacity solved in closed form — what the
-// hill-climbing tools (primitive, geometrize) do for their whole fit, used here only to start
-// shapes well. The gradient descent then refines every shape jointly, which those tools cannot.
+// Where to put the next shapes: a stochastic search over shapes against the current residual,
+// with each candidate's colour and opacity solved in closed form — what the hill-climbing tools
+// (primitive, geometrize) do for their whole fit, used here only to start shapes well. The
+// gradient descent then refines every shape jointly, which those tools cannot.
 //
-// For a shape covering the pixel set M with opacity α, the best colour per channel minimises
-// Σ_M (t − (1 − α) r − α c)², so c = (mean_M t − (1 − α) mean_M r) / α, clamped to [0, 1]; the
-// gain over leaving M as it is expands into sums over M (Σt, Σr, Σt·r, Σr², n), which a candidate
-// collects in one pass over its bounding box.
+// A candidate covers pixel i by w_i = σ(−sdf_i/τ), the engine's own soft coverage, so with
+// opacity α the render becomes r + α·w·(c − r). With d = t − r, the best colour per channel
+// minimises Σ (d − α w (c − r))²: c = (Σ w d / α + Σ w² r) / Σ w², clamped to [0, 1] (for a
+// hard mask, primitive's c = (mean t − (1 − α) mean r) / α). The gain over leaving the pixels as
+// they are, 2α Σ w d (c − r) − α² Σ w² (c − r)², expands into five sums a candidate collects in
+// one pass over its bounding box (grown by 3τ, where the coverage has faded below 5 %).
 #pragma once
 
 #include <algorithm>
@@ -41,8 +43,8 @@ struct Proposal {
 class Proposer {
  public:
   // target and render: `channels` planes of width × height.
-  Proposer(int width, int height, int channels, const float* target, const float* render)
-      : w_(width), h_(height), c_(channels), scale_(double(width > height ? width : height)),
+  Proposer(int width, int height, int channels, const float* target, const float* render, double tau)
+      : w_(width), h_(height), c_(channels), scale_(double(width > height ? width : height)), tau_(tau),
         target_(target, target + size_t(width) * height * channels),
         render_(render, render + size_t(width) * height * channels) {}
 
@@ -196,49 +198,54 @@ class Proposer {
       const double r = p.type == kCircle ? g[2] : std::max(g[2], g[3]);
       lo_x = g[0] - r, hi_x = g[0] + r, lo_y = g[1] - r, hi_y = g[1] + r;
     }
-    *x0 = std::max(0, int(std::floor(lo_x * scale_)));
-    *y0 = std::max(0, int(std::floor(lo_y * scale_)));
-    *x1 = std::min(w_, int(std::ceil(hi_x * scale_)) + 1);
-    *y1 = std::min(h_, int(std::ceil(hi_y * scale_)) + 1);
+    const double m = 3 * tau_;
+    *x0 = std::max(0, int(std::floor((lo_x - m) * scale_)));
+    *y0 = std::max(0, int(std::floor((lo_y - m) * scale_)));
+    *x1 = std::min(w_, int(std::ceil((hi_x + m) * scale_)) + 1);
+    *y1 = std::min(h_, int(std::ceil((hi_y + m) * scale_)) + 1);
     return *x0 < *x1 && *y0 < *y1;
   }
 
+  // fn(pixel, coverage) for every pixel the shape covers by more than 1e-3.
   template <class F>
-  void for_each_inside(const Proposal& p, F&& fn) const {
+  void for_each_covered(const Proposal& p, F&& fn) const {
     int x0, y0, x1, y1;
     if (!bounds(p, &x0, &y0, &x1, &y1)) return;
     const ShapeParams<double> s = params(p);
     for (int y = y0; y < y1; ++y) {
       const double py = (y + 0.5) / scale_;
-      for (int x = x0; x < x1; ++x)
-        if (sdf_point(s, (x + 0.5) / scale_, py) < 0) fn(size_t(y) * w_ + x);
+      for (int x = x0; x < x1; ++x) {
+        const double z = sdf_point(s, (x + 0.5) / scale_, py) / tau_;
+        if (z > 7) continue;
+        const double w = 1.0 / (1.0 + std::exp(z < -10 ? -10 : z));
+        fn(size_t(y) * w_ + x, w);
+      }
     }
   }
 
   void score(Proposal* p, bool with_opacity) const {
-    double st[3] = {}, sr[3] = {}, str[3] = {}, srr[3] = {};
-    double n = 0;
-    for_each_inside(*p, [&](size_t i) {
-      n += 1;
+    double w2 = 0, wd[3] = {}, wdr[3] = {}, w2r[3] = {}, w2rr[3] = {};
+    for_each_covered(*p, [&](size_t i, double w) {
+      const double ww = w * w;
+      w2 += ww;
       for (int c = 0; c < c_; ++c) {
-        const double t = target_[c * plane() + i], r = render_[c * plane() + i];
-        st[c] += t, sr[c] += r, str[c] += t * r, srr[c] += r * r;
+        const double r = render_[c * plane() + i], d = double(target_[c * plane() + i]) - r;
+        wd[c] += w * d, wdr[c] += w * d * r, w2r[c] += ww * r, w2rr[c] += ww * r * r;
       }
     });
     p->gain = 0;
-    if (n == 0) return;
+    if (w2 < 0.5) return;  // less than about a pixel
     static const double kAlphas[] = {1.0, 0.85, 0.7, 0.5, 0.3};
     const int tries = with_opacity ? 5 : 1;
     for (int a = 0; a < tries; ++a) {
       const double alpha = kAlphas[a];
       double gain = 0, colour[3];
       for (int c = 0; c < c_; ++c) {
-        double col = (st[c] / n - (1 - alpha) * sr[c] / n) / alpha;
+        double col = (wd[c] / alpha + w2r[c]) / w2;
         col = std::min(1.0, std::max(0.0, col));
         colour[c] = col;
-        // Σ(t − r)(col − r) and Σ(col − r)² over M.
-        const double cross = col * st[c] - str[c] - col * sr[c] + srr[c];
-        const double sq = n * col * col - 2 * col * sr[c] + srr[c];
+        const double cross = col * wd[c] - wdr[c];                       // Σ w d (c − r)
+        const double sq = col * col * w2 - 2 * col * w2r[c] + w2rr[c];   // Σ w² (c − r)²
         gain += 2 * alpha * cross - alpha * alpha * sq;
       }
       if (gain > p->gain) {
@@ -250,16 +257,16 @@ class Proposer {
   }
 
   void paint(const Proposal& p) {
-    for_each_inside(p, [&](size_t i) {
+    for_each_covered(p, [&](size_t i, double w) {
       for (int c = 0; c < c_; ++c) {
         float& r = render_[c * plane() + i];
-        r = float((1 - p.opacity) * r + p.opacity * p.paint[c]);
+        r = float(r + p.opacity * w * (p.paint[c] - r));
       }
     });
   }
 
   int w_, h_, c_;
-  double scale_;
+  double scale_, tau_;
   std::vector<float> target_, render_;
   std::vector<double> cdf_;
   uint32_t rng_ = 1;
