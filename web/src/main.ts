@@ -5,13 +5,17 @@
 // (greedy search, LLM rounds) lives in Python (python.ts → py/pelican). This file never does
 // pixel maths beyond converting gray floats to canvas pixels.
 import './style.css';
-import { decodeImageFile, defaultTarget, ImageInputError, toGray, type Target } from './art';
+import { artSource, decodeImageFile, ImageInputError, toTarget, type Target } from './art';
 import { LossChart } from './chart';
 import { PyConsole, cleanTraceback } from './console';
 import { createPool, loadClientModule, type Breakdown, type EngineClient, type EnginePool } from './engine';
-import { download, encodeGif, grayToImageData, grayToPng, toFrame, type Frame } from './exporters';
+import { download, encodeGif, planesToPng, toFrame, type Frame } from './exporters';
+import { planesToImageData } from './color';
+import { bindColorControls, matteRgb, sourceChannels, syncColorControls, type ColorSettings } from './color-controls';
+import { pageModel, setShapeModel, shapeModelFailed, whenShapeModel } from './model';
+import { drawSceneSketchOn, swatchCss, paintLabel } from './sketch';
 import { hasPelicanPackage, loadPython, normalisePythonError, prefetchPyodide, startPyodide, type PythonRuntime } from './python';
-import { fromRaw, frozenMask, initialScene, SceneError, toRaw, validateScene, type Scene, type Shape } from './scene';
+import { fromValues, frozenMask, hasTranslucent, initialScene, SceneError, toGrayScene, toValues, validateScene, type Scene, type Shape } from './scene';
 import { loadSession, maySessionExist, saveSession } from './store';
 
 // ---------------------------------------------------------------------------------------------
@@ -48,9 +52,11 @@ interface Settings {
   consoleHistory: string[];
 }
 
+type AllSettings = Settings & ColorSettings;
+
 interface SessionDoc {
   v: 1;
-  settings: Settings;
+  settings: AllSettings;
   source: Blob | null; // null: the built-in pelican
   sourceLabel: string;
   scene: Scene;
@@ -69,7 +75,9 @@ interface Resume {
   phase?: 'optimize' | 'greedy';
 }
 
-const DEFAULT_SETTINGS: Settings = {
+const DEFAULT_SETTINGS: AllSettings = {
+  colorMode: 'color',
+  matte: '#ffffff',
   res: 128,
   steps: 500,
   lr: 0.02,
@@ -87,7 +95,7 @@ const DEFAULT_SETTINGS: Settings = {
 };
 
 const state = {
-  settings: { ...DEFAULT_SETTINGS },
+  settings: { ...DEFAULT_SETTINGS } as AllSettings,
   source: null as { canvas: OffscreenCanvas; blob: Blob | null; label: string } | null,
   target: null as Target | null,
   scene: null as Scene | null,
@@ -181,15 +189,17 @@ function withEngine<T>(fn: (e: EngineClient) => Promise<T>): Promise<T> {
 
 async function prepare(e: EngineClient, scene: Scene) {
   const t = state.target!;
-  const key = `${t.width}x${t.height}:${targetVersion}`;
+  const model = pageModel(t.channels, hasTranslucent(scene));
+  const key = `${t.width}x${t.height}:${targetVersion}:${JSON.stringify(model)}`;
   if (engineKey !== key) {
-    await e.init(t.width, t.height);
+    await e.init(t.width, t.height, model);
     await e.setTarget(t.pixels.slice());
     engineKey = key;
   }
-  const { types, raw } = toRaw(scene);
-  await e.setScene(types, raw);
+  const { types, values, background } = toValues(scene, model);
+  await e.setScene(types, values, background);
   await e.setFrozen(frozenMask(scene));
+  return model;
 }
 
 let targetVersion = 0;
@@ -212,7 +222,7 @@ async function refreshRender() {
     });
     if (!pixels || seq !== renderSeq) return;
     const [dw, dh] = displaySize(scene);
-    if (pixels.length === dw * dh) drawGray($('render-canvas') as HTMLCanvasElement, pixels, dw, dh);
+    if (pixels.length === dw * dh * state.target.channels) drawGray($('render-canvas') as HTMLCanvasElement, pixels, dw, dh);
     state.breakdown = breakdown;
     updateStats();
   } catch (err) {
@@ -236,7 +246,7 @@ function drawGray(canvas: HTMLCanvasElement, pixels: Float32Array, w: number, h:
     canvas.width = w;
     canvas.height = h;
   }
-  canvas.getContext('2d')!.putImageData(grayToImageData(pixels, w, h), 0, 0);
+  canvas.getContext('2d')!.putImageData(planesToImageData(pixels, w, h), 0, 0);
 }
 
 function drawTarget() {
@@ -264,19 +274,7 @@ function traceShape(ctx: CanvasRenderingContext2D, s: Shape, m: number) {
 
 /** Before the engine is up, the scene is drawn hard-edged on the canvas so something shows at once. */
 function drawSceneSketch() {
-  const scene = state.scene!;
-  const c = $('render-canvas') as HTMLCanvasElement;
-  c.width = scene.width;
-  c.height = scene.height;
-  const ctx = c.getContext('2d')!;
-  ctx.fillStyle = '#fff';
-  ctx.fillRect(0, 0, c.width, c.height);
-  for (const s of scene.shapes) {
-    const v = Math.round(255 * s.intensity);
-    ctx.fillStyle = `rgb(${v},${v},${v})`;
-    traceShape(ctx, s, Math.max(scene.width, scene.height));
-    ctx.fill();
-  }
+  drawSceneSketchOn($('render-canvas') as HTMLCanvasElement, state.scene!, traceShape);
 }
 
 function drawOverlay() {
@@ -328,14 +326,13 @@ function renderShapes() {
     li.className = (i === state.selected ? 'selected ' : '') + (s.frozen ? 'frozen' : '');
     const sw = document.createElement('span');
     sw.className = 'swatch';
-    const v = Math.round(s.intensity * 255);
-    sw.style.background = `rgb(${v},${v},${v})`;
+    sw.style.background = swatchCss(s);
     const name = document.createElement('span');
     name.className = 'name';
     name.textContent = s.name;
     const meta = document.createElement('span');
     meta.className = 'meta';
-    meta.textContent = `${s.type} ${s.intensity.toFixed(2)}`;
+    meta.textContent = `${s.type} ${paintLabel(s)}`;
     li.append(sw, name, meta);
     list.append(li);
   });
@@ -385,7 +382,7 @@ function updateButtons() {
   ($('btn-resume') as HTMLButtonElement).disabled = busy || !ready || !state.resume;
   $('stat-stage').textContent = state.running ?? (state.resume ? 'stopped' : 'idle');
   // Inputs that would change the target or the scene under a running search wait for it.
-  for (const id of ['res-select', 'btn-default', 'btn-shape-up', 'btn-shape-down', 'btn-shape-freeze', 'btn-shape-delete']) {
+  for (const id of ['res-select', 'color-mode', 'matte-color', 'btn-default', 'btn-shape-up', 'btn-shape-down', 'btn-shape-freeze', 'btn-shape-delete']) {
     ($(id) as HTMLButtonElement).disabled = busy;
   }
   ($('file-input') as HTMLInputElement).disabled = busy;
@@ -439,19 +436,29 @@ function gotoStage(i: number) {
 
 async function sourceToTarget() {
   const src = state.source!;
-  state.target = toGray(src.canvas, src.canvas.width, src.canvas.height, state.settings.res, src.label);
+  state.target = toTarget(src.canvas, src.canvas.width, src.canvas.height, state.settings.res, src.label, sourceChannels(state.settings, src.label), matteRgb(state.settings));
   targetVersion++;
   drawTarget();
+  syncColorControls(state.settings, src.label);
+}
+
+/** Colour ↔ gray or a new matte: the target is rebuilt; to gray, the scene turns gray too. */
+async function colorChanged(what: 'mode' | 'matte') {
+  if (state.running || !state.source) return;
+  await sourceToTarget();
+  scheduleSave();
+  if (!state.scene) return;
+  if (what === 'mode' && state.target!.channels === 1) setScene(toGrayScene(state.scene), { label: 'gray' });
+  else if (what === 'mode') setScene(state.scene, { label: 'colour' });
+  else void refreshRender();
 }
 
 async function setSourceFromImage(img: CanvasImageSource, w: number, h: number, label: string, blob: Blob | null) {
   // Keep the source at up to 512 on its long side: enough for any working resolution.
   const k = Math.min(1, 512 / Math.max(w, h));
   const canvas = new OffscreenCanvas(Math.max(1, Math.round(w * k)), Math.max(1, Math.round(h * k)));
-  const ctx = canvas.getContext('2d')!;
-  ctx.fillStyle = '#fff';
-  ctx.fillRect(0, 0, canvas.width, canvas.height);
-  ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
+  // Transparency is kept: the target composites it over the matte colour the user picks.
+  canvas.getContext('2d')!.drawImage(img, 0, 0, canvas.width, canvas.height);
   state.source = { canvas, blob: blob ?? (label === 'built-in pelican' ? null : await canvas.convertToBlob({ type: 'image/png' })), label };
   await sourceToTarget();
 }
@@ -477,10 +484,7 @@ async function loadImageFile(file: File | Blob) {
 }
 
 async function loadDefaultTarget() {
-  const t = await defaultTarget(512);
-  const c = new OffscreenCanvas(t.width, t.height);
-  c.getContext('2d')!.putImageData(grayToImageData(t.pixels, t.width, t.height), 0, 0);
-  state.source = { canvas: c, blob: null, label: 'built-in pelican' };
+  state.source = { canvas: await artSource(), blob: null, label: 'built-in pelican' };
   await sourceToTarget();
 }
 
@@ -558,8 +562,9 @@ async function optimizeScene(steps: number, lr: number, label: string): Promise<
   let lastFrameStep = -frameEvery;
   const chartStart = state.chartX.length;
   const stepBase = state.stepBase;
+  let model = pageModel(state.target!.channels, hasTranslucent(scene));
   const result = await withEngine(async (e) => {
-    await prepare(e, scene);
+    model = await prepare(e, scene);
     return e.optimize(
       { steps, lr, previewEvery: Math.max(1, Math.round(steps / 100)), previewSize: Math.max(...displaySize(scene)) },
       (p) => {
@@ -593,7 +598,7 @@ async function optimizeScene(steps: number, lr: number, label: string): Promise<
     state.chartTotal.push(result.history[i + 6]);
   }
   chart?.setData(state.chartX, state.chartTotal, state.chartMse);
-  const next = fromRaw(scene, result.raw);
+  const next = fromValues(scene, result.values, result.background, model);
   const loss = Number.isFinite(result.bestLoss) ? result.bestLoss : null;
   setScene(next, {
     label: result.cancelled ? `${label} (stopped at ${result.stepsCompleted}/${steps})` : `${label} (${steps} steps)`,
@@ -843,18 +848,18 @@ const pageModule = {
     }
     setScene({ ...scene, width: t.width, height: t.height }, { label: label || 'python' });
   },
-  getTarget: () => ({ width: state.target!.width, height: state.target!.height, pixels: state.target!.pixels }),
+  getTarget: () => ({ width: state.target!.width, height: state.target!.height, channels: state.target!.channels, pixels: state.target!.pixels }),
   setTarget: (json: string, width: number, height: number, label: string) => {
     if (state.running) throw new Error(`a ${state.running} run is in progress; stop it first (app.stop())`);
     const px = Float32Array.from(JSON.parse(json) as number[]);
     const c = new OffscreenCanvas(width, height);
-    c.getContext('2d')!.putImageData(grayToImageData(px, width, height), 0, 0);
+    c.getContext('2d')!.putImageData(planesToImageData(px, width, height), 0, 0);
     state.source = { canvas: c, blob: null, label: label || 'python' };
     void c.convertToBlob({ type: 'image/png' }).then((b) => {
       if (state.source?.canvas === c) state.source.blob = b;
       scheduleSave();
     });
-    state.target = { width, height, pixels: px, label: label || 'python' };
+    state.target = { width, height, channels: 1, pixels: px, label: label || 'python' };
     targetVersion++;
     drawTarget();
     resetForTarget(`target from ${label || 'python'}`);
@@ -925,7 +930,7 @@ async function exportPng() {
     await prepare(e, scene);
     return e.render(0.5 / Math.max(w, h), w, h);
   });
-  download('pelican.png', await grayToPng(px, w, h));
+  download('pelican.png', await planesToPng(px, w, h));
 }
 
 function metrics() {
@@ -948,6 +953,7 @@ async function importSceneFile(file: File) {
   }
   try {
     const text = await file.text();
+    await whenShapeModel();
     let scene: Scene;
     if (/\.svg$/i.test(file.name) || text.trimStart().startsWith('<')) scene = await svgScene(text);
     else {
@@ -1034,6 +1040,8 @@ async function restore(): Promise<boolean> {
       const bmp = await createImageBitmap(doc.source);
       await setSourceFromImage(bmp, bmp.width, bmp.height, doc.sourceLabel, doc.source);
     } else await loadDefaultTarget();
+    // Validation reads the engine's table: a restored scene waits for it.
+    await whenShapeModel();
     const scene = validateScene(doc.scene);
     const t = state.target!;
     state.scene = { ...scene, width: t.width, height: t.height };
@@ -1113,6 +1121,7 @@ function bindInputs() {
     scheduleSave();
   });
   $('res-select').addEventListener('change', () => void changeResolution(Number(($('res-select') as HTMLSelectElement).value)));
+  bindColorControls(state.settings, () => state.source?.label ?? '', (what) => void colorChanged(what));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1304,7 +1313,10 @@ async function boot() {
   // The engine worker starts at once (it loads off the main thread), and so does the download of
   // Python's snapshot (a worker too); Pyodide's start-up runs on the main thread, so it waits
   // until the target and the first render are on screen.
-  void engine().catch(() => undefined);
+  void engine()
+    .then((e) => e.shapeModel())
+    .then(setShapeModel)
+    .catch(shapeModelFailed);
   prefetchPyodide();
   bindUi();
   bindInputs();
@@ -1406,7 +1418,7 @@ const api = {
       return Array.from(await e.render(0.5 / Math.max(W, H), W, H));
     });
   },
-  target: () => state.target && { width: state.target.width, height: state.target.height, pixels: Array.from(state.target.pixels) },
+  target: () => state.target && { width: state.target.width, height: state.target.height, channels: state.target.channels, pixels: Array.from(state.target.pixels) },
   /** The SVG Export SVG writes (pelican.to_svg). */
   svg: () => sceneSvg(state.scene!),
   engine: () => engine(),

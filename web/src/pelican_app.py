@@ -8,7 +8,7 @@ the page. In the console, ``app`` and ``pelican`` are already imported.
     app.scene = doc             # replace it (dict, JSON text, or a pelican Scene) -> page redraws
     await app.optimize(steps=300)
     await app.greedy(max_shapes=20, proposal="residual", candidates=4)
-    app.target                  # {"width", "height", "pixels": list[float]}
+    app.target                  # {"width", "height", "channels", "pixels": list[float]} (planes)
     app.set_target(pixels, width, height)
     app.log("text")             # a line in the run log
 """
@@ -60,7 +60,7 @@ class App:
     @property
     def target(self) -> dict[str, Any]:
         t = pelican_page.getTarget().to_py()
-        return {"width": t["width"], "height": t["height"], "pixels": list(t["pixels"])}
+        return {"width": t["width"], "height": t["height"], "channels": t["channels"], "pixels": list(t["pixels"])}
 
     def set_target(self, pixels: Any, width: int, height: int, label: str = "python") -> None:
         """Sets a grayscale target (row-major, 0 = black, 1 = white)."""
@@ -132,7 +132,7 @@ def _page_target() -> Any:
     from pelican import _host
 
     t = pelican_page.getTarget()
-    return pelican.Image(int(t.width), int(t.height), _host.floats(t.pixels))
+    return pelican.Image(int(t.width), int(t.height), _host.floats(t.pixels), int(t.channels))
 
 
 async def _greedy(args: dict[str, Any], hooks: Any) -> dict[str, Any]:
