@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 import { currentSnapshotName, ensureSnapshot, pyodideVersion } from './py/host/make-snapshot.mjs';
 import { SNAPSHOT_FILE_PATTERN } from './py/host/snapshot-resume.mjs';
+import { DEFAULT_PORT } from './scripts/port.mjs';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const pyodideDir = join(root, 'node_modules', 'pyodide');
@@ -116,6 +117,8 @@ function pyodideFromOwnOrigin(): Plugin {
 
 export default defineConfig(({ command, isPreview }) => {
   const dev = command === 'serve' && !isPreview;
+  // $PORT as npm start reads it (scripts/port.mjs); a --port on Vite's own command line wins.
+  const port = /^\d+$/.test(process.env.PORT ?? '') ? Number(process.env.PORT) : DEFAULT_PORT;
   return {
     root: 'web',
     base: './',
@@ -130,7 +133,7 @@ export default defineConfig(({ command, isPreview }) => {
     worker: { format: 'es' },
     server: {
       host: '127.0.0.1',
-      port: 5173,
+      port,
       strictPort: true,
       headers: headers(dev),
       // py/ and workers/ (and build/wasm) live outside web/.
@@ -138,7 +141,7 @@ export default defineConfig(({ command, isPreview }) => {
     },
     preview: {
       host: '127.0.0.1',
-      port: 5173,
+      port,
       strictPort: true,
       headers: headers(false),
     },

@@ -1,4 +1,4 @@
-// `npm run bench [-- --json FILE] [--runtime native|wasm-node|chromium|greedy|app]`: runs every
+// `npm run bench [-- --json FILE] [--runtime native|native-portable|wasm-node|chromium|greedy|quality|cli|app]`: runs every
 // benchmark and merges their records into one JSON array, so one file holds the whole table.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +20,8 @@ const BENCHES = [
   { script: 'bench:native-portable', runtimes: ['native-portable'] },
   { script: 'bench:wasm', runtimes: ['wasm-node', 'chromium'] },
   { script: 'bench:greedy', runtimes: ['greedy'] },
+  { script: 'bench:quality', runtimes: ['quality'] },
+  { script: 'bench:cli', runtimes: ['cli'] },
   { script: 'bench:app', runtimes: ['app'] },
 ];
 

@@ -13,8 +13,8 @@ const declaration = join(root, 'workers', 'pelican-wasm.d.ts');
 
 // -fno-math-errno / -fno-trapping-math let clang vectorise and inline libm calls; the core never
 // reads errno and never relies on FP traps. -ffp-contract=off as in the native build
-// (cpp/CMakeLists.txt): no a*b+c is ever fused, so results never depend on which instructions a
-// flavour has (today's Wasm has no FMA, and this keeps it so if relaxed SIMD is ever enabled).
+// (cpp/CMakeLists.txt): no a*b+c is ever fused, so no result depends on which instructions a
+// flavour has (today's Wasm has no FMA; this keeps it so if relaxed SIMD is ever enabled).
 const COMMON = [
   '-std=c++17',
   '-O3',

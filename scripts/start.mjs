@@ -2,16 +2,20 @@
 // ~5 s whenever the Python sources changed: the Pyodide snapshot), then serve that production
 // build with the cross-origin isolation headers (vite.config.ts sets them) that
 // SharedArrayBuffer needs. A user gets the fast app; `npm run dev` is the hot-reloading one.
+// The port: `npm start -- --port N`, else $PORT, else 5173; a taken one is reported before any work.
 import { spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chosenPort, ensurePortFree } from './port.mjs';
 import { setup } from './setup.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const HOST = '127.0.0.1';
-const PORT = 5173;
 
+let PORT;
 try {
+  PORT = chosenPort();
+  await ensurePortFree(HOST, PORT);
   setup();
 } catch (error) {
   console.error(`[start] ${error.message}`);

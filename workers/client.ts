@@ -23,6 +23,8 @@ import {
   type SceneValues,
   type ShapeModel,
   type OptimizeResult,
+  type ProposeOptions,
+  type Proposals,
   type Progress,
 } from './protocol.js';
 import { IS_NODE, hardwareConcurrency, nodeBuiltin, type NodeWorker, type NodeWorkerThreads } from './runtime.js';
@@ -53,6 +55,8 @@ export interface EngineClient {
   evaluate(tau: number): Promise<EvaluateResult>;
   render(tau: number, width: number, height: number): Promise<Float32Array>;
   getScene(): Promise<Omit<SceneValues, 'types'>>;
+  /** New shapes on the residual of the current scene (the scene is not changed). */
+  propose(options: ProposeOptions): Promise<Proposals>;
   info(): Promise<EngineInfo>;
   /** The engine's shape table (the same for every engine of a build). */
   shapeModel(): Promise<ShapeModel>;
@@ -263,6 +267,10 @@ class Engine implements EngineClient {
 
   getScene(): Promise<Omit<SceneValues, 'types'>> {
     return this.#enqueue(() => this.#call((remote) => remote.getScene()));
+  }
+
+  propose(options: ProposeOptions): Promise<Proposals> {
+    return this.#enqueue(() => this.#call((remote) => remote.propose(options)));
   }
 
   shapeModel(): Promise<ShapeModel> {

@@ -29,6 +29,9 @@ import {
   type SceneValues,
   type ShapeModel,
   type OptimizeResult,
+  PROPOSE_DEFAULTS,
+  type ProposeOptions,
+  type Proposals,
   type Preview,
   type Progress,
 } from './protocol.js';
@@ -247,6 +250,25 @@ const api = {
     const h = expectInteger(height, 'render(tau, width, height)', 'height');
     const pixels = renderCopy(e, t, w, h);
     return Comlink.transfer(pixels, [pixels.buffer]);
+  },
+
+  /** New shapes on the residual of the current scene; the scene itself is not changed. */
+  async propose(options: ProposeOptions): Promise<Proposals> {
+    const e = await engine();
+    const call = 'propose(options)';
+    if (!options || typeof options !== 'object') throw namedError(ENGINE_ERROR, `${call}: options must be an object`);
+    const settings = {
+      count: expectInteger(options.count, call, 'count'),
+      candidates: expectInteger(options.candidates ?? PROPOSE_DEFAULTS.candidates, call, 'candidates'),
+      mutations: expectInteger(options.mutations ?? PROPOSE_DEFAULTS.mutations, call, 'mutations'),
+      seed: expectInteger(options.seed ?? PROPOSE_DEFAULTS.seed, call, 'seed') >>> 0,
+      typeMask: expectInteger(options.typeMask ?? PROPOSE_DEFAULTS.typeMask, call, 'typeMask') >>> 0,
+    };
+    const tau = expectNumber(options.tau ?? 0.5 / Math.max(e.width(), e.height(), 1), call, 'tau');
+    check(guard('propose', () => e.propose(settings, tau)));
+    const types = guard('propose', () => e.proposedTypes().slice());
+    const values = guard('propose', () => e.proposedValues().slice());
+    return Comlink.transfer({ types, values }, [types.buffer, values.buffer]);
   },
 
   /** The current scene (after optimize: the best one). */

@@ -45,6 +45,14 @@ export interface WasmModel {
   fitBackground: boolean;
 }
 
+export interface WasmProposeOptions {
+  count: number;
+  candidates: number;
+  mutations: number;
+  seed: number;
+  typeMask: number;
+}
+
 export interface WasmEvaluation extends WasmStatus {
   breakdown: WasmBreakdown;
 }
@@ -92,6 +100,10 @@ export interface WasmEngine {
   channels(): number;
   width(): number;
   height(): number;
+  /** Fills proposedTypes() and proposedValues() (may grow memory). */
+  propose(options: WasmProposeOptions, tau: number): WasmStatus;
+  proposedTypes(): Int32Array;
+  proposedValues(): Float64Array;
   /** May grow memory (reserves the history). */
   optimizeBegin(options: WasmOptimizeOptions): WasmStatus;
   optimizeSteps(maxSteps: number): WasmStepsResult;

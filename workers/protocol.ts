@@ -125,6 +125,29 @@ export interface EvaluateResult {
   gradients: Float32Array;
 }
 
+/** New shapes placed on the residual of the current scene (Engine.propose in the C++ core). */
+export interface ProposeOptions {
+  /** Shapes wanted; fewer come back when no shape would lower the error. */
+  count: number;
+  /** Random shapes tried per proposal; default 128. */
+  candidates?: number;
+  /** Hill-climbing moves on the best of them; default 96. */
+  mutations?: number;
+  seed?: number;
+  /** Bit per shape type code allowed; default every type. */
+  typeMask?: number;
+  /** τ of the render the residual is taken from; default 0.5/S. */
+  tau?: number;
+}
+
+export const PROPOSE_DEFAULTS = { candidates: 128, mutations: 96, seed: 1, typeMask: 7 } as const;
+
+/** Proposed shapes: type codes and their constrained values in the scene layout. */
+export interface Proposals {
+  types: Int32Array;
+  values: Float64Array;
+}
+
 export interface OptimizeOptions {
   steps: number;
   /** Default 0.02; cosine decay to lr/20. */

@@ -22,6 +22,7 @@ using pelican::Breakdown;
 using pelican::LossWeights;
 using pelican::Model;
 using pelican::OptimizeOptions;
+using pelican::ProposeOptions;
 using pelican::Status;
 
 constexpr int kFloatsPerBreakdown = 7;
@@ -154,6 +155,15 @@ class BoundEngine {
   int width() const { return width_; }
   int height() const { return height_; }
 
+  // New shapes for the current scene (types into proposedTypes(), values into proposedValues()).
+  Status propose(const ProposeOptions& options, float tau) {
+    proposed_types_.clear();
+    proposed_values_.clear();
+    return engine_.propose(options, tau, &proposed_types_, &proposed_values_);
+  }
+  val proposedTypes() const { return view(proposed_types_); }
+  val proposedValues() const { return view(proposed_values_); }
+
   // ---------------------------------------------------------------------------------------
   // Optimisation, run in chunks so the worker can check for cancellation between them.
 
@@ -212,7 +222,8 @@ class BoundEngine {
   int width_ = 0;
   int height_ = 0;
   std::vector<float> float_in_;
-  std::vector<double> double_in_, values_, background_;
+  std::vector<double> double_in_, values_, background_, proposed_values_;
+  std::vector<int32_t> proposed_types_;
   std::vector<int32_t> int_in_;
   std::vector<uint8_t> byte_in_;
   std::vector<float> gradients_;
@@ -309,6 +320,12 @@ EMSCRIPTEN_BINDINGS(pelican) {
       .field("tauStart", &OptimizeOptions::tau_start)
       .field("tauEnd", &OptimizeOptions::tau_end)
       .field("clipNorm", &OptimizeOptions::clip_norm);
+  value_object<ProposeOptions>("ProposeOptions")  // count, candidates, mutations, seed, typeMask
+      .field("count", &ProposeOptions::count)
+      .field("candidates", &ProposeOptions::candidates)
+      .field("mutations", &ProposeOptions::mutations)
+      .field("seed", &ProposeOptions::seed)
+      .field("typeMask", &ProposeOptions::type_mask);
   value_object<Model>("Model")            // channels 1|3, fitted opacity, fitted background
       .field("channels", &Model::channels)
       .field("opacity", &Model::opacity)
@@ -345,6 +362,9 @@ EMSCRIPTEN_BINDINGS(pelican) {
       .function("channels", &BoundEngine::channels)            // image planes of the model
       .function("width", &BoundEngine::width)                  // canvas width from init
       .function("height", &BoundEngine::height)                // canvas height from init
+      .function("propose", &BoundEngine::propose)              // new shapes on the residual (may grow memory)
+      .function("proposedTypes", &BoundEngine::proposedTypes)  // view: type codes of the last propose
+      .function("proposedValues", &BoundEngine::proposedValues) // view: their constrained values
       .function("optimizeBegin", &BoundEngine::optimizeBegin)  // fresh Adam and schedules (may grow memory)
       .function("optimizeSteps", &BoundEngine::optimizeSteps)  // run up to n steps, appending to history()
       .function("history", &BoundEngine::history)              // view: 7 floats per completed step

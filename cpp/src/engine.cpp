@@ -11,6 +11,7 @@
 
 #include "adam.h"
 #include "evaluator.h"
+#include "propose.h"
 
 namespace pelican {
 
@@ -354,6 +355,45 @@ void Engine::background(double* out) const {
 
 size_t Engine::value_count() const { return s_->raw.size() - size_t(s_->raw.empty() ? 0 : s_->eval.background_raw_count()); }
 const Model& Engine::model() const { return s_->eval.model(); }
+
+Status Engine::propose(const ProposeOptions& o, float tau, std::vector<int32_t>* types,
+                       std::vector<double>* values) const {
+  const std::string fn = "propose(options, tau, types, values)";
+  Status st = check_ready(*s_, fn);
+  if (!st.ok) return st;
+  st = check_tau(fn.c_str(), tau);
+  if (!st.ok) return st;
+  if (o.count < 0 || o.count > 1000) return fail(fn + ": options.count must be in 0..1000, got " + std::to_string(o.count));
+  if (o.candidates < 1 || o.candidates > 100000)
+    return fail(fn + ": options.candidates must be in 1..100000, got " + std::to_string(o.candidates));
+  if (o.mutations < 0 || o.mutations > 100000)
+    return fail(fn + ": options.mutations must be in 0..100000, got " + std::to_string(o.mutations));
+  if ((o.type_mask & ((1u << kShapeTypeCount) - 1)) == 0)
+    return fail(fn + ": options.type_mask allows no shape type (" + type_list() + ")");
+  if (!types || !values) return fail(fn + ": types and values must not be null");
+  const Model& model = s_->eval.model();
+  const int W = s_->width, H = s_->height;
+  std::vector<float> render(size_t(W) * H * model.channels);
+  float bg[3];
+  current_background(*s_, bg);
+  detail::render_scene<float>(s_->types.data(), s_->types.size(), s_->raw.data(), model, bg, tau, W, H, true,
+                              render.data());
+  detail::ProposeSettings settings;
+  settings.count = o.count;
+  settings.candidates = o.candidates;
+  settings.mutations = o.mutations;
+  settings.seed = o.seed;
+  settings.type_mask = o.type_mask;
+  settings.opacity = model.opacity;
+  detail::Proposer proposer(W, H, model.channels, s_->eval.target(), render.data());
+  for (const detail::Proposal& p : proposer.run(settings)) {
+    types->push_back(p.type);
+    for (int c = 0; c < model.channels; ++c) values->push_back(p.paint[c]);
+    if (model.opacity) values->push_back(p.opacity);
+    for (int g = 0; g < shape_spec(p.type)->geometry_count; ++g) values->push_back(p.geometry[g]);
+  }
+  return ok();
+}
 
 const float* Engine::raw() const { return s_->raw.data(); }
 size_t Engine::raw_count() const { return s_->raw.size(); }

@@ -96,6 +96,9 @@ class Evaluator {
   // Raw floats after the shapes' for the fitted background (0 when it is fixed).
   int background_raw_count() const { return model_.fit_background ? model_.channels : 0; }
 
+  // The target as set: channels planes.
+  const T* target() const { return target_.data(); }
+
   // The background the last evaluate() painted with.
   const T* background() const { return background_; }
   void set_culling(bool on) { cull_ = on; }

@@ -1,7 +1,8 @@
 // Starts the pelican Python package under Node exactly as the page does: Pyodide from the npm
 // package, py/pelican on its path, and `pelican_host` (py/pelican/_host.py's contract) backed by
 // the same worker client the browser uses (build/workers/client.js over worker_threads).
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -13,21 +14,53 @@ export const PY_SOURCE_DIR = '/pelican-src';
 export const CWD_DIR = '/cwd';
 
 async function decoders() {
-  const [{ PNG }, jpeg] = await Promise.all([import('pngjs'), import('jpeg-js')]);
+  const [{ PNG }, jpegModule, { decodeImage }] = await Promise.all([import('pngjs'), import('jpeg-js'), import('./decode-image.mjs')]);
+  const jpeg = jpegModule.decode ? jpegModule : jpegModule.default;
   return {
-    decodeImage(bytes) {
-      const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      if (buf[0] === 0x89 && buf[1] === 0x50) {
-        const png = PNG.sync.read(buf);
-        return { width: png.width, height: png.height, rgba: new Uint8Array(png.data) };
-      }
-      if (buf[0] === 0xff && buf[1] === 0xd8) {
-        const img = jpeg.decode(buf, { useTArray: true, maxMemoryUsageInMB: 1024 });
-        return { width: img.width, height: img.height, rgba: img.data };
-      }
-      throw new Error('unrecognised image format (PNG, JPEG or PGM expected)');
-    },
+    decodeImage: (bytes, longest) => decodeImage(bytes, { longest }, { PNG, jpeg }),
   };
+}
+
+/**
+ * Pyodide resumed from the memory snapshot the page uses (py/host/make-snapshot.mjs), kept in
+ * snapshotDir: a resume takes ~0.5 s where a cold start takes 2-6 s. When there is none for the
+ * current sources yet, starts cold and has one made in the background for the next run.
+ */
+async function startPyodide(loadOptions, snapshotDir) {
+  const pyodideModule = await import('pyodide');
+  if (!snapshotDir || process.env.PELICAN_COLD_START) return { pyodide: await pyodideModule.loadPyodide(loadOptions), start: 'cold' };
+  const [{ currentSnapshotName }, { resumeFromSnapshot, snapshotLength }] = await Promise.all([
+    import('./make-snapshot.mjs'),
+    import('./snapshot-resume.mjs'),
+  ]);
+  const path = join(snapshotDir, currentSnapshotName());
+  if (existsSync(path)) {
+    try {
+      const file = new Uint8Array(readFileSync(path));
+      const { default: createPyodideModule } = await import('pyodide/pyodide.asm.mjs');
+      const lang = `${(globalThis.navigator?.languages?.[0] || 'C').replace('-', '_')}.UTF-8`;
+      const snapshot = { length: Promise.resolve(snapshotLength(file)), file: Promise.resolve(file) };
+      return { pyodide: await resumeFromSnapshot(pyodideModule, createPyodideModule, snapshot, loadOptions, lang), start: 'snapshot' };
+    } catch (error) {
+      if (process.env.PELICAN_DEBUG) process.stderr.write(`[pelican] starting Python from scratch: ${error.message}\n`);
+    }
+  } else {
+    // Detached and silent: this run goes on cold, the next one resumes. One maker at a time
+    // (two writing the same file could leave a torn one): a marker younger than two minutes says
+    // one is at work.
+    const marker = `${path}.making`;
+    try {
+      if (existsSync(marker) && Date.now() - statSync(marker).mtimeMs < 120_000) throw new Error('already being made');
+      mkdirSync(snapshotDir, { recursive: true });
+      writeFileSync(marker, String(process.pid));
+    } catch {
+      return { pyodide: await pyodideModule.loadPyodide(loadOptions), start: 'cold' };
+    }
+    const child = spawn(process.execPath, [join(root, 'py', 'host', 'make-snapshot.mjs'), snapshotDir], { detached: true, stdio: 'ignore' });
+    child.on('error', () => undefined);
+    child.unref();
+  }
+  return { pyodide: await pyodideModule.loadPyodide(loadOptions), start: 'cold' };
 }
 
 async function gifEncoder() {
@@ -56,23 +89,20 @@ async function gifEncoder() {
 /**
  * Loads Pyodide with the pelican package and an engine pool.
  * @param {{poolSize?: number, stdout?: (s: string) => void, stderr?: (s: string) => void,
- *          mountCwd?: boolean, extraModules?: Record<string, object>}} options
+ *          mountCwd?: boolean, extraModules?: Record<string, object>, snapshotDir?: string,
+ *          files?: object}} options snapshotDir: resume from the page's snapshot kept there;
+ *   files: the user's file system for pelican._host (py/host/files.mjs hostFiles())
  */
 export async function loadPelican(options = {}) {
   if (!existsSync(CLIENT)) {
     throw new Error(`${CLIENT} is missing: run \`npm run build:workers\` (npm start and npm test do it).`);
   }
   const client = await import(pathToFileURL(CLIENT).href);
-  const { loadPyodide } = await import('pyodide');
   const write = (stream) => (bytes) => {
     stream.write(bytes);
     return bytes.length;
   };
-  const pyodide = await loadPyodide({
-    stdout: options.stdout,
-    stderr: options.stderr,
-    packages: [],
-  });
+  const { pyodide, start } = await startPyodide({ stdout: options.stdout, stderr: options.stderr, packages: [] }, options.snapshotDir);
   if (!options.stdout) pyodide.setStdout({ write: write(process.stdout) });
   if (!options.stderr) pyodide.setStderr({ write: write(process.stderr) });
 
@@ -99,12 +129,15 @@ export async function loadPelican(options = {}) {
     poolSize: pool.size,
     ...(await decoders()),
     ...(await gifEncoder()),
+    ...(options.files ?? {}),
   });
   for (const [name, module] of Object.entries(options.extraModules ?? {})) pyodide.registerJsModule(name, module);
   pyodide.runPython(`import sys\nsys.path.insert(0, ${JSON.stringify(PY_SOURCE_DIR)})\nsys.dont_write_bytecode = True`);
   if (options.mountCwd) pyodide.runPython(`import os\nos.chdir(${JSON.stringify(CWD_DIR)})`);
   return {
     pyodide,
+    /** 'snapshot' or 'cold' */
+    start,
     pool,
     client,
     /** Stops every worker so Node can exit. */

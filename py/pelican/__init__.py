@@ -10,17 +10,18 @@
 The maths runs in the compute workers (workers/); this package orchestrates. See README.md.
 """
 
-from .engine import Cancelled, Engine, EngineCrashed, EngineError, Evaluation, OptimizeResult, fixed_tau
+from .engine import Cancelled, Engine, EngineCrashed, EngineError, Evaluation, Model, OptimizeResult, fixed_tau
 from .greedy import GreedyOptions, GreedyResult, StopToken, greedy_refine
 from .images import Image, ImageError
 from .optimizer import metrics, optimize
 from .scene import Scene, SceneError, Shape
 from .svg import from_svg, to_svg
+from .vectorize import VectorizeOptions, VectorizeResult, vectorize
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Cancelled", "Engine", "EngineCrashed", "EngineError", "Evaluation", "GreedyOptions", "GreedyResult",
-    "Image", "ImageError", "OptimizeResult", "Scene", "SceneError", "Shape", "StopToken", "fixed_tau",
-    "from_svg", "greedy_refine", "metrics", "optimize", "to_svg",
+    "Image", "ImageError", "Model", "OptimizeResult", "VectorizeOptions", "VectorizeResult", "Scene", "SceneError", "Shape", "StopToken", "fixed_tau",
+    "from_svg", "greedy_refine", "metrics", "optimize", "to_svg", "vectorize",
 ]

@@ -7,8 +7,13 @@ before ``import pelican``:
     pool            -> EnginePool           shared workers for parallel candidates
     poolSize        -> int
     shapeModel      -> JSON text of the engine's shape table (workers/protocol.ts ShapeModel)
-    decodeImage(bytes: Uint8Array) -> {width, height, rgba: Uint8Array}   PNG/JPEG/... (optional)
+    decodeImage(bytes: Uint8Array, longest: int) -> {width, height, channels, pixels: Float32Array}
+                        PNG/JPEG, fitted to ``longest`` (0: full size), planar [channels][h][w]
+                        in [0, 1], over white; throws with a one-line reason     (optional)
     encodeGif(frames JSON, pixels Float32Array) -> Uint8Array           (optional)
+    readFile(path) -> {data: Uint8Array} | {error: "ENOENT", message}   the user's files (optional:
+    writeFile(path, Uint8Array) -> {size} | {error, message}            the CLI's host; without
+    makeDirs(path) -> {} | {error, message}                             them, Python's own os)
 
 Everything crosses as flat typed arrays (copied once into a fresh buffer, which the client then
 transfers to the worker) or JSON text; see workers/protocol.ts for the engine's side.
@@ -125,13 +130,56 @@ def doubles(js_typed_array: Any) -> array.array:
     return out
 
 
-def decode_image(data: bytes) -> tuple[int, int, bytes]:
-    """Decodes PNG, JPEG and whatever else the host can; returns (width, height, RGBA bytes)."""
+def _optional(name: str) -> Any:
+    try:
+        return getattr(_module(), name, None)
+    except HostError:
+        return None
+
+
+def can_decode_images() -> bool:
+    return _optional("decodeImage") is not None
+
+
+def decode_image(data: bytes, longest: int | None = None) -> Any:
+    """A pelican Image decoded by the host, fitted to ``longest`` on the way if given."""
+    from .images import Image
+
     host = _module()
     if not hasattr(host, "decodeImage"):
         raise HostError("this host cannot decode compressed images; give a PGM or PNG file")
-    result = host.decodeImage(uint8(data))
-    return int(result.width), int(result.height), bytes(result.rgba.to_bytes())
+    result = host.decodeImage(uint8(data), int(longest or 0))
+    return Image(int(result.width), int(result.height), floats(result.pixels), int(result.channels))
+
+
+def has_files() -> bool:
+    """True when the host gives the user's own file system (the CLI)."""
+    return _optional("readFile") is not None
+
+
+def _checked(result: Any, path: str) -> Any:
+    import errno
+    import os
+
+    error = getattr(result, "error", None)
+    if error:
+        code = getattr(errno, str(error), errno.EIO)
+        reason = str(getattr(result, "message", "")) if error == "EIO" else os.strerror(code)
+        raise OSError(code, reason or os.strerror(code), path)
+    return result
+
+
+def read_file(path: str) -> bytes:
+    return bytes(_checked(_module().readFile(path), path).data.to_bytes())
+
+
+def write_file(path: str, data: bytes) -> int:
+    """Writes and returns the size the file has on disk afterwards (the host checks it)."""
+    return int(_checked(_module().writeFile(path, uint8(data)), path).size)
+
+
+def make_dirs(path: str) -> None:
+    _checked(_module().makeDirs(path), path)
 
 
 def encode_gif(frames: list[tuple[int, int, array.array]], delays_ms: list[int]) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -13,16 +14,69 @@ from .scene import Scene
 from .svg import to_svg
 
 
+class FileError(ValueError):
+    """A file that could not be read or written; the message names it as the user typed it."""
+
+
+def _reason(e: OSError) -> str:
+    if e.errno in (errno.ENOTDIR, errno.EEXIST):
+        return "part of that path is not a directory"
+    return (e.strerror or str(e)).lower()
+
+
 def ensure_dir(path: str) -> str:
-    os.makedirs(path, exist_ok=True)
+    """``path`` (the user's own spelling, relative to where they ran the command) as a directory."""
+    try:
+        if _host.has_files():
+            _host.make_dirs(path)
+        else:
+            os.makedirs(path, exist_ok=True)
+            if not os.path.isdir(path):
+                raise NotADirectoryError(errno.ENOTDIR, "not a directory", path)
+    except OSError as e:
+        raise FileError(f"cannot create the directory {path!r}: {_reason(e)}") from None
     return path
 
 
 def write_bytes(path: str, data: bytes) -> str:
+    """Writes ``data`` and checks it is on disk: returns only when the file holds exactly ``data``."""
     ensure_dir(os.path.dirname(path) or ".")
-    with open(path, "wb") as f:
-        f.write(data)
+    try:
+        if _host.has_files():
+            _host.write_file(path, data)
+        else:
+            with open(path, "wb") as f:
+                f.write(data)
+            if os.path.isfile(path) and os.path.getsize(path) != len(data):
+                raise OSError(errno.EIO, f"holds {os.path.getsize(path)} bytes after writing {len(data)}", path)
+    except IsADirectoryError:
+        raise FileError(f"cannot write {path!r}: it is a directory") from None
+    except OSError as e:
+        raise FileError(f"cannot write {path!r}: {_reason(e)}") from None
     return path
+
+
+def read_bytes(path: str, what: str = "file") -> bytes:
+    """The file's bytes; a missing, unreadable or empty file is a FileError naming ``what`` and the path."""
+    try:
+        if _host.has_files():
+            data = _host.read_file(path)
+        else:
+            with open(path, "rb") as f:
+                data = f.read()
+    except FileNotFoundError:
+        raise FileError(f"{what} {path!r} does not exist") from None
+    except IsADirectoryError:
+        raise FileError(f"{what} {path!r} is a directory") from None
+    except OSError as e:
+        if e.errno == errno.EISDIR:
+            raise FileError(f"{what} {path!r} is a directory") from None
+        if e.errno == errno.ENOENT:
+            raise FileError(f"{what} {path!r} does not exist") from None
+        raise FileError(f"cannot read {what} {path!r}: {_reason(e)}") from None
+    if not data:
+        raise FileError(f"{what} {path!r} is empty")
+    return data
 
 
 def write_text(path: str, text: str) -> str:

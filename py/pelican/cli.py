@@ -1,7 +1,8 @@
 """``npm run pelican -- <command>``: the original's commands (spec §1.1) plus ``eval`` and ``render``.
 
-Runs inside Pyodide under Node (py/host/cli.mjs); files are read and written through the host's
-file system, mounted so that relative and absolute paths mean what they mean in the shell.
+Runs inside Pyodide under Node (py/host/cli.mjs); files are read and written by the host itself
+(pelican._host read_file/write_file), so a path means what it means in the user's shell, and a
+file is reported written only once it is on disk.
 """
 
 from __future__ import annotations
@@ -27,26 +28,14 @@ class UsageError(Exception):
     """Bad arguments or input files: printed as one line, exit status 1."""
 
 
-def host_path(path: str) -> str:
-    """Host paths as Pyodide sees them (the host's root is mounted at $PELICAN_HOST_ROOT)."""
-    root = os.environ.get("PELICAN_HOST_ROOT", "")
-    return root + path if root and path.startswith("/") else path
-
-
 def _read(path: str, what: str) -> bytes:
-    try:
-        with open(host_path(path), "rb") as f:
-            return f.read()
-    except FileNotFoundError:
-        raise UsageError(f"{what} {path!r} does not exist") from None
-    except IsADirectoryError:
-        raise UsageError(f"{what} {path!r} is a directory") from None
+    return artifacts.read_bytes(path, what)
 
 
 def load_target(path: str, resolution: int) -> Image:
-    """Grayscale, longest side ``resolution``, aspect kept (a square stays the original's res×res)."""
-    image = Image.from_bytes(_read(path, "target"), path)
-    return image.fit(resolution)
+    """Grayscale, longest side ``resolution``, aspect kept (a square stays the original's res×res).
+    The host decodes and shrinks it (a huge photo never reaches Python at full size)."""
+    return Image.from_bytes(_read(path, "target"), path, fit=resolution).gray()
 
 
 def load_scene(path: str) -> Scene:
@@ -194,13 +183,13 @@ async def cmd_eval(a: argparse.Namespace) -> None:
         ev = await engine.evaluate(a.tau if a.tau is not None else fixed_tau(scene))
     text = json.dumps({"breakdown": {k: ev.breakdown[k] for k in BREAKDOWN_KEYS}, "gradients": ev.gradients})
     if a.output:
-        artifacts.write_text(host_path(a.output), text)
+        artifacts.write_text(a.output, text)
     print(text)
 
 
 async def cmd_render(a: argparse.Namespace) -> None:
     scene = load_scene(a.scene)
-    out = host_path(a.output)
+    out = a.output
     if out.lower().endswith(".svg"):
         artifacts.write_text(out, to_svg(scene))
     elif out.lower().endswith(".png"):
@@ -218,13 +207,13 @@ async def cmd_render(a: argparse.Namespace) -> None:
 async def cmd_judge(a: argparse.Namespace) -> None:
     from .llm.cli import judge_command
 
-    await judge_command(a, _read, host_path)
+    await judge_command(a, _read)
 
 
-async def cmd_refine(a: argparse.Namespace) -> None:
+async def cmd_refine(a: argparse.Namespace) -> int:
     from .llm.cli import refine_command
 
-    await refine_command(a, load_target, host_path)
+    return await refine_command(a, load_target)
 
 
 def _run_options(p: argparse.ArgumentParser, output_dir: str) -> None:
@@ -317,7 +306,8 @@ async def main(argv: list[str]) -> int:
         p.print_help()
         return 1
     try:
-        await args.run(args)
+        # A command returns its exit status when success is not all-or-nothing (refine).
+        code = await args.run(args)
     except (UsageError, SceneError, ImageError, EngineError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
@@ -330,4 +320,4 @@ async def main(argv: list[str]) -> int:
     except OSError as e:
         print(f"error: {e.strerror or e}: {getattr(e, 'filename', '') or ''}", file=sys.stderr)
         return 1
-    return 0
+    return int(code or 0)

@@ -13,7 +13,8 @@ from typing import Any, Callable
 
 from . import _host
 from .images import Image
-from .scene import Scene
+from . import shape_table
+from .scene import Scene, Shape
 
 BREAKDOWN_KEYS = ("mse", "edge", "ssim", "perimeter", "degeneracy", "canvas", "total")
 #: The original's loss weights (spec §4); workers/protocol.ts DEFAULT_WEIGHTS is the same table.
@@ -268,6 +269,38 @@ class Engine:
         self._scene = best
         return OptimizeResult(best, history, float(result.bestLoss), int(result.stepsCompleted),
                               bool(result.cancelled), float(result.elapsedMs))
+
+    async def propose(self, count: int, candidates: int = 128, mutations: int = 96, seed: int = 1,
+                      types: tuple[str, ...] | None = None, tau: float | None = None) -> list[Shape]:
+        """Up to ``count`` new shapes for the loaded scene, placed on the residual of its render
+        at ``tau`` with colour and opacity solved in closed form (cpp/src/propose.h); the loaded
+        scene is not changed. Names are ``<type>_<n>``, unique in the scene."""
+        scene = self._require_scene("propose")
+        table = shape_table.table()
+        mask = 0
+        for name in types or table.types:
+            if name not in table.types:
+                raise EngineError(f"propose: {name!r} is not a shape type ({', '.join(table.types)})")
+            mask |= 1 << table.types[name].code
+        options: dict[str, Any] = {"count": int(count), "candidates": int(candidates), "mutations": int(mutations),
+                                   "seed": int(seed) & 0x7FFFFFFF, "typeMask": mask}
+        if tau is not None:
+            options["tau"] = float(tau)
+        result = await _call(self.client.propose(_host.to_js_object(options)))
+        codes = list(_host.to_py(result.types))
+        values = _host.doubles(result.values)
+        m, names, out, o = self._model, set(scene.names()), [], 0
+        for code in codes:
+            kind = table.by_code[int(code)].name
+            n = m.channels + (1 if m.opacity else 0) + len(table.by_code[int(code)].geometry)
+            name, k = f"{kind}_{len(scene) + len(out)}", 1
+            while name in names:
+                k += 1
+                name = f"{kind}_{len(scene) + len(out)}_{k}"
+            names.add(name)
+            out.append(Shape.from_values(kind, name, values[o:o + n], m.channels, m.opacity))
+            o += n
+        return out
 
     def cancel(self) -> None:
         """Stops a running optimize within one chunk of steps; it keeps the best so far."""

@@ -128,7 +128,7 @@ class _Fit:
 
 async def _fit_candidate(engine: Engine, scene: Scene, shape: Shape, options: GreedyOptions,
                          on_progress: Callable[[dict[str, Any]], Any] | None) -> _Fit:
-    trial = Scene(scene.width, scene.height, scene.shapes + [shape])  # set_scene keeps its own copy
+    trial = Scene(scene.width, scene.height, scene.shapes + [shape], scene.background)  # set_scene keeps its own copy
     await engine.set_scene(trial, tuple(range(len(scene))) if options.freeze_existing else ())
     start, end, compare = options.taus(scene.side)
     settled = await engine.optimize(options.settle_steps, options.lr, start, end, on_progress=on_progress)

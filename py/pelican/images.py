@@ -1,5 +1,6 @@
-"""Grayscale images: reading targets (PGM, PNG; JPEG and others through the host), resizing as
-the original did, and writing PNG renders. Pure standard library (zlib, struct).
+"""Images: reading targets (PGM, PNG; decoded by the host when it can, JPEG only there),
+resizing as the original did, and writing PNG renders. Gray (one plane) or colour (R, G, B planes).
+Pure standard library (zlib, struct).
 """
 
 from __future__ import annotations
@@ -58,9 +59,24 @@ class Image:
 
     @staticmethod
     def from_rgba(width: int, height: int, rgba: bytes) -> "Image":
-        """ITU-R 601 luma, as PIL's convert("L"), over white where the image is transparent."""
+        """Over white where the image is transparent; colour planes unless every pixel is gray."""
         if len(rgba) != 4 * width * height:
             raise ImageError(f"image: {len(rgba)} RGBA bytes for {width}x{height}")
+        r, g, b, alpha = rgba[0::4], rgba[1::4], rgba[2::4], rgba[3::4]
+        if r == g == b:
+            return Image.luma_from_rgba(width, height, rgba)
+        opaque = alpha.count(255) == len(alpha)
+        planes = array.array("f")
+        for channel in (r, g, b):
+            if opaque:
+                planes.extend(v / 255.0 for v in channel)
+            else:
+                planes.extend((v * a + 255 * (255 - a)) / 65025.0 for v, a in zip(channel, alpha))
+        return Image(width, height, planes, 3)
+
+    @staticmethod
+    def luma_from_rgba(width: int, height: int, rgba: bytes) -> "Image":
+        """ITU-R 601 luma, as PIL's convert("L"), over white where the image is transparent."""
         # Table lookups chained with map() keep the per-pixel work in C: a photo has millions.
         weighted = map(add, map(add, map(_R.__getitem__, rgba[0::4]), map(_G.__getitem__, rgba[1::4])),
                        map(_B.__getitem__, rgba[2::4]))
@@ -72,28 +88,34 @@ class Image:
         return Image(width, height, array.array("f", (v / 255.0 for v in blended)))
 
     @staticmethod
-    def from_bytes(data: bytes, name: str = "image") -> "Image":
-        """Reads PGM (P2/P5) or PNG here, anything else the host can decode (JPEG, WebP, ...)."""
+    def from_bytes(data: bytes, name: str = "image", fit: int | None = None) -> "Image":
+        """PGM (P2/P5) here; PNG, JPEG and the rest by the host's decoder when it has one (fast,
+        and it refuses absurd sizes before inflating anything), else PNG here. Colour is kept
+        unless the picture is gray. ``fit``: the longer side wanted, as ``.fit(fit)``, which the
+        host then does while decoding (a huge photo never reaches Python at full size)."""
         if len(data) < 8:
             raise ImageError(f"{name}: too short to be an image ({len(data)} bytes)")
-        try:
-            if data[:2] in (b"P5", b"P2"):
-                return _read_pgm(data)
-            if data[:8] == b"\x89PNG\r\n\x1a\n":
-                return _read_png(data)
-        except ImageError as e:
-            raise ImageError(f"{name}: {e}") from None
-        except (zlib.error, struct.error, IndexError, ValueError) as e:
-            raise ImageError(f"{name}: corrupt image data ({e})") from None
         from . import _host
 
         try:
-            width, height, rgba = _host.decode_image(data)
-        except _host.HostError:
-            raise
-        except Exception as e:  # the host's decoder says why in its own words
-            raise ImageError(f"{name}: not an image this program can read ({_message(e)})") from None
-        return Image.from_rgba(width, height, rgba)
+            if data[:2] in (b"P5", b"P2"):
+                image = _read_pgm(data)
+            elif _host.can_decode_images():
+                try:
+                    return _host.decode_image(data, fit)
+                except _host.HostError:
+                    raise
+                except Exception as e:  # the host's decoder says why in its own words
+                    raise ImageError(f"{name}: {_message(e)}") from None
+            elif data[:8] == b"\x89PNG\r\n\x1a\n":
+                image = _read_png(data)
+            else:
+                raise ImageError("not an image this program can read (PNG, JPEG or PGM expected)")
+        except ImageError as e:
+            raise ImageError(e.args[0] if str(e).startswith(f"{name}: ") else f"{name}: {e}") from None
+        except (zlib.error, struct.error, IndexError, ValueError) as e:
+            raise ImageError(f"{name}: corrupt image data ({e})") from None
+        return image.fit(fit) if fit else image
 
     def resized(self, width: int, height: int) -> "Image":
         """Bicubic with antialiasing (Pillow's default resize filter, which the original used)."""
@@ -153,7 +175,9 @@ class Image:
 
 def _message(e: BaseException) -> str:
     text = str(e).strip().splitlines()
-    return text[-1] if text else type(e).__name__
+    line = text[-1] if text else type(e).__name__
+    # A JS exception reads "Error: <message>": the message is what the user needs.
+    return line[len("Error: "):] if line.startswith("Error: ") else line
 
 
 # ---------------------------------------------------------------------------------------------
@@ -232,8 +256,8 @@ def _read_png(data: bytes) -> Image:
         # Rare layouts go to the host's full decoder.
         from . import _host
 
-        w, h, rgba = _host.decode_image(data)
-        return Image.from_rgba(w, h, rgba)
+        raise ImageError(f"PNG layout (bit depth {depth}, colour type {color}, interlace {interlace}) "
+                         "needs the host's decoder")
     channels = _CHANNELS[color]
     bpp = channels * depth // 8
     stride = width * bpp

@@ -223,6 +223,17 @@ class Shape:
         return shape
 
     @staticmethod
+    def from_values(kind: str, name: str, values: Any, channels: int, opacity: bool) -> "Shape":
+        """A new ``kind`` shape at the engine's constrained ``values`` (paint, opacity, geometry)."""
+        spec = shape_table.table().type(kind)
+        shape = Shape.__new__(Shape)
+        object.__setattr__(shape, "geometry", {key: _zeros(spec.shape_of(key)) for key in spec.keys})
+        for key, value in (("type", kind), ("name", name), ("intensity", 0.5), ("color", None), ("opacity", 1.0),
+                           ("frozen", False)):
+            object.__setattr__(shape, key, value)
+        return shape.with_values(values, channels, opacity).validate(name)
+
+    @staticmethod
     def from_dict(data: Any, where: str = "shape", version: int = VERSION) -> "Shape":
         if not isinstance(data, dict):
             raise SceneError(f"{where}: a shape must be an object")
@@ -249,6 +260,10 @@ class Shape:
         shape.opacity = data.get("opacity", 1.0)
         shape.frozen = data.get("frozen", False)
         return shape.validate(where)
+
+
+def _zeros(dims: tuple[int, ...]) -> Any:
+    return [_zeros(dims[1:]) for _ in range(dims[0])] if dims else 0.0
 
 
 def _floats(value: Any) -> Any:

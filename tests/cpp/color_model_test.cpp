@@ -172,3 +172,47 @@ TEST(ColorModel, OutOfRangeValuesNameTheField) {
 }
 
 }  // namespace
+
+namespace {
+
+// A red disc on blue: the first proposal lands on the disc, red, and loading it lowers the loss.
+TEST(Propose, FindsTheLargestErrorAndSolvesItsColour) {
+  const int W = 40, H = 30;
+  std::vector<float> target(size_t(W) * H * 3);
+  for (int y = 0; y < H; ++y)
+    for (int x = 0; x < W; ++x) {
+      const bool in = (x - 25) * (x - 25) + (y - 12) * (y - 12) < 36;
+      const size_t i = size_t(y) * W + x;
+      target[i] = in ? 0.9f : 0.1f;
+      target[W * H + i] = 0.1f;
+      target[2 * W * H + i] = in ? 0.1f : 0.8f;
+    }
+  pelican::Engine e;
+  ASSERT_TRUE(e.init(W, H, Model{3, true, true}).ok);
+  ASSERT_TRUE(e.set_target(target.data(), target.size()).ok);
+  const double bg[3] = {0.1, 0.1, 0.8};
+  ASSERT_TRUE(e.set_scene_values(nullptr, 0, nullptr, 0, bg, 3).ok);
+  pelican::Breakdown before{}, after{};
+  ASSERT_TRUE(e.evaluate(0.5f / W, &before, nullptr).ok);
+  pelican::ProposeOptions o;
+  o.count = 2;
+  std::vector<int32_t> types;
+  std::vector<double> values;
+  ASSERT_TRUE(e.propose(o, 0.5f / W, &types, &values).ok);
+  ASSERT_GE(types.size(), 1u);
+  // paint r g b, opacity, then geometry whose first two fields are a centre (or a vertex).
+  EXPECT_GT(values[0], 0.7);
+  EXPECT_LT(values[2], 0.3);
+  const double gx = values[4] * W, gy = values[5] * W;
+  EXPECT_LT(std::hypot(gx - 25, gy - 12), 8.0) << gx << "," << gy;
+  ASSERT_TRUE(e.set_scene_values(types.data(), types.size(), values.data(), values.size(), bg, 3).ok);
+  ASSERT_TRUE(e.evaluate(0.5f / W, &after, nullptr).ok);
+  EXPECT_LT(after.mse, 0.5 * before.mse);
+  // Bad options are refused with the field named.
+  o.candidates = 0;
+  pelican::Status st = e.propose(o, 0.5f / W, &types, &values);
+  EXPECT_FALSE(st.ok);
+  EXPECT_NE(st.message.find("candidates"), std::string::npos);
+}
+
+}  // namespace

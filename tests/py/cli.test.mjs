@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,9 +12,30 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = join(root, 'py', 'host', 'cli.mjs');
 const targets = resolve(process.env.PELICAN_TARGETS ?? join(root, '..', 'shared', 'targets'));
 
-function pelican(args, cwd) {
-  const run = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
+function pelican(args, cwd, env = {}) {
+  const run = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } });
   return { code: run.status, out: run.stdout, err: run.stderr };
+}
+
+/** As a user types it: `npm run pelican -- …` from their own directory (npm moves to the root). */
+function npmPelican(args, cwd) {
+  const run = spawnSync('npm', ['--prefix', root, 'run', '--silent', 'pelican', '--', ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
+  return { code: run.status, out: run.stdout, err: run.stderr };
+}
+
+function withDir(fn) {
+  const dir = mkdtempSync(join(tmpdir(), 'pelican-cli-'));
+  try {
+    return fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47];
+function assertPng(path) {
+  assert.ok(existsSync(path), `${path} is not on disk`);
+  assert.deepEqual([...readFileSync(path).subarray(0, 4)], PNG_SIGNATURE, path);
 }
 
 test('optimize reads an absolute target path and writes relative to the working directory', () => {
@@ -47,3 +68,92 @@ test('a missing file and a bad option exit non-zero with one clear line', () => 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('an absolute --output-dir is written on the real disk', () =>
+  withDir((dir) => {
+    const out = join(dir, 'deep', 'er');
+    const run = pelican(['test-render', '--output-dir', out, '--resolution', '32'], tmpdir());
+    assert.equal(run.code, 0, run.err);
+    assertPng(join(out, 'pelican_test.png'));
+    assert.match(readFileSync(join(out, 'pelican_test.svg'), 'utf8'), /^<svg/);
+    assert.match(run.out, new RegExp(`wrote ${out}/pelican_test.png`));
+  }));
+
+test("relative paths resolve against the user's directory, also through npm run", () =>
+  withDir((dir) => {
+    const here = join(dir, 'work');
+    mkdirSync(here);
+    writeFileSync(join(here, 'scene.json'), JSON.stringify({ format: 'pelican-scene', version: 1, width: 32, height: 32, shapes: [
+      { name: 'sun', type: 'circle', cx: 0.5, cy: 0.5, r: 0.2, intensity: 0.2 }] }));
+    const run = npmPelican(['render', '--scene', 'scene.json', '--output', 'out/sun.png'], here);
+    assert.equal(run.code, 0, run.err);
+    assertPng(join(here, 'out', 'sun.png'));
+    assert.ok(!existsSync(join(root, 'out', 'sun.png')), 'nothing is written in the project instead');
+    const direct = pelican(['render', '--scene', 'scene.json', '--output', 'sun.svg'], here, { INIT_CWD: root });
+    assert.equal(direct.code, 0, direct.err);
+    assert.ok(existsSync(join(here, 'sun.svg')), 'an inherited INIT_CWD does not move a direct run');
+  }));
+
+test('files reached through symbolic links are read and written', () =>
+  withDir((dir) => {
+    symlinkSync(join(targets, 'pelican-engraving-64.pgm'), join(dir, 'target.pgm'));
+    mkdirSync(join(dir, 'real'));
+    symlinkSync(join(dir, 'real'), join(dir, 'linked'));
+    const run = pelican(['optimize', '--target', 'target.pgm', '--resolution', '32', '--steps', '3', '--save-every', '0', '--output-dir', 'linked/run'], dir);
+    assert.equal(run.code, 0, run.err);
+    assert.equal(JSON.parse(readFileSync(join(dir, 'real', 'run', 'metrics.json'), 'utf8')).steps_completed, 3);
+  }));
+
+test('an unwritable place, /dev/null and a directory are refused by their own names', () =>
+  withDir((dir) => {
+    // Root writes anywhere it may; /proc takes no new directories even from root.
+    let locked = '/proc/pelican-cli-test';
+    if (process.getuid?.() !== 0) {
+      locked = join(dir, 'locked');
+      mkdirSync(locked);
+      chmodSync(locked, 0o555);
+    }
+    const out = join(locked, 'run');
+    const unwritable = pelican(['test-render', '--output-dir', out], dir);
+    assert.equal(unwritable.code, 1, unwritable.out);
+    assert.match(unwritable.err, new RegExp(`cannot create the directory '${out}'`));
+    assert.doesNotMatch(unwritable.out, /wrote/);
+    assert.equal(unwritable.err.trim().split('\n').length, 1, unwritable.err);
+
+    const scene = pelican(['eval', '--scene', '/dev/null', '--target', join(targets, 'pelican-engraving-64.pgm')], dir);
+    assert.equal(scene.code, 1);
+    assert.match(scene.err, /^error: scene '\/dev\/null' is empty$/m);
+    assert.doesNotMatch(scene.err, /\/host|\/cwd|pelican-src/);
+
+    const intoFile = pelican(['test-render', '--output-dir', '/dev/null/run'], dir);
+    assert.equal(intoFile.code, 1);
+    assert.match(intoFile.err, /cannot create the directory '\/dev\/null\/run': part of that path is not a directory/);
+
+    const target = pelican(['optimize', '--target', dir], dir);
+    assert.equal(target.code, 1);
+    assert.match(target.err, new RegExp(`target '${dir}' is a directory`));
+  }));
+
+test('a PNG bomb and broken images get one line naming the file, not a traceback', () =>
+  withDir((dir) => {
+    // 60000×60000 claimed by a 300-byte file: refused from its header.
+    const ihdr = Buffer.alloc(13);
+    ihdr.writeUInt32BE(60000, 0);
+    ihdr.writeUInt32BE(60000, 4);
+    ihdr[8] = 8;
+    const chunk = (kind, body) => {
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(body.length);
+      return Buffer.concat([len, Buffer.from(kind), body, Buffer.alloc(4)]);
+    };
+    const bomb = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', Buffer.alloc(256)), chunk('IEND', Buffer.alloc(0))]);
+    writeFileSync(join(dir, 'bomb.png'), bomb);
+    writeFileSync(join(dir, 'half.png'), bomb.subarray(0, 20));
+    for (const [name, reason] of [['bomb.png', /bomb\.png: 60000x60000 \(3600 megapixels\) is larger than/], ['half.png', /half\.png: corrupt PNG/]]) {
+      const run = pelican(['optimize', '--target', name], dir);
+      assert.equal(run.code, 1, run.out + run.err);
+      assert.match(run.err, reason);
+      assert.equal(run.err.trim().split('\n').length, 1, run.err);
+      assert.doesNotMatch(run.err, /Traceback|MemoryError/);
+    }
+  }));

@@ -49,7 +49,9 @@ try {
 }
 
 // The CLI as separate processes (node:test), counted with the rest of the Python layer.
-for (const file of readdirSync(join(root, 'tests', 'py')).filter((f) => f.endsWith('.test.mjs'))) {
+// With a name filter, only the files whose name holds it (so one unittest runs alone).
+const only = process.argv[2] ?? '';
+for (const file of readdirSync(join(root, 'tests', 'py')).filter((f) => f.endsWith('.test.mjs') && f.includes(only))) {
   const run = spawnSync(process.execPath, ['--test', '--test-reporter=tap', join(root, 'tests', 'py', file)], {
     cwd: root,
     encoding: 'utf8',

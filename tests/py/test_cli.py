@@ -145,6 +145,23 @@ class Cli(unittest.TestCase):
         finally:
             del os.environ["OPENAI_API_KEY"]
 
+    async def test_refine_fails_when_every_round_failed(self):
+        fake_url()
+        os.environ["OPENAI_API_KEY"] = KEY
+        try:
+            base = ["--provider", "openai", "--base-url", fake_url() + "/v1", "--model", "fake"]
+            script(default={"status": 500, "body": "overloaded"})
+            code, out, err = await run("refine", "--target", TARGET, "--resolution", "64", "--rounds", "2",
+                                       "--steps-per-round", "10", "--output-dir", self.path("refine"), *base)
+            self.assertEqual(code, 1, out + err)
+            self.assertIn("every round failed", err)
+            # The run's files are still written (the starting scene), and say what happened.
+            with open(self.path("refine", "refinement_history.json")) as f:
+                history = json.load(f)
+            self.assertTrue(all("error" in r for r in history["history"]), history)
+        finally:
+            del os.environ["OPENAI_API_KEY"]
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -38,6 +38,57 @@ class Images(unittest.TestCase):
             with self.assertRaises(ImageError):
                 Image.from_bytes(data, "bad")
 
+    def colour_image(self):
+        # A red-to-blue ramp over a green band: no two planes alike.
+        w, h = 40, 30
+        r = [x / (w - 1) for y in range(h) for x in range(w)]
+        g = [0.8 if 10 <= y < 20 else 0.1 for y in range(h) for x in range(w)]
+        b = [1 - v for v in r]
+        return Image(w, h, array.array("f", r + g + b), channels=3)
+
+    def test_colour_survives_png_and_the_hosts_decoder(self):
+        img = self.colour_image()
+        again = Image.from_bytes(img.to_png(), "colour.png")
+        self.assertEqual((again.width, again.height, again.channels), (40, 30, 3))
+        for a, b in zip(img.pixels, again.pixels):
+            self.assertLessEqual(abs(a - b), 1 / 255 + 1e-6)
+        gray = Image(3, 2, array.array("f", [0.0, 0.5, 1.0, 0.25, 0.75, 0.1]))
+        self.assertEqual(Image.from_bytes(gray.to_png(), "gray.png").channels, 1)
+
+    def test_gray_is_601_luma_and_fit_resizes_every_plane(self):
+        img = self.colour_image()
+        luma = img.gray()
+        self.assertEqual((luma.channels, len(luma.pixels)), (1, 40 * 30))
+        n = 40 * 30
+        for i in (0, 450, n - 1):
+            expected = 0.299 * img.pixels[i] + 0.587 * img.pixels[n + i] + 0.114 * img.pixels[2 * n + i]
+            self.assertAlmostEqual(luma.pixels[i], expected, places=6)
+        small = img.fit(20)
+        self.assertEqual((small.width, small.height, small.channels), (20, 15, 3))
+        for c in range(3):
+            plane = Image(40, 30, img.plane(c)).fit(20)
+            self.assertEqual(small.plane(c), plane.pixels)
+
+    def test_the_host_fits_while_decoding_as_fit_would(self):
+        img = self.colour_image()
+        on_decode = Image.from_bytes(img.to_png(), "colour.png", fit=16)
+        after = Image.from_bytes(img.to_png(), "colour.png").fit(16)
+        self.assertEqual((on_decode.width, on_decode.height, on_decode.channels), (after.width, after.height, 3))
+        self.assertLess(on_decode.mse(after), 1e-10)
+
+    def test_absurd_sizes_are_refused_from_the_header(self):
+        import struct
+        import zlib
+
+        def chunk(kind, body):
+            return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+        bomb = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 60000, 60000, 8, 0, 0, 0, 0))
+                + chunk(b"IDAT", zlib.compress(bytes(1 << 20), 9)) + chunk(b"IEND", b""))
+        with self.assertRaises(ImageError) as caught:
+            Image.from_bytes(bomb, "bomb.png")
+        self.assertIn("bomb.png: 60000x60000", str(caught.exception))
+
 
 if __name__ == "__main__":
     unittest.main()

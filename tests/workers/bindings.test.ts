@@ -134,6 +134,21 @@ describe.each(FLAVOURS)('%s build', (flavour) => {
     expect(engine.pixels().length).toBe(2048 * 2048);
   });
 
+  test('propose places shapes on the residual without touching the scene', () => {
+    const before = Array.from(engine.values());
+    const options = { count: 3, candidates: 64, mutations: 32, seed: 7, typeMask: 7 };
+    expect(engine.propose(options, 1 / W)).toEqual({ ok: true, message: '' });
+    const types = Array.from(engine.proposedTypes());
+    const values = engine.proposedValues();
+    expect(types.length).toBeGreaterThan(0);
+    expect(types.every((t) => t >= 0 && t <= 2)).toBe(true);
+    const model = module.shapeModel();
+    const perShape = types.map((t) => 1 + model.types[t].geometry.length);
+    expect(values.length).toBe(perShape.reduce((a, b) => a + b, 0));
+    expect(Array.from(engine.values())).toEqual(before);
+    expect(engine.propose({ ...options, typeMask: 0 }, 1 / W)).toMatchObject({ ok: false, message: expect.stringMatching(/type_mask/) });
+  });
+
   test('optimisation runs in chunks and keeps a flat history', () => {
     const options = { steps: 5, lr: 0.02, tauStart: 0, tauEnd: 0, clipNorm: 1 };
     expect(engine.optimizeBegin({ ...options, steps: -1 }).ok).toBe(false);

@@ -26,6 +26,9 @@ export const ENGINE_METHODS = {
   channels: true,
   width: true,
   height: true,
+  propose: true,
+  proposedTypes: true,
+  proposedValues: true,
   optimizeBegin: true,
   optimizeSteps: true,
   history: true,
@@ -40,4 +43,4 @@ export const MODULE_FUNCTIONS = {
   debugAbort: true,
 } as const satisfies Exact<Exclude<keyof PelicanWasmModule, 'Engine' | 'HEAPU8'>>;
 
-export const VALUE_OBJECTS = ['Status', 'Breakdown', 'LossWeights', 'OptimizeOptions', 'Model', 'Evaluation', 'StepsResult'] as const;
+export const VALUE_OBJECTS = ['Status', 'Breakdown', 'LossWeights', 'OptimizeOptions', 'ProposeOptions', 'Model', 'Evaluation', 'StepsResult'] as const;

@@ -59,6 +59,14 @@ struct OptimizeOptions {
   float clip_norm = 1.0f;
 };
 
+struct ProposeOptions {
+  int count = 1;          // shapes wanted (fewer come back when nothing more would help)
+  int candidates = 128;   // random shapes tried per proposal
+  int mutations = 96;     // hill-climbing moves on the best of them
+  uint32_t seed = 1;
+  uint32_t type_mask = 7; // bit per shape type code allowed
+};
+
 // Largest accepted |raw| value: far beyond anything useful (sigmoid saturates near 17, a radius of
 // 1e4 canvases) but small enough that every intermediate stays finite in float32.
 constexpr float kMaxRawMagnitude = 1.0e4f;
@@ -122,6 +130,11 @@ class Engine {
   Status optimize_end();  // restores the parameters whose loss was best; also after a cancel
   float best_loss() const;     // +inf before any measured step
   int steps_completed() const;
+
+  // New shapes for the current scene: a stochastic search over hard-edged shapes on the residual
+  // of the render at τ, each one's colour and opacity solved in closed form (cpp/src/propose.h).
+  // Appends per proposal its type code and its constrained values in the engine's layout.
+  Status propose(const ProposeOptions&, float tau, std::vector<int32_t>* types, std::vector<double>* values) const;
 
   // ---- Introspection (used by the bindings and tests) ------------------------------------------
   int width() const;

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from typing import Any, Callable
 
 from .. import artifacts
@@ -27,13 +28,13 @@ def api_key(provider: str, variable: str | None) -> str:
     if os.environ.get(name):
         return os.environ[name]
     try:
-        with open(".env.local", encoding="utf-8") as f:
-            for line in f:
-                key, sep, value = line.strip().partition("=")
-                if sep and key.strip() == name:
-                    return value.strip().strip('"').strip("'")
-    except OSError:
-        pass
+        text = artifacts.read_bytes(".env.local", "key file").decode("utf-8", errors="replace")
+    except artifacts.FileError:
+        return ""
+    for line in text.splitlines():
+        key, sep, value = line.strip().partition("=")
+        if sep and key.strip() == name:
+            return value.strip().strip('"').strip("'")
     return ""
 
 
@@ -44,23 +45,23 @@ def client_for(a: argparse.Namespace) -> LlmClient:
     return LlmClient(ProviderConfig(a.provider, model=a.model, base_url=a.base_url, api_key=key))
 
 
-async def judge_command(a: argparse.Namespace, read: Callable[[str, str], bytes], host_path: Callable[[str], str]) -> None:
+async def judge_command(a: argparse.Namespace, read: Callable[[str, str], bytes]) -> None:
     svg = read(a.svg, "svg").decode("utf-8", errors="replace")
     scene = from_svg(svg)
     png = read(a.png, "png")
     Image.from_bytes(png, a.png)  # refuse a broken render before sending it anywhere
-    target = _fit(Image.from_bytes(read(a.target, "target"), a.target).fit(scene.side), RefineOptions.image_size)
+    target = _fit(Image.from_bytes(read(a.target, "target"), a.target, fit=scene.side).gray(), RefineOptions.image_size)
     metrics = json.loads(read(a.metrics, "metrics").decode("utf-8")) if a.metrics else None
     answer = await client_for(a).call_tool(judge_parts(png, target.to_png(), svg, None, metrics), JUDGE_TOOL)
     feedback = parse_feedback(answer)
     for key, value in feedback.items():
         print(f"{key}: {value}")
     if a.output:
-        artifacts.write_json(host_path(a.output), feedback)
+        artifacts.write_json(a.output, feedback)
 
 
-async def refine_command(a: argparse.Namespace, load_target: Callable[[str, int], Image],
-                         host_path: Callable[[str], str]) -> None:
+async def refine_command(a: argparse.Namespace, load_target: Callable[[str, int], Image]) -> int:
+    """Exit status 1 when every round failed: a script must not take the starting scene for a result."""
     from ..cli import load_scene
 
     target = load_target(a.target, a.resolution)
@@ -93,3 +94,9 @@ async def refine_command(a: argparse.Namespace, load_target: Callable[[str, int]
         artifacts.write_render(os.path.join(out, "final"), "pelican_final", result.scene, await engine.render())
     artifacts.write_json(os.path.join(out, "refinement_history.json"), result.summary(options))
     print(f"best loss {result.best_loss:.6f} (from {result.initial_loss:.6f}); stopped: {result.stopped}; wrote {out}/")
+    failed = [r for r in result.history if r.get("error")]
+    if result.history and len(failed) == len(result.history):
+        print(f"error: every round failed, the scene is the starting one (last error: {failed[-1]['error']})",
+              file=sys.stderr)
+        return 1
+    return 0

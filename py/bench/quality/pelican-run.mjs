@@ -1,0 +1,51 @@
+// The one place the quality benchmark calls pelican. Python is loaded once (Pyodide under Node,
+// the same worker pool the page uses) and each target goes in as the very 8-bit values the other
+// methods get (planar floats; file decoding is the CLI's and its tests' business). When the
+// package has `vectorize` (colour or gray), that is what runs; else the older greedy pipeline.
+import { quantised } from './images.mjs';
+
+const PYTHON = `
+import array, json, time
+import pelican
+from pelican import GreedyOptions, Image, Scene, to_svg
+
+async def _quality_run(pixels, width, height, channels, shapes, gray):
+    target = Image(width, height, array.array("f", pixels.to_py()), channels)
+    if hasattr(pelican, "vectorize"):
+        api = "vectorize"
+        started = time.perf_counter()
+        result = await pelican.vectorize(target, shapes=shapes, gray=gray)
+    else:
+        api = "greedy_refine (luma placeholder)"
+        started = time.perf_counter()
+        result = await pelican.greedy_refine(Scene.initial(target.width, target.height), target.gray(),
+                                             GreedyOptions.pipeline(max_shapes=shapes))
+    seconds = time.perf_counter() - started
+    return json.dumps({"svg": to_svg(result.scene), "seconds": seconds, "shapes": len(result.scene), "api": api})
+`;
+
+function planar(image) {
+  const { width, height, channels, data } = quantised(image);
+  const n = width * height;
+  const out = new Float32Array(n * channels);
+  for (let i = 0; i < n; i++) for (let c = 0; c < channels; c++) out[c * n + i] = data[i * channels + c];
+  return out;
+}
+
+/** Loads Python with pelican; `run(image, shapes)` → {svg, seconds, shapes, api}; `close()`. */
+export async function createPelicanRunner({ log = () => {} } = {}) {
+  const { loadPelican } = await import('../../host/node.mjs');
+  const host = await loadPelican({ stdout: () => {}, stderr: (s) => log(s) });
+  await host.pyodide.runPythonAsync(PYTHON);
+  const call = host.pyodide.globals.get('_quality_run');
+  return {
+    async run(image, shapes) {
+      const out = await call(planar(image), image.width, image.height, image.channels, shapes, image.channels === 1);
+      return JSON.parse(out);
+    },
+    close() {
+      call.destroy();
+      host.close();
+    },
+  };
+}

@@ -1,0 +1,32 @@
+// The markdown summary of one (resolution, mode): an image per row, a shape budget per column,
+// each cell "pelican / geometrize" PSNR; then the means, and the mean of the per-image gaps
+// (only over images both methods ran, so a missing run does not skew it).
+
+const fmt = (v) => (v === undefined ? '–' : v.toFixed(2));
+const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined);
+
+export function table(records, images, budgets) {
+  const psnr = (image, budget, method) =>
+    records.find((r) => r.image === image && r.shapes_budget === budget && r.method === method)?.psnr;
+  const lines = [
+    `| image | ${budgets.map((n) => `N=${n}`).join(' | ')} |`,
+    `|---|${budgets.map(() => '---').join('|')}|`,
+  ];
+  const shown = images.filter((image) => records.some((r) => r.image === image));
+  for (const image of shown) {
+    const cells = budgets.map((n) => `${fmt(psnr(image, n, 'pelican'))} / ${fmt(psnr(image, n, 'geometrize'))}`);
+    lines.push(`| ${image} | ${cells.join(' | ')} |`);
+  }
+  const column = (n, method) => shown.map((image) => psnr(image, n, method)).filter((v) => v !== undefined);
+  const means = budgets.map((n) => `${fmt(mean(column(n, 'pelican')))} / ${fmt(mean(column(n, 'geometrize')))}`);
+  lines.push(`| **mean** | ${means.join(' | ')} |`);
+  const gaps = budgets.map((n) => {
+    const both = shown
+      .map((image) => [psnr(image, n, 'pelican'), psnr(image, n, 'geometrize')])
+      .filter(([p, g]) => p !== undefined && g !== undefined);
+    const gap = mean(both.map(([p, g]) => p - g));
+    return gap === undefined ? '–' : `${gap >= 0 ? '+' : ''}${gap.toFixed(2)}`;
+  });
+  lines.push(`| **pelican − geometrize** | ${gaps.join(' | ')} |`);
+  return lines.join('\n');
+}

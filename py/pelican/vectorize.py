@@ -1,0 +1,160 @@
+"""vectorize(): any picture, in colour or gray, as N shapes; the app's and the CLI's pipeline.
+
+It starts from the background alone (the target's mean colour) and grows the scene in rounds.
+Each round the engine proposes new shapes where the residual is largest, their colour and
+opacity solved in closed form (Engine.propose), and then every shape, the background included,
+is optimised jointly by gradient descent: the hill-climbing tools freeze a shape once placed,
+this keeps improving all of them. Rounds add more shapes at a time as the scene grows (a shape
+changes less of a busy picture), so the time to N shapes grows about linearly.
+
+The search reaches its budget: a round only stops adding when no shape would lower the error
+anywhere (the picture is already matched), and shapes the optimiser made invisible are dropped
+and replaced. What is optimised is what the user sees: the image error, with the structural and
+geometric priors off (see ``VectorizeOptions.weights``).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from . import checks
+from .engine import Cancelled, Engine, Model
+from .greedy import StopToken, _maybe
+from .images import Image
+from .scene import Scene
+
+
+@dataclass
+class VectorizeOptions:
+    shapes: int = 100
+    #: Fit the luma of the picture instead of its colours.
+    gray: bool = False
+    #: New shapes per round as a fraction of the shapes so far (at least one, at most max_batch).
+    growth: float = 0.25
+    max_batch: int = 24
+    #: Joint optimisation steps after each round's additions, and the final polish.
+    round_steps: int = 80
+    polish_steps: int = 300
+    lr: float = 0.02
+    #: Softness (pixels) at the start and end of each round's τ schedule, and of the polish, which
+    #: matches how a browser antialiases the exported SVG's hard edges.
+    tau_start_px: float = 1.0
+    tau_end_px: float = 0.3
+    polish_tau_px: float = 0.3
+    #: The proposal search per new shape.
+    candidates: int = 128
+    mutations: int = 96
+    #: A shape whose opacity falls below this is dropped (and the place offered again).
+    min_opacity: float = 0.02
+    seed: int = 1
+    #: The image error alone: priors keep the original's scenes tidy but block shapes a picture
+    #: needs (the canvas prior keeps every shape off the border).
+    weights: dict[str, float] = field(default_factory=lambda: {"perimeter": 0.0, "degeneracy": 0.0, "canvas": 0.0,
+                                                               "edge": 0.0, "ssim": 0.0})
+
+    def validate(self) -> "VectorizeOptions":
+        checks.whole_numbers(self, ("shapes", "max_batch", "round_steps", "polish_steps", "candidates", "mutations"), 0)
+        if self.shapes > 1000:
+            raise ValueError(f"shapes: at most 1000, got {self.shapes}")
+        if self.max_batch < 1 or self.candidates < 1:
+            raise ValueError("max_batch and candidates must be at least 1")
+        checks.learning_rate(self.lr)
+        for name in ("growth", "tau_start_px", "tau_end_px", "polish_tau_px", "min_opacity"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 100:
+                raise ValueError(f"{name}: expected a number in [0, 100], got {value!r}")
+        return self
+
+
+@dataclass
+class VectorizeResult:
+    scene: Scene
+    #: Wall time of the whole pipeline.
+    seconds: float
+    #: MSE over every channel value of the engine's render at the polish τ (what the SVG shows,
+    #: up to the browser's antialiasing).
+    mse: float
+    rounds: list[dict[str, Any]] = field(default_factory=list)
+    cancelled: bool = False
+
+    @property
+    def psnr(self) -> float:
+        return -10.0 * math.log10(self.mse) if self.mse > 0 else float("inf")
+
+
+def mean_color(target: Image) -> tuple[float, float, float]:
+    n = target.width * target.height
+    means = [math.fsum(target.plane(c)) / n for c in range(target.channels)]
+    return (means[0],) * 3 if target.channels == 1 else (means[0], means[1], means[2])  # type: ignore[return-value]
+
+
+async def vectorize(
+    target: Image,
+    shapes: int = 100,
+    gray: bool = False,
+    options: VectorizeOptions | None = None,
+    on_round: Callable[[dict[str, Any], Scene], Any] | None = None,
+    stop: StopToken | None = None,
+    on_progress: Callable[[dict[str, Any]], Any] | None = None,
+) -> VectorizeResult:
+    """``target`` as ``shapes`` shapes. ``on_round(record, scene)`` sees every round's scene;
+    ``stop.stop()`` ends the run early with the best scene so far."""
+    opts = options or VectorizeOptions()
+    opts.shapes, opts.gray = int(shapes), bool(gray or opts.gray)
+    opts.validate()
+    stop = stop or StopToken()
+    started = time.perf_counter()
+    picture = target.gray() if opts.gray else target
+    model = Model.for_picture(picture)
+    side = picture.side
+    engine = await Engine.borrow()
+    stop._engines = [engine]
+    rounds: list[dict[str, Any]] = []
+    try:
+        await engine.set_target(picture, model)
+        await engine.set_weights(opts.weights)
+        scene = Scene.blank(picture.width, picture.height, mean_color(picture))
+        await engine.set_scene(scene)
+        fitted = await engine.optimize(30, opts.lr, opts.tau_end_px / side, opts.tau_end_px / side)  # the background
+        scene = fitted.scene
+        round_no, stalls = 0, 0
+        while len(scene) < opts.shapes and not stop.stopped and stalls < 3:
+            round_no += 1
+            want = min(opts.shapes - len(scene), opts.max_batch, max(1, int(len(scene) * opts.growth)))
+            new = await engine.propose(want, opts.candidates, opts.mutations, seed=opts.seed * 7919 + round_no,
+                                       tau=opts.tau_end_px / side)
+            if not new:
+                break  # no shape lowers the error anywhere: the picture is matched
+            for shape in new:
+                scene.add(shape)
+            await engine.set_scene(scene)
+            result = await engine.optimize(opts.round_steps, opts.lr, opts.tau_start_px / side, opts.tau_end_px / side,
+                                           on_progress=on_progress)
+            scene = result.scene
+            dropped = [s.name for s in scene.shapes if s.opacity < opts.min_opacity]
+            for name in dropped:
+                scene.remove(name)
+            stalls = stalls + 1 if len(dropped) >= len(new) else 0
+            record = {"round": round_no, "added": len(new), "dropped": len(dropped), "num_shapes": len(scene),
+                      "loss": result.best_loss, "seconds": time.perf_counter() - started}
+            rounds.append(record)
+            if on_round:
+                await _maybe(on_round(record, scene))
+            if result.cancelled:
+                break
+        if opts.polish_steps > 0 and not stop.stopped:
+            sharp = opts.polish_tau_px / side
+            await engine.set_scene(scene)
+            polished = await engine.optimize(opts.polish_steps, opts.lr / 2, sharp, sharp, on_progress=on_progress)
+            scene = polished.scene
+        await engine.set_scene(scene)
+        render = await engine.render(opts.polish_tau_px / side)
+        mse = render.mse(picture)
+        return VectorizeResult(scene, time.perf_counter() - started, mse, rounds, stop.stopped)
+    except Cancelled:
+        return VectorizeResult(scene, time.perf_counter() - started, float("nan"), rounds, True)
+    finally:
+        engine.close()
