@@ -68,3 +68,12 @@ export function hasTransparency(rgba: Uint8ClampedArray): boolean {
   for (let i = 3; i < rgba.length; i += 4) if (rgba[i] < 255) return true;
   return false;
 }
+
+/** The mean colour of `channels` planes (a gray image's mean on all three channels). */
+export function meanColor(pixels: ArrayLike<number>, width: number, height: number): Rgb {
+  const n = width * height;
+  const c = channelsOf(pixels, width, height);
+  const sums = [0, 0, 0];
+  for (let k = 0; k < c; k++) for (let i = 0; i < n; i++) sums[k] += pixels[k * n + i];
+  return (c === 3 ? sums.map((s) => s / n) : [sums[0] / n, sums[0] / n, sums[0] / n]) as Rgb;
+}

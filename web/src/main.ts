@@ -10,7 +10,7 @@ import { LossChart } from './chart';
 import { PyConsole, cleanTraceback } from './console';
 import { createPool, loadClientModule, type Breakdown, type EngineClient, type EnginePool } from './engine';
 import { download, encodeGif, planesToPng, toFrame, type Frame } from './exporters';
-import { planesToImageData } from './color';
+import { meanColor, planesToImageData, toHex } from './color';
 import { bindColorControls, matteRgb, sourceChannels, syncColorControls, type ColorSettings } from './color-controls';
 import { pageModel, setShapeModel, shapeModelFailed, whenShapeModel } from './model';
 import { drawSceneSketchOn, swatchCss, paintLabel } from './sketch';
@@ -442,6 +442,13 @@ async function sourceToTarget() {
   syncColorControls(state.settings, src.label);
 }
 
+/** On a colour target a white canvas starts at the target's mean colour (then it is fitted). */
+function colorStart(scene: Scene): Scene {
+  const t = state.target!;
+  if (t.channels !== 3 || (scene.background ?? '#ffffff') !== '#ffffff') return scene;
+  return { ...scene, version: 2, background: toHex(meanColor(t.pixels, t.width, t.height)) };
+}
+
 /** Colour ↔ gray or a new matte: the target is rebuilt; to gray, the scene turns gray too. */
 async function colorChanged(what: 'mode' | 'matte') {
   if (state.running || !state.source) return;
@@ -449,7 +456,7 @@ async function colorChanged(what: 'mode' | 'matte') {
   scheduleSave();
   if (!state.scene) return;
   if (what === 'mode' && state.target!.channels === 1) setScene(toGrayScene(state.scene), { label: 'gray' });
-  else if (what === 'mode') setScene(state.scene, { label: 'colour' });
+  else if (what === 'mode') setScene(colorStart(state.scene), { label: 'colour' });
   else void refreshRender();
 }
 
@@ -498,7 +505,7 @@ function resetForTarget(label: string) {
   state.frames = [];
   state.resume = null;
   chart?.setData([], [], []);
-  setScene(initialScene(t.width, t.height), { label });
+  setScene(colorStart(initialScene(t.width, t.height)), { label });
   updateButtons();
 }
 
@@ -705,7 +712,39 @@ async function runGreedy() {
   }
 }
 
+/** A user's picture (or the art in colour) goes through pelican.vectorize when Python has it. */
+async function usesVectorize(): Promise<boolean> {
+  if (!py || (state.source?.label === 'built-in pelican' && state.target?.channels === 1)) return false;
+  return Boolean(await py.bridge.has_vectorize());
+}
+
+async function runVectorize() {
+  const s = state.settings;
+  const started = performance.now();
+  $('stat-step').textContent = 'round 0';
+  const out = await callPythonRun('vectorize', { shapes: s.maxShapes }, (r: PyRound & { added?: number; loss?: number }) => {
+    $('stat-step').textContent = `round ${r.round}`;
+    logLine('accept', `vectorize round ${r.round}: +${r.added ?? 0} → ${r.num_shapes} shapes, loss ${fmt(r.loss)}`);
+    if (r.scene) setScene(validateScene(r.scene), { label: `vectorize round ${r.round}: ${r.num_shapes} shapes`, loss: r.loss ?? null });
+    const done = r.num_shapes ?? 0;
+    if (done > 0 && done < s.maxShapes) $('stat-eta').textContent = `~${(((performance.now() - started) / done) * (s.maxShapes - done) / 1000).toFixed(0)} s`;
+  });
+  if (out.scene) setScene(validateScene(out.scene), { label: out.cancelled ? 'vectorize (stopped)' : 'vectorize final', loss: out.loss ?? null });
+  logLine('info', `vectorize: ${out.cancelled ? 'stopped' : 'done'}, ${state.scene!.shapes.length} shapes in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
 async function runPipeline(resume?: Resume) {
+  if (!resume && (await usesVectorize())) {
+    startRun('pipeline');
+    try {
+      await runVectorize();
+    } catch (e) {
+      reportRunError('pipeline', e);
+    } finally {
+      endRun();
+    }
+    return;
+  }
   startRun('pipeline');
   try {
     if (!resume || resume.phase === 'optimize') {
@@ -816,7 +855,7 @@ interface PyRunResult {
 }
 
 /** Runs one of pelican_app's page actions; `onRound` receives each round's record. */
-async function callPythonRun(kind: 'greedy' | 'llm', args: object, onRound: (r: PyRound) => void, apiKey?: string): Promise<PyRunResult> {
+async function callPythonRun(kind: 'greedy' | 'llm' | 'vectorize', args: object, onRound: (r: PyRound) => void, apiKey?: string): Promise<PyRunResult> {
   if (!py) throw new Error('Python is still loading.');
   const hooks = {
     round: (json: string) => onRound(JSON.parse(json) as PyRound),

@@ -82,10 +82,10 @@ export function fieldProblem(f: FieldSpec, value: number): string | null {
 
 /**
  * The engine model the page fits a scene with: a colour target gets everything fitted (paint,
- * opacity, canvas); a gray one the original's model, with opacity only if the scene has
- * translucent shapes (so an imported version 2 scene keeps them).
+ * opacity, canvas); a gray one the original's model, unless the scene has translucent shapes
+ * (vectorize's or an imported version 2 scene), which are fitted as vectorize fits them.
  */
 export function pageModel(channels: 1 | 3, translucent: boolean): Model {
   if (channels === 3) return { channels: 3, opacity: true, fitBackground: true };
-  return translucent ? { channels: 1, opacity: true, fitBackground: false } : ORIGINAL_MODEL;
+  return translucent ? { channels: 1, opacity: true, fitBackground: true } : ORIGINAL_MODEL;
 }

@@ -106,7 +106,7 @@ async def console_run(src: str) -> str | None:
 
 
 async def run_page_action(kind: str, args_json: str, hooks: Any) -> str:
-    """The page's Greedy and LLM buttons.
+    """The page's Greedy, LLM and (on a picture) Run buttons.
 
     ``hooks`` (from the page): round(json) per round, progress(json), shouldStop(), apiKey().
     Returns JSON ``{"scene", "loss", "cancelled"}``; an LLM run adds ``"rewound"`` (its best scene
@@ -117,6 +117,8 @@ async def run_page_action(kind: str, args_json: str, hooks: Any) -> str:
         return json.dumps(await _greedy(args, hooks))
     if kind == "llm":
         return json.dumps(await _llm(args, hooks))
+    if kind == "vectorize":
+        return json.dumps(await _vectorize(args, hooks))
     raise NotImplementedError(
         f"{kind}: the pelican package does not provide this yet" + (f" ({IMPORT_ERROR})" if IMPORT_ERROR else "")
     )
@@ -160,6 +162,36 @@ async def _greedy(args: dict[str, Any], hooks: Any) -> dict[str, Any]:
     result = await pelican.greedy_refine(scene, target, options, on_round=on_round, stop=stop,
                                          on_progress=_page_progress(hooks, stop.stop))
     return {"scene": result.scene.to_dict(), "loss": result.final_loss, "cancelled": result.cancelled}
+
+
+# ---------------------------------------------------------------------------------------------
+# The one-click pipeline on a user's picture: pelican.vectorize, from the background alone, in the
+# target's own channels (the page has already made a gray target luma).
+
+
+def has_vectorize() -> bool:
+    try:
+        import pelican
+    except ImportError:
+        return False
+    return hasattr(pelican, "vectorize")
+
+
+async def _vectorize(args: dict[str, Any], hooks: Any) -> dict[str, Any]:
+    import pelican
+
+    target = _page_target()
+    stop = pelican.StopToken()
+
+    def on_round(record: dict[str, Any], current: Any) -> None:
+        hooks.round(json.dumps(dict(record, accepted=True, scene=current.to_dict())))
+        if hooks.shouldStop():
+            stop.stop()
+
+    result = await pelican.vectorize(target, shapes=int(args.get("shapes", 35)), gray=target.channels == 1,
+                                     on_round=on_round, stop=stop, on_progress=_page_progress(hooks, stop.stop))
+    mse = result.mse if result.mse == result.mse else None  # NaN when stopped mid-fit
+    return {"scene": result.scene.to_dict(), "loss": mse, "cancelled": result.cancelled, "seconds": result.seconds}
 
 
 # ---------------------------------------------------------------------------------------------
