@@ -212,3 +212,22 @@ test('Run on a user picture vectorises it in colour from the background alone', 
   expect(corner[2]).toBeGreaterThan(corner[0] + 80);
   await expect(app.locator('#error')).toBeHidden();
 });
+
+test('the built-in art starts gray (the original pipeline) and can be switched to colour', async ({ app }) => {
+  await expect(app.locator('#color-mode')).toHaveValue('gray');
+  expect((await app.evaluate(() => (window as any).pelican.target())).channels).toBe(1);
+  await app.selectOption('#color-mode', 'color');
+  await expect.poll(async () => (await app.evaluate(() => (window as any).pelican.target())).channels).toBe(3);
+  // The crown's yellow-brown is in the target: somewhere red is well above blue.
+  const t = await app.evaluate(() => (window as any).pelican.target());
+  const n = t.width * t.height;
+  let warmest = -1;
+  for (let i = 0; i < n; i++) warmest = Math.max(warmest, t.pixels[i] - t.pixels[2 * n + i]);
+  expect(warmest).toBeGreaterThan(0.2);
+  // The art keeps its choice when it is loaded again; a picture has its own (colour by default).
+  await upload(app, 'red-on-blue.png', discPng(64, 64, RED, BLUE));
+  await app.selectOption('#color-mode', 'gray');
+  await app.click('#btn-default');
+  await expect(app.locator('#color-mode')).toHaveValue('color');
+  expect((await app.evaluate(() => (window as any).pelican.target())).channels).toBe(3);
+});

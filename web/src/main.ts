@@ -888,7 +888,7 @@ const pageModule = {
     setScene({ ...scene, width: t.width, height: t.height }, { label: label || 'python' });
   },
   getTarget: () => ({ width: state.target!.width, height: state.target!.height, channels: state.target!.channels, pixels: state.target!.pixels }),
-  setTarget: (json: string, width: number, height: number, label: string) => {
+  setTarget: (json: string, width: number, height: number, label: string, channels = 1) => {
     if (state.running) throw new Error(`a ${state.running} run is in progress; stop it first (app.stop())`);
     const px = Float32Array.from(JSON.parse(json) as number[]);
     const c = new OffscreenCanvas(width, height);
@@ -898,7 +898,7 @@ const pageModule = {
       if (state.source?.canvas === c) state.source.blob = b;
       scheduleSave();
     });
-    state.target = { width, height, channels: 1, pixels: px, label: label || 'python' };
+    state.target = { width, height, channels: channels === 3 ? 3 : 1, pixels: px, label: label || 'python' };
     targetVersion++;
     drawTarget();
     resetForTarget(`target from ${label || 'python'}`);

@@ -9,7 +9,7 @@ the page. In the console, ``app`` and ``pelican`` are already imported.
     await app.optimize(steps=300)
     await app.greedy(max_shapes=20, proposal="residual", candidates=4)
     app.target                  # {"width", "height", "channels", "pixels": list[float]} (planes)
-    app.set_target(pixels, width, height)
+    app.set_target(pixels, width, height, channels=1)   # or 3 planes (RGB)
     app.log("text")             # a line in the run log
 """
 
@@ -62,12 +62,14 @@ class App:
         t = pelican_page.getTarget().to_py()
         return {"width": t["width"], "height": t["height"], "channels": t["channels"], "pixels": list(t["pixels"])}
 
-    def set_target(self, pixels: Any, width: int, height: int, label: str = "python") -> None:
-        """Sets a grayscale target (row-major, 0 = black, 1 = white)."""
+    def set_target(self, pixels: Any, width: int, height: int, label: str = "python", channels: int = 1) -> None:
+        """Sets the target: ``channels`` (1 gray, 3 RGB) planes, row-major, 0 = black, 1 = white."""
+        if channels not in (1, 3):
+            raise ValueError(f"set_target: channels must be 1 or 3, got {channels!r}")
         flat = [float(v) for v in pixels]
-        if len(flat) != width * height:
-            raise ValueError(f"set_target: {len(flat)} pixels for a {width}x{height} target")
-        pelican_page.setTarget(json.dumps(flat), int(width), int(height), label)
+        if len(flat) != channels * width * height:
+            raise ValueError(f"set_target: {len(flat)} values for a {width}x{height} target of {channels} channel(s)")
+        pelican_page.setTarget(json.dumps(flat), int(width), int(height), label, int(channels))
 
     async def optimize(self, steps: int = 500, lr: float = 0.02) -> dict[str, Any]:
         """Runs the page's optimiser on the current scene (live in the page); returns the metrics."""
