@@ -308,7 +308,7 @@ void render_backward_impl(const RasterParams<T>& p) {
   const T** dk_of = p.pair_scratch + K;           // [K] and its dc/ds (cache or dcds)
   for (size_t i = 0; i < size_t(K) * kValueSlots * kTileSide; ++i) lanes[i] = T(0);
   alignas(64) T X[kLanes], Y[kLanes], G[C][kLanes], s[kLanes], acc_t[kLanes], o[C][kLanes], tmp[kLanes];
-  alignas(64) T tmp_paint[C][kLanes], tmp_alpha[kLanes];
+  alignas(64) T tmp_paint[C][kLanes], tmp_alpha[kLanes], c_lane[kLanes], cp_lane[kLanes], u_lane[kLanes];
   T bg_lanes[C][kTileSide] = {};
   for (int ty = 0; ty < ty_n; ++ty)
     for (int tx = 0; tx < tx_n; ++tx) {
@@ -421,24 +421,43 @@ void render_backward_impl(const RasterParams<T>& p) {
           }
         } else {
           // u = dL/dc' (c' = α·c): Σ_ch G·(I − o_{k−1})·T_k; dL/dI_ch = G·c'·T_k, dL/dα = u·c,
-          // dL/ds = u·α·dc/ds.
+          // dL/ds = u·α·dc/ds. One simple lane loop per quantity: clang vectorises these, not
+          // the fused form (its cost model gives up on it).
           const T a = sh.alpha;
           const bool is_edge = edge[k];
-          const T* ck = is_edge ? ck_of[k] : nullptr;
-          const T* dk = is_edge ? dk_of[k] : nullptr;
+          const T* PELICAN_RESTRICT ck = is_edge ? ck_of[k] : nullptr;
           const T cc = cconst[k];
-          for (int i = 0; i < kLanes; ++i) {
-            const T c0 = is_edge ? ck[i] : cc;
-            const T cpi = A ? a * c0 : c0;
-            T u = T(0);
-            for (int ch = 0; ch < C; ++ch) {
-              u += G[ch][i] * (sh.paint[ch] - o[ch][i]);
-              tmp_paint[ch][i] = G[ch][i] * cpi * tk[i];
-              o[ch][i] = (T(1) - cpi) * o[ch][i] + cpi * sh.paint[ch];
+          if (is_edge) {
+            for (int i = 0; i < kLanes; ++i) c_lane[i] = ck[i];
+          } else {
+            for (int i = 0; i < kLanes; ++i) c_lane[i] = cc;
+          }
+          if constexpr (A) {
+            for (int i = 0; i < kLanes; ++i) cp_lane[i] = a * c_lane[i];
+          } else {
+            for (int i = 0; i < kLanes; ++i) cp_lane[i] = c_lane[i];
+          }
+          for (int i = 0; i < kLanes; ++i) u_lane[i] = T(0);
+          for (int ch = 0; ch < C; ++ch) {
+            const T I = sh.paint[ch];
+            T* PELICAN_RESTRICT oc = o[ch];
+            const T* PELICAN_RESTRICT gc = G[ch];
+            T* PELICAN_RESTRICT pc = tmp_paint[ch];
+            for (int i = 0; i < kLanes; ++i) u_lane[i] += gc[i] * (I - oc[i]);
+            for (int i = 0; i < kLanes; ++i) pc[i] = gc[i] * cp_lane[i] * tk[i];
+            for (int i = 0; i < kLanes; ++i) oc[i] = (T(1) - cp_lane[i]) * oc[i] + cp_lane[i] * I;
+          }
+          for (int i = 0; i < kLanes; ++i) u_lane[i] *= tk[i];
+          if constexpr (A) {
+            for (int i = 0; i < kLanes; ++i) tmp_alpha[i] = u_lane[i] * c_lane[i];
+          }
+          if (is_edge) {
+            const T* PELICAN_RESTRICT dk = dk_of[k];
+            if constexpr (A) {
+              for (int i = 0; i < kLanes; ++i) tmp[i] = u_lane[i] * (a * dk[i]);
+            } else {
+              for (int i = 0; i < kLanes; ++i) tmp[i] = u_lane[i] * dk[i];
             }
-            u *= tk[i];
-            tmp_alpha[i] = u * c0;
-            tmp[i] = is_edge ? u * (A ? a * dk[i] : dk[i]) : T(0);
           }
           add_lanes(tmp_paint[0], acc8);
           for (int ch = 1; ch < C; ++ch) add_lanes(tmp_paint[ch], acc8 + (kSlotPaint1 + ch - 1) * kTileSide);

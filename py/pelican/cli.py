@@ -1,4 +1,5 @@
-"""``npm run pelican -- <command>``: the original's commands (spec §1.1) plus ``eval`` and ``render``.
+"""``npm run pelican -- <command>``: the original's commands (spec §1.1) plus ``eval``, ``render``
+and ``vectorize``.
 
 Runs inside Pyodide under Node (py/host/cli.mjs); files are read and written by the host itself
 (pelican._host read_file/write_file), so a path means what it means in the user's shell, and a
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import sys
@@ -16,7 +18,7 @@ import time
 from typing import Any
 
 from . import artifacts
-from .engine import BREAKDOWN_KEYS, Cancelled, Engine, EngineCrashed, EngineError, fixed_tau
+from .engine import BREAKDOWN_KEYS, Cancelled, Engine, EngineCrashed, EngineError, Model, fixed_tau
 from .greedy import GreedyOptions, greedy_refine
 from .images import Image, ImageError
 from .optimizer import metrics
@@ -74,6 +76,13 @@ def _resolution(value: str) -> int:
     n = int(value)
     if not 8 <= n <= 1024:
         raise argparse.ArgumentTypeError(f"{n} is outside 8..1024")
+    return n
+
+
+def _shape_budget(value: str) -> int:
+    n = int(value)
+    if not 1 <= n <= 1000:
+        raise argparse.ArgumentTypeError(f"{n} is outside 1..1000")
     return n
 
 
@@ -204,6 +213,47 @@ async def cmd_render(a: argparse.Namespace) -> None:
     print(f"wrote {a.output}")
 
 
+async def cmd_vectorize(a: argparse.Namespace) -> None:
+    """The app's pipeline on any picture: the command people script, so its output is stable."""
+    from .vectorize import vectorize
+
+    out = a.output
+    kind = os.path.splitext(out)[1].lower()
+    if kind not in (".svg", ".png"):
+        raise UsageError(f"--output {out!r}: the name must end in .svg or .png")
+    target = Image.from_bytes(_read(a.target, "target"), a.target, fit=a.resolution)
+    if a.gray:
+        target = target.gray()
+    progress = None if a.json else _RoundLog(a.shapes)
+    result = await vectorize(target, shapes=a.shapes, gray=a.gray, on_round=progress)
+    if kind == ".svg":
+        artifacts.write_text(out, to_svg(result.scene))
+        mse = result.mse
+    else:
+        async with await Engine.borrow() as engine:
+            await engine.set_target(target, Model.for_picture(target))
+            await engine.set_scene(result.scene)
+            render = await engine.render(0.3 / target.side)
+        artifacts.write_bytes(out, render.to_png())
+        mse = render.mse(target)
+    psnr = -10 * math.log10(mse) if mse > 0 else float("inf")
+    if a.json:
+        print(json.dumps({"shapes": len(result.scene), "seconds": round(result.seconds, 3), "mse": mse, "psnr": psnr}))
+    else:
+        print(f"wrote {out} ({len(result.scene)} shapes, {result.seconds:.1f} s, PSNR {psnr:.2f} dB)")
+
+
+class _RoundLog:
+    """A line per round of vectorize(): shapes so far and the loss."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+
+    def __call__(self, record: dict[str, Any], scene: Scene) -> None:
+        print(f"round {record['round']}: {record['num_shapes']}/{self.budget} shapes, loss {record['loss']:.5f}, "
+              f"{record['seconds']:.1f} s")
+
+
 async def cmd_judge(a: argparse.Namespace) -> None:
     from .llm.cli import judge_command
 
@@ -273,6 +323,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=_resolution, default=None, help="longest side of a PNG")
     p.add_argument("--tau", type=float, default=None)
     p.set_defaults(run=cmd_render)
+
+    p = sub.add_parser("vectorize", help="any picture as N shapes, in colour (the app's pipeline)")
+    p.add_argument("--target", required=True, help="PNG, JPEG or PGM")
+    p.add_argument("--output", required=True, help="a .svg or .png path")
+    p.add_argument("--shapes", type=_shape_budget, default=100)
+    p.add_argument("--resolution", type=_resolution, default=256, help="longer side of the working size in pixels")
+    p.add_argument("--gray", action="store_true", help="fit the picture's luma instead of its colours")
+    p.add_argument("--json", action="store_true", help='print one line {"shapes", "seconds", "mse", "psnr"}')
+    p.set_defaults(run=cmd_vectorize)
 
     p = sub.add_parser("judge", help="ask an LLM to critique a render")
     p.add_argument("--svg", required=True)

@@ -157,3 +157,32 @@ test('a PNG bomb and broken images get one line naming the file, not a traceback
       assert.doesNotMatch(run.err, /Traceback|MemoryError/);
     }
   }));
+
+test('vectorize: a colour JPEG to SVG with one JSON line, to PNG, and a bad output name refused', () => {
+  withDir((dir) => {
+    const photo = join(targets, 'dev', 'flower.jpg');
+    const svg = pelican(['vectorize', '--target', photo, '--output', 'flower.svg', '--shapes', '8', '--resolution', '48', '--json'], dir);
+    assert.equal(svg.code, 0, svg.err);
+    const lines = svg.out.trim().split('\n');
+    assert.equal(lines.length, 1, svg.out);
+    const report = JSON.parse(lines[0]);
+    assert.deepEqual(Object.keys(report).sort(), ['mse', 'psnr', 'seconds', 'shapes']);
+    assert.equal(report.shapes, 8);
+    assert.ok(report.psnr > 10 && Math.abs(report.psnr + 10 * Math.log10(report.mse)) < 1e-9, lines[0]);
+    const text = readFileSync(join(dir, 'flower.svg'), 'utf8');
+    assert.match(text, /viewBox="0 0 48 32"/);
+    // Colour, not gray: some fill has channels that differ.
+    const fills = [...text.matchAll(/fill="#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})"/g)];
+    assert.ok(fills.some(([, r, , b]) => r !== b), 'no colour fill in the SVG');
+
+    const png = pelican(['vectorize', '--target', photo, '--output', join(dir, 'sub', 'flower.png'), '--shapes', '5', '--resolution', '40', '--gray'], dir);
+    assert.equal(png.code, 0, png.err);
+    assert.match(png.out, /wrote .*flower\.png \(5 shapes/);
+    assertPng(join(dir, 'sub', 'flower.png'));
+
+    const bad = pelican(['vectorize', '--target', photo, '--output', 'flower.gif', '--shapes', '5'], dir);
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /--output 'flower.gif': the name must end in \.svg or \.png/);
+    assert.ok(!existsSync(join(dir, 'flower.gif')));
+  });
+});

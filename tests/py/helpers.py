@@ -37,3 +37,23 @@ def two_blob_target(n: int = 32) -> Image:
     a = disc_target(n, n, 0.28, 0.3, 0.14, 0.1)
     b = disc_target(n, n, 0.72, 0.7, 0.16, 0.4)
     return Image(n, n, array.array("f", (min(u, v) for u, v in zip(a.pixels, b.pixels))))
+
+
+def colour_target(width: int = 40, height: int = 30) -> Image:
+    """A dark blue canvas with a red disc, a yellow band and a green triangle: flat colours, edges."""
+    n = width * height
+    planes = [array.array("f", [0.1] * n), array.array("f", [0.15] * n), array.array("f", [0.45] * n)]
+    for y in range(height):
+        for x in range(width):
+            i = y * width + x
+            paint = None
+            if (x - 12) ** 2 + (y - 10) ** 2 < 49:
+                paint = (0.9, 0.15, 0.1)
+            elif 20 <= y < 25:
+                paint = (0.95, 0.85, 0.2)
+            elif x > 26 and y < x - 20:
+                paint = (0.2, 0.7, 0.3)
+            if paint:
+                for c in range(3):
+                    planes[c][i] = paint[c]
+    return Image(width, height, planes[0] + planes[1] + planes[2], 3)
