@@ -231,3 +231,25 @@ test('the built-in art starts gray (the original pipeline) and can be switched t
   await expect(app.locator('#color-mode')).toHaveValue('color');
   expect((await app.evaluate(() => (window as any).pelican.target())).channels).toBe(3);
 });
+
+test('Run on a picture in gray vectorises its luma, and Stop keeps the scene so far', async ({ app }) => {
+  await upload(app, 'red-on-blue.png', discPng(96, 96, RED, BLUE));
+  await app.selectOption('#color-mode', 'gray');
+  await expect.poll(async () => (await app.evaluate(() => (window as any).pelican.target())).channels).toBe(1);
+  await app.fill('#greedy-max', '40');
+  await app.locator('#greedy-max').dispatchEvent('change');
+  await app.click('#btn-run');
+  await expect.poll(async () => (await appState(app)).log.some((l) => /^vectorize round 2:/.test(l.text)), { timeout: 60_000 }).toBe(true);
+  await app.click('#btn-stop');
+  await expect(app.locator('#stat-stage')).not.toHaveText('pipeline', { timeout: 60_000 });
+  const s = await appState(app);
+  expect(s.log.at(-1)!.text).toMatch(/^vectorize: stopped/);
+  const scene = s.scene as any;
+  expect(scene.shapes.length).toBeGreaterThan(0);
+  expect(scene.shapes.length).toBeLessThan(40);
+  expect(scene.shapes.every((sh: any) => typeof sh.intensity === 'number' && sh.color === undefined)).toBe(true);
+  const [r, g, b] = await canvasAt(app, 'render-canvas', 0.03, 0.03);
+  expect(r).toBe(g);
+  expect(g).toBe(b);
+  await expect(app.locator('#error')).toBeHidden();
+});
