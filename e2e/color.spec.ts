@@ -181,7 +181,7 @@ test('a bad scene is refused with the field named, and the scene stays', async (
     [{ ...V2.shapes[1], rotation: 5e4 }, 'shapes[0].rotation: 50000 is outside [-10000, 10000]'],
     [{ ...V2.shapes[0], name: '  ' }, 'shapes[0].name: a shape name must be a non-empty string'],
     [{ ...V2.shapes[0], glow: 1 }, 'shapes[0].glow: unknown field for a circle'],
-    [{ ...V2.shapes[0], color: 'red' }, 'shapes[0].color: "red" is not a colour (#rrggbb)'],
+    [{ ...V2.shapes[0], color: 'red' }, "shapes[0].color: 'red' is not a colour (#rrggbb)"],
   ];
   for (const [shape, message] of cases) {
     const doc = { ...V2, shapes: [shape] };
@@ -252,4 +252,54 @@ test('Run on a picture in gray vectorises its luma, and Stop keeps the scene so 
   expect(r).toBe(g);
   expect(g).toBe(b);
   await expect(app.locator('#error')).toBeHidden();
+});
+
+test('the page and Python give the same verdicts on scenes, in the same words', async ({ app }) => {
+  const base = { ...V2, width: 128, height: 128 };
+  const shape = (patch: object, i = 0) => ({ ...base, shapes: [{ ...V2.shapes[i], ...patch }] });
+  const docs: object[] = [
+    shape({ r: 5 }),
+    shape({ r: 0 }),
+    shape({ r: -1 }),
+    shape({ rotation: 5e4 }, 1),
+    shape({ name: '' }),
+    shape({ name: 'a<b' }),
+    shape({ glow: 1 }),
+    shape({ color: '#12345' }),
+    shape({ intensity: 0.5 }),
+    shape({ opacity: 2 }),
+    shape({ frozen: 'yes' }),
+    shape({ points: [[0.1, 0.1], [0.2, 0.2]] }, 2),
+    shape({ cx: 1.5 }),
+    shape({ cx: 'left' }),
+    shape({ r: true }),
+    shape({ r: null }),
+    { ...base, version: 1, background: undefined },
+    { ...base, version: 3 },
+    { ...base, width: 12.5 },
+    { ...base, extra: true },
+    { ...base, background: 'blue' },
+    { ...base, shapes: [V2.shapes[0], V2.shapes[0]] },
+  ];
+  for (const doc of docs) {
+    const text = JSON.stringify(doc);
+    const python = await app.evaluate(
+      (t) => (window as any).pelican.py(`import json\nfrom pelican import Scene, SceneError\ntry:\n    Scene.from_dict(json.loads(${JSON.stringify(t)}))\n    v = 'accepted'\nexcept SceneError as e:\n    v = str(e)\nv`),
+      text,
+    );
+    await app.setInputFiles('#scene-input', { name: 'case.json', mimeType: 'application/json', buffer: Buffer.from(text) });
+    await expect(app.locator('#error')).toBeVisible();
+    const page = (await app.locator('#error').textContent())!.replace(/^Could not import case\.json: /, '');
+    expect(python, text).not.toBe('accepted');
+    expect(page, text).toBe(python);
+    await app.evaluate(() => (document.getElementById('error')!.hidden = true));
+  }
+  // A good version 2 scene reads the same on both sides.
+  const fromPython = await app.evaluate(
+    (t) => (window as any).pelican.py(`import json\nfrom pelican import Scene\njson.dumps(Scene.from_dict(json.loads(${JSON.stringify(t)})).to_dict())`),
+    JSON.stringify(V2),
+  );
+  await app.setInputFiles('#scene-input', { name: 'boat.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(V2)) });
+  await expect.poll(async () => (await appState(app)).stages.at(-1)!.label).toMatch(/imported boat\.json/);
+  expect((await appState(app)).scene).toEqual(JSON.parse(fromPython));
 });

@@ -172,10 +172,18 @@ export function frozenMask(scene: Scene): Uint8Array {
 // Validation: a scene typed by a user or read from a file is checked field by field, with the
 // message starting with the field's path, before it replaces anything.
 
-const kind = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'list' : typeof v);
+/** A string as Python's repr() quotes it, so messages read the same as py/pelican's. */
+const repr = (s: string) => (s.includes("'") && !s.includes('"') ? `"${s}"` : `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`);
+
+const kind = (v: unknown) =>
+  v === null || v === undefined ? 'NoneType' : Array.isArray(v) ? 'list' : typeof v === 'string' ? 'str' : typeof v === 'boolean' ? 'bool' : typeof v === 'object' ? 'dict' : typeof v;
+
+/** A JSON value roughly as Python's repr() shows it. */
+const show = (v: unknown): string =>
+  typeof v === 'string' ? repr(v) : typeof v === 'boolean' ? (v ? 'True' : 'False') : v === null || v === undefined ? 'None' : (JSON.stringify(v) ?? String(v));
 
 function num(v: unknown, where: string, lo?: number, hi?: number): number {
-  if (typeof v !== 'number') throw new SceneError(`${where}: expected a number, got ${kind(v)} ${JSON.stringify(v)?.slice(0, 40)}`);
+  if (typeof v !== 'number') throw new SceneError(`${where}: expected a number, got ${kind(v)} ${show(v).slice(0, 40)}`);
   if (!Number.isFinite(v)) throw new SceneError(`${where}: ${v} is not a finite number`);
   if ((lo !== undefined && v < lo) || (hi !== undefined && v > hi)) throw new SceneError(`${where}: ${v} is outside [${lo}, ${hi}]`);
   return v;
@@ -184,7 +192,7 @@ function num(v: unknown, where: string, lo?: number, hi?: number): number {
 function color(v: unknown, where: string): string {
   if (typeof v === 'string') {
     const c = parseHex(v);
-    if (!c) throw new SceneError(`${where}: ${JSON.stringify(v).slice(0, 40)} is not a colour (#rrggbb)`);
+    if (!c) throw new SceneError(`${where}: ${repr(v).slice(0, 40)} is not a colour (#rrggbb)`);
     return v.trim().toLowerCase();
   }
   if (Array.isArray(v) && v.length === 3) return toHex(v.map((x, i) => num(x, `${where}[${i}]`, 0, 1)));
@@ -194,7 +202,7 @@ function color(v: unknown, where: string): string {
 function name(v: unknown, where: string): string {
   if (typeof v !== 'string' || !v.trim()) throw new SceneError(`${where}: a shape name must be a non-empty string`);
   if (v.length > MAX_NAME) throw new SceneError(`${where}: a shape name has at most ${MAX_NAME} characters`);
-  if (/[\u0000-\u001f<>&"']/.test(v)) throw new SceneError(`${where}: ${JSON.stringify(v)} contains control or markup characters`);
+  if (/[\u0000-\u001f<>&"']/.test(v)) throw new SceneError(`${where}: ${repr(v)} contains control or markup characters`);
   return v;
 }
 
@@ -275,7 +283,7 @@ export function validateScene(doc: unknown): Scene {
   const seen = new Set<string>();
   const shapes = d.shapes.map((raw, i) => {
     const s = validateShape(raw, `shapes[${i}]`, version);
-    if (seen.has(s.name)) throw new SceneError(`shapes[${i}].name: ${JSON.stringify(s.name)} is used twice`);
+    if (seen.has(s.name)) throw new SceneError(`shapes[${i}].name: ${repr(s.name)} is used twice`);
     seen.add(s.name);
     return s;
   });
