@@ -303,3 +303,14 @@ test('the page and Python give the same verdicts on scenes, in the same words', 
   await expect.poll(async () => (await appState(app)).stages.at(-1)!.label).toMatch(/imported boat\.json/);
   expect((await appState(app)).scene).toEqual(JSON.parse(fromPython));
 });
+
+test('Greedy on a colour scene with translucent shapes says why it cannot, and keeps the scene', async ({ app }) => {
+  await upload(app, 'red-on-blue.png', discPng(96, 96, RED, BLUE));
+  await optimise(app, 30);
+  const before = (await appState(app)).scene;
+  expect(before.shapes.some((s: any) => s.opacity !== undefined)).toBe(true);
+  await app.click('#btn-greedy');
+  await expect(app.locator('#stat-stage')).toHaveText('idle', { timeout: 60_000 });
+  await expect(app.locator('#error')).toContainText('greedy refine adds opaque shapes only');
+  expect((await appState(app)).scene).toEqual(before);
+});
