@@ -39,6 +39,8 @@ export interface ShapeModel {
   opacity: FieldSpec;
   /** Each channel of the canvas colour. */
   background: FieldSpec;
+  /** The original's starting pelican in a unit square: intensity, then geometry, per shape. */
+  initialPelican: { name: string; type: number; values: number[] }[];
 }
 
 /** What a scene is made of besides geometry; fixed per engine by init(). */

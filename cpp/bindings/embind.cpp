@@ -276,6 +276,19 @@ val shapeModel() {
   out.set("color", field_object(pelican::kColorChannelField));
   out.set("opacity", field_object(pelican::kOpacityField));
   out.set("background", field_object(pelican::kBackgroundField));
+  val pelicanShapes = val::array();
+  int index = 0;
+  for (const pelican::InitialShape& shape : pelican::kInitialPelican) {
+    val values = val::array();
+    const int n = 1 + pelican::shape_spec(shape.type)->geometry_count;
+    for (int i = 0; i < n; ++i) values.set(i, shape.values[i]);
+    val entry = val::object();
+    entry.set("name", std::string(shape.name));
+    entry.set("type", shape.type);
+    entry.set("values", values);
+    pelicanShapes.set(index++, entry);
+  }
+  out.set("initialPelican", pelicanShapes);
   return out;
 }
 

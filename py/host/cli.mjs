@@ -18,7 +18,9 @@ const userCwd =
     : process.cwd();
 let host;
 try {
-  host = await loadPelican({ snapshotDir: join(root, 'build', 'pyodide-snapshot'), files: hostFiles(userCwd) });
+  // PELICAN_SNAPSHOT_DIR: another cache (the tests use a temporary one).
+  const snapshotDir = process.env.PELICAN_SNAPSHOT_DIR || join(root, 'build', 'pyodide-snapshot');
+  host = await loadPelican({ snapshotDir, files: hostFiles(userCwd) });
 } catch (error) {
   console.error(`error: could not start pelican: ${error.message}`);
   process.exit(1);

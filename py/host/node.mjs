@@ -2,7 +2,7 @@
 // package, py/pelican on its path, and `pelican_host` (py/pelican/_host.py's contract) backed by
 // the same worker client the browser uses (build/workers/client.js over worker_threads).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -22,9 +22,36 @@ async function decoders() {
 }
 
 /**
+ * Has the snapshot made for the next run, detached and silent: this run goes on cold. One maker
+ * at a time (two writing the same file could leave a torn one): the marker beside the file holds
+ * the pid of the one at work.
+ */
+function makeInBackground(path, snapshotDir) {
+  const marker = `${path}.making`;
+  try {
+    const pid = existsSync(marker) ? Number(readFileSync(marker, 'utf8')) : 0;
+    if (pid > 0) {
+      try {
+        process.kill(pid, 0);
+        return; // still at work
+      } catch {
+        // gone: its marker is stale
+      }
+    }
+    mkdirSync(snapshotDir, { recursive: true });
+    const child = spawn(process.execPath, [join(root, 'py', 'host', 'make-snapshot.mjs'), snapshotDir], { detached: true, stdio: 'ignore' });
+    child.on('error', () => undefined);
+    child.unref();
+    writeFileSync(marker, String(child.pid ?? 0));
+  } catch {
+    // A read-only cache: every run starts cold, which still works.
+  }
+}
+
+/**
  * Pyodide resumed from the memory snapshot the page uses (py/host/make-snapshot.mjs), kept in
- * snapshotDir: a resume takes ~0.5 s where a cold start takes 2-6 s. When there is none for the
- * current sources yet, starts cold and has one made in the background for the next run.
+ * snapshotDir: a resume takes ~0.5 s where a cold start takes 2-6 s. Without a usable one for the
+ * current sources, starts cold and has one made for the next run.
  */
 async function startPyodide(loadOptions, snapshotDir) {
   const pyodideModule = await import('pyodide');
@@ -42,24 +69,14 @@ async function startPyodide(loadOptions, snapshotDir) {
       const snapshot = { length: Promise.resolve(snapshotLength(file)), file: Promise.resolve(file) };
       return { pyodide: await resumeFromSnapshot(pyodideModule, createPyodideModule, snapshot, loadOptions, lang), start: 'snapshot' };
     } catch (error) {
+      // A torn or foreign file: made again for the next run. Whoever wrote it is done with it
+      // (writing ends in a rename), so its maker's marker goes too.
       if (process.env.PELICAN_DEBUG) process.stderr.write(`[pelican] starting Python from scratch: ${error.message}\n`);
+      rmSync(path, { force: true });
+      rmSync(`${path}.making`, { force: true });
     }
-  } else {
-    // Detached and silent: this run goes on cold, the next one resumes. One maker at a time
-    // (two writing the same file could leave a torn one): a marker younger than two minutes says
-    // one is at work.
-    const marker = `${path}.making`;
-    try {
-      if (existsSync(marker) && Date.now() - statSync(marker).mtimeMs < 120_000) throw new Error('already being made');
-      mkdirSync(snapshotDir, { recursive: true });
-      writeFileSync(marker, String(process.pid));
-    } catch {
-      return { pyodide: await pyodideModule.loadPyodide(loadOptions), start: 'cold' };
-    }
-    const child = spawn(process.execPath, [join(root, 'py', 'host', 'make-snapshot.mjs'), snapshotDir], { detached: true, stdio: 'ignore' });
-    child.on('error', () => undefined);
-    child.unref();
   }
+  makeInBackground(path, snapshotDir);
   return { pyodide: await pyodideModule.loadPyodide(loadOptions), start: 'cold' };
 }
 

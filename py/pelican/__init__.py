@@ -1,7 +1,7 @@
 """pelican: fit soft-edged primitives to an image by differentiable rendering, in the browser.
 
     from pelican import Scene, Image, optimize, greedy_refine
-    target = Image.from_bytes(open("bird.png", "rb").read()).fit(128)
+    target = Image.from_bytes(open("bird.png", "rb").read(), fit=128).gray()
     scene = Scene.initial(target.width, target.height)
     result = await optimize(scene, target, steps=500)
     grown = await greedy_refine(result.scene, target, GreedyOptions(max_shapes=35))

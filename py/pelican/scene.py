@@ -284,20 +284,6 @@ def _put(geometry: dict[str, Any], f: "shape_table.Field", value: float) -> None
     target[f.indices[-1]] = value
 
 
-# The original's nine-shape starting pelican (spec §2.2), back to front, in a unit square.
-INITIAL_PELICAN = (
-    {"name": "body", "type": "ellipse", "cx": 0.42, "cy": 0.55, "rx": 0.22, "ry": 0.28, "rotation": -0.3, "intensity": 0.35},
-    {"name": "neck", "type": "ellipse", "cx": 0.52, "cy": 0.35, "rx": 0.06, "ry": 0.15, "rotation": -0.2, "intensity": 0.40},
-    {"name": "head", "type": "circle", "cx": 0.58, "cy": 0.18, "r": 0.08, "intensity": 0.35},
-    {"name": "beak_upper", "type": "triangle", "points": [[0.62, 0.15], [0.62, 0.22], [0.88, 0.20]], "intensity": 0.25},
-    {"name": "beak_lower", "type": "triangle", "points": [[0.62, 0.22], [0.88, 0.20], [0.65, 0.28]], "intensity": 0.30},
-    {"name": "wing", "type": "ellipse", "cx": 0.38, "cy": 0.50, "rx": 0.18, "ry": 0.15, "rotation": -0.4, "intensity": 0.30},
-    {"name": "tail", "type": "triangle", "points": [[0.18, 0.52], [0.25, 0.48], [0.12, 0.60]], "intensity": 0.20},
-    {"name": "eye", "type": "circle", "cx": 0.60, "cy": 0.16, "r": 0.015, "intensity": 0.05},
-    {"name": "feet", "type": "ellipse", "cx": 0.45, "cy": 0.88, "rx": 0.06, "ry": 0.04, "rotation": 0.0, "intensity": 0.15},
-)
-
-
 @dataclass
 class Scene:
     width: int
@@ -335,22 +321,23 @@ class Scene:
 
     @staticmethod
     def initial(width: int = 128, height: int | None = None) -> "Scene":
-        """The original's starting pelican, fitted into a width x height canvas."""
+        """The original's starting pelican (the engine's table holds it), fitted into a
+        width x height canvas."""
         height = width if height is None else height
         s = max(width, height)
         ax, ay = width / s, height / s
         k = min(ax, ay)
         shapes = []
-        for d in INITIAL_PELICAN:
-            d = json.loads(json.dumps(d))
-            if "points" in d:
-                d["points"] = [[x * ax, y * ay] for x, y in d["points"]]
+        for name, kind, values in shape_table.table().initial_pelican:
+            shape = Shape.from_values(kind, name, values, 1, False)
+            if shape.points is not None:
+                shape.points = [[x * ax, y * ay] for x, y in shape.points]
             else:
-                d["cx"], d["cy"] = d["cx"] * ax, d["cy"] * ay
+                shape.cx, shape.cy = shape.cx * ax, shape.cy * ay
                 for key in ("r", "rx", "ry"):
-                    if key in d:
-                        d[key] *= k
-            shapes.append(Shape.from_dict(d))
+                    if shape.geometry.get(key) is not None:
+                        shape.geometry[key] *= k
+            shapes.append(shape.validate(name))
         return Scene(width, height, shapes)
 
     @staticmethod

@@ -82,6 +82,8 @@ class Table:
     color: Field
     opacity: Field
     background: Field
+    #: The original's starting pelican, in a unit square: (name, type, values under the gray model).
+    initial_pelican: tuple[tuple[str, str, tuple[float, ...]], ...]
 
     def type(self, name: str) -> TypeSpec:
         return self.types[name]
@@ -94,8 +96,11 @@ def table() -> Table:
     for t in data["types"]:
         spec = TypeSpec(str(t["name"]), int(t["code"]), tuple(_field(f) for f in t["geometry"]))
         types[spec.name] = spec
-    return Table(types, {t.code: t for t in types.values()}, _field(data["intensity"]), _field(data["color"]),
-                 _field(data["opacity"]), _field(data["background"]))
+    by_code = {t.code: t for t in types.values()}
+    pelican = tuple((str(p["name"]), by_code[int(p["type"])].name, tuple(float(v) for v in p["values"]))
+                    for p in data["initialPelican"])
+    return Table(types, by_code, _field(data["intensity"]), _field(data["color"]), _field(data["opacity"]),
+                 _field(data["background"]), pelican)
 
 
 def type_names() -> tuple[str, ...]:

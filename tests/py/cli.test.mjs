@@ -7,6 +7,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, st
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { currentSnapshotName } from '../../py/host/make-snapshot.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = join(root, 'py', 'host', 'cli.mjs');
@@ -185,4 +186,33 @@ test('vectorize: a colour JPEG to SVG with one JSON line, to PNG, and a bad outp
     assert.match(bad.err, /--output 'flower.gif': the name must end in \.svg or \.png/);
     assert.ok(!existsSync(join(dir, 'flower.gif')));
   });
+});
+
+test('the CLI resumes Python from a snapshot it made itself, and starts cold without a usable one', async () => {
+  const cache = mkdtempSync(join(tmpdir(), 'pelican-cli-snapshot-'));
+  try {
+    const env = { PELICAN_SNAPSHOT_DIR: cache, PELICAN_TIMING: '1' };
+    const first = pelican(['--help'], cache, env);
+    assert.equal(first.code, 0, first.err);
+    assert.match(first.err, /Python cold\]/);
+    // The first run left a maker behind it; its file appears within a minute or two.
+    const file = join(cache, currentSnapshotName());
+    for (let i = 0; i < 600 && !existsSync(file); i++) await new Promise((done) => setTimeout(done, 250));
+    assert.ok(existsSync(file), 'the snapshot was made');
+    const second = pelican(['optimize', '--target', 'nowhere.png'], cache, env);
+    assert.equal(second.code, 1);
+    assert.match(second.err, /target 'nowhere.png' does not exist/);
+    assert.match(second.err, /Python snapshot\]/);
+    writeFileSync(file, 'torn');
+    const torn = pelican(['--help'], cache, env);
+    assert.equal(torn.code, 0, torn.err);
+    assert.match(torn.err, /Python cold\]/);
+    // ...and the torn file is made again for the next run.
+    const made = () => existsSync(file) && statSync(file).size > 100;
+    for (let i = 0; i < 600 && !made(); i++) await new Promise((done) => setTimeout(done, 250));
+    assert.ok(made(), 'the torn snapshot was made again');
+    assert.match(pelican(['--help'], cache, env).err, /Python snapshot\]/);
+  } finally {
+    rmSync(cache, { recursive: true, force: true });
+  }
 });

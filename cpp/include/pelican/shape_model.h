@@ -86,6 +86,25 @@ constexpr int shape_param_count(int32_t code, const Model& model) {
   return shape_spec(code) ? model.channels + (model.opacity ? 1 : 0) + shape_spec(code)->geometry_count : 0;
 }
 
+// The original's initial 9-shape pelican (§2.2), back to front, in a unit square: per shape its
+// name, type code and constrained values under the original's model (intensity, then geometry).
+struct InitialShape {
+  const char* name;
+  int32_t type;
+  double values[1 + kMaxGeometry];
+};
+constexpr InitialShape kInitialPelican[] = {
+    {"body", 1, {0.35, 0.42, 0.55, 0.22, 0.28, -0.3}},
+    {"neck", 1, {0.40, 0.52, 0.35, 0.06, 0.15, -0.2}},
+    {"head", 0, {0.35, 0.58, 0.18, 0.08}},
+    {"beak_upper", 2, {0.25, 0.62, 0.15, 0.62, 0.22, 0.88, 0.20}},
+    {"beak_lower", 2, {0.30, 0.62, 0.22, 0.88, 0.20, 0.65, 0.28}},
+    {"wing", 1, {0.30, 0.38, 0.50, 0.18, 0.15, -0.4}},
+    {"tail", 2, {0.20, 0.18, 0.52, 0.25, 0.48, 0.12, 0.60}},
+    {"eye", 0, {0.05, 0.60, 0.16, 0.015}},
+    {"feet", 1, {0.15, 0.45, 0.88, 0.06, 0.04, 0.0}},
+};
+
 // Constrained value ↔ raw float, computed in double as the original did in Python.
 double to_raw(Transform, double value);
 double from_raw(Transform, float raw);
