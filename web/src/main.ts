@@ -1361,19 +1361,21 @@ async function boot() {
   bindInputs();
   setStatus('drawing the target…');
   const restored = await restore();
+  if (!restored) await loadDefaultTarget();
+  applyTheme();
+  syncInputs();
+  drawTarget();
+  mark('firstRender');
+  void startPyodide().catch(() => undefined);
   if (!restored) {
-    await loadDefaultTarget();
+    // The initial pelican is the engine's (its table holds it): the target shows meanwhile.
+    await whenShapeModel();
     const t = state.target!;
     state.scene = initialScene(t.width, t.height);
     state.stages = [{ label: 'initial pelican', scene: structuredClone(state.scene), loss: null, at: 0 }];
     state.current = 0;
   }
-  applyTheme();
-  syncInputs();
-  drawTarget();
   drawSceneSketch();
-  mark('firstRender');
-  void startPyodide().catch(() => undefined);
   chart = new LossChart($('chart'));
   chart.setData(state.chartX, state.chartTotal, state.chartMse);
   renderShapes();

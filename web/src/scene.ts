@@ -4,7 +4,7 @@
 // verdicts are py/pelican/scene.py's, so whatever the page accepts Python can export.
 // Everything richer is py/pelican's: the searches, LLM edits, and SVG files.
 import { luma, parseHex, toHex, type Rgb } from './color';
-import { fieldProblem, getField, putField, shapeModel, shapeType, typeKeys, type Model } from './model';
+import { fieldProblem, getField, putField, shapeModel, shapeType, typeKeys, type Model, type ShapeTypeSpec } from './model';
 
 /** A shape object as files hold it: its type's geometry keys (cx, r, points, …) plus these. */
 export interface Shape {
@@ -46,33 +46,30 @@ const MAX_SIDE = 4096;
 const MAX_SHAPES = 1000;
 const MAX_NAME = 64;
 
-// The original's nine-shape starting pelican (spec §2.2), in a unit square.
-const INITIAL: Shape[] = [
-  { name: 'body', type: 'ellipse', cx: 0.42, cy: 0.55, rx: 0.22, ry: 0.28, rotation: -0.3, intensity: 0.35 },
-  { name: 'neck', type: 'ellipse', cx: 0.52, cy: 0.35, rx: 0.06, ry: 0.15, rotation: -0.2, intensity: 0.4 },
-  { name: 'head', type: 'circle', cx: 0.58, cy: 0.18, r: 0.08, intensity: 0.35 },
-  { name: 'beak_upper', type: 'triangle', points: [[0.62, 0.15], [0.62, 0.22], [0.88, 0.2]], intensity: 0.25 },
-  { name: 'beak_lower', type: 'triangle', points: [[0.62, 0.22], [0.88, 0.2], [0.65, 0.28]], intensity: 0.3 },
-  { name: 'wing', type: 'ellipse', cx: 0.38, cy: 0.5, rx: 0.18, ry: 0.15, rotation: -0.4, intensity: 0.3 },
-  { name: 'tail', type: 'triangle', points: [[0.18, 0.52], [0.25, 0.48], [0.12, 0.6]], intensity: 0.2 },
-  { name: 'eye', type: 'circle', cx: 0.6, cy: 0.16, r: 0.015, intensity: 0.05 },
-  { name: 'feet', type: 'ellipse', cx: 0.45, cy: 0.88, rx: 0.06, ry: 0.04, rotation: 0, intensity: 0.15 },
-];
+/** A shape of table type `spec` from its constrained values under the original's model (intensity, then geometry). */
+function shapeFromValues(spec: ShapeTypeSpec, name: string, values: readonly number[]): Shape {
+  const shape: Shape = { name, type: spec.name, intensity: values[0] };
+  const zeros = (dims: number[]): unknown => (dims.length ? Array.from({ length: dims[0] }, () => zeros(dims.slice(1))) : 0);
+  for (const [key, dims] of typeKeys(spec)) shape[key] = zeros(dims);
+  spec.geometry.forEach((f, i) => putField(shape, f, values[1 + i]));
+  return shape;
+}
 
-/** The initial pelican fitted into a W×H canvas (normalised units span [0,W/S]×[0,H/S]). */
+/** The original's starting pelican (the engine's table holds it) fitted into a W×H canvas (normalised units span [0,W/S]×[0,H/S]). */
 export function initialScene(width: number, height: number): Scene {
   const s = Math.max(width, height);
   const ax = width / s;
   const ay = height / s;
   const k = Math.min(ax, ay);
-  const shapes = INITIAL.map((sh) => {
-    const c: Shape = structuredClone(sh);
-    if (c.cx !== undefined) c.cx *= ax;
-    if (c.cy !== undefined) c.cy *= ay;
-    if (c.r !== undefined) c.r *= k;
-    if (c.rx !== undefined) c.rx *= k;
-    if (c.ry !== undefined) c.ry *= k;
+  const table = shapeModel();
+  const shapes = table.initialPelican.map(({ name, type, values }) => {
+    const c = shapeFromValues(table.types.find((t) => t.code === type)!, name, values);
     if (c.points) c.points = c.points.map(([x, y]) => [x * ax, y * ay]);
+    else {
+      c.cx! *= ax;
+      c.cy! *= ay;
+      for (const key of ['r', 'rx', 'ry'] as const) if (typeof c[key] === 'number') c[key]! *= k;
+    }
     return c;
   });
   return { format: 'pelican-scene', version: 1, width, height, shapes };
