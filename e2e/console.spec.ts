@@ -40,8 +40,8 @@ test('a multi-line console script changes the scene and the page shows it', asyn
 
   // Invalid scenes from Python are refused with the field named, and nothing changes.
   await app.locator('#console-in').fill('');
-  await type(app, 'app.scene = {"format": "pelican-scene", "version": 1, "width": 128, "height": 128, "shapes": [{"type": "circle", "cx": 2, "cy": 0.5, "r": 0.1, "intensity": 0.5}]}');
-  await expect(app.locator('#console-out .err').last()).toContainText('shapes[0].cx = 2 is outside [0, 1]');
+  await type(app, 'app.scene = {"format": "pelican-scene", "version": 1, "width": 128, "height": 128, "shapes": [{"name": "c", "type": "circle", "cx": 2, "cy": 0.5, "r": 0.1, "intensity": 0.5}]}');
+  await expect(app.locator('#console-out .err').last()).toContainText('shapes[0].cx: 2 is outside [0, 1]');
   expect((await appState(app)).scene.shapes).toHaveLength(5);
 });
 

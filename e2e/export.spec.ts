@@ -134,7 +134,7 @@ test('export scene JSON, PNG at any size, GIF and metrics; JSON imports back exa
   // A malformed scene is refused with the field named; the scene stays.
   const bad = { ...doc, shapes: [{ ...doc.shapes[0], cx: 'left' }] };
   await app.setInputFiles('#scene-input', { name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(bad)) });
-  await expect(app.locator('#error')).toContainText('shapes[0].cx must be a finite number');
+  await expect(app.locator('#error')).toContainText("shapes[0].cx: expected a number, got str 'left'");
   expect((await appState(app)).scene.shapes).toEqual(scene.shapes);
 });
 

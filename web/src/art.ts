@@ -1,6 +1,7 @@
 // The built-in default target: an original pelican drawn for this project (a brown pelican on a
 // post, facing right, like the starting scene), shaded with gradients so the fit has tones to
 // find. It is rasterised in the page at load, so no image file ships with the app.
+import { rgbaToPlanes, type Rgb } from './color';
 
 export const PELICAN_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100" width="512" height="512">
 <defs>
@@ -51,7 +52,8 @@ export const PELICAN_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0
 export interface Target {
   width: number;
   height: number;
-  /** W*H, row-major, 0 = black, 1 = white (ITU-R 601 luma). */
+  /** 1 (gray, ITU-R 601 luma) or 3 (RGB) planes of W*H, row-major, 0 = black, 1 = white. */
+  channels: 1 | 3;
   pixels: Float32Array;
   /** Where it came from, for the status line and the session. */
   label: string;
@@ -63,22 +65,16 @@ export function workingSize(w: number, h: number, res: number): [number, number]
   return [Math.max(1, Math.round(w * k)), Math.max(1, Math.round(h * k))];
 }
 
-export function toGray(source: CanvasImageSource, sw: number, sh: number, res: number, label: string): Target {
+/** The working target of a picture: resized, composited over `matte` where it is transparent. */
+export function toTarget(source: CanvasImageSource, sw: number, sh: number, res: number, label: string, channels: 1 | 3 = 1, matte: Rgb = [1, 1, 1]): Target {
   const [width, height] = workingSize(sw, sh, res);
   const canvas = new OffscreenCanvas(width, height);
   const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
-  // Transparent areas read as the white background the renderer composites over.
-  ctx.fillStyle = '#fff';
-  ctx.fillRect(0, 0, width, height);
   ctx.imageSmoothingEnabled = true;
   ctx.imageSmoothingQuality = 'high';
   ctx.drawImage(source, 0, 0, width, height);
   const rgba = ctx.getImageData(0, 0, width, height).data;
-  const pixels = new Float32Array(width * height);
-  for (let i = 0; i < pixels.length; i++) {
-    pixels[i] = (0.299 * rgba[4 * i] + 0.587 * rgba[4 * i + 1] + 0.114 * rgba[4 * i + 2]) / 255;
-  }
-  return { width, height, pixels, label };
+  return { width, height, channels, pixels: rgbaToPlanes(rgba, width, height, channels, matte), label };
 }
 
 let artImage: Promise<HTMLImageElement> | undefined;
@@ -95,7 +91,7 @@ function loadArt(): Promise<HTMLImageElement> {
 
 export async function defaultTarget(res: number): Promise<Target> {
   const img = await loadArt();
-  return toGray(img, 512, 512, res, 'built-in pelican');
+  return toTarget(img, 512, 512, res, 'built-in pelican');
 }
 
 export class ImageInputError extends Error {
@@ -139,5 +135,13 @@ export async function decodeImageFile(file: Blob & { name?: string }, res: numbe
     throw new ImageInputError(`${name} could not be decoded: the file is damaged or not really an image.`);
   }
   if (!w || !h) throw new ImageInputError(`${name} has no pixels.`);
-  return { target: toGray(source, w, h, res, name), bitmap: source, width: w, height: h };
+  return { target: toTarget(source, w, h, res, name), bitmap: source, width: w, height: h };
+}
+
+/** The built-in art as a 512×512 colour source (the art is drawn opaque, so no matte shows). */
+export async function artSource(): Promise<OffscreenCanvas> {
+  const img = await loadArt();
+  const c = new OffscreenCanvas(512, 512);
+  c.getContext('2d')!.drawImage(img, 0, 0, 512, 512);
+  return c;
 }

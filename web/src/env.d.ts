@@ -10,6 +10,8 @@ declare module 'gifenc' {
     bytes(): Uint8Array;
   }
   export function GIFEncoder(opts?: { auto?: boolean }): Encoder;
+  export function quantize(rgba: Uint8Array | Uint8ClampedArray, maxColors: number, opts?: { format?: 'rgb565' | 'rgb444' | 'rgba4444' }): number[][];
+  export function applyPalette(rgba: Uint8Array | Uint8ClampedArray, palette: number[][], format?: 'rgb565' | 'rgb444' | 'rgba4444'): Uint8Array;
 }
 
 declare module '*.py?raw' {

@@ -5,13 +5,17 @@
 // (greedy search, LLM rounds) lives in Python (python.ts → py/pelican). This file never does
 // pixel maths beyond converting gray floats to canvas pixels.
 import './style.css';
-import { decodeImageFile, defaultTarget, ImageInputError, toGray, type Target } from './art';
+import { artSource, decodeImageFile, ImageInputError, toTarget, type Target } from './art';
 import { LossChart } from './chart';
 import { PyConsole, cleanTraceback } from './console';
 import { createPool, loadClientModule, type Breakdown, type EngineClient, type EnginePool } from './engine';
-import { download, encodeGif, grayToImageData, grayToPng, toFrame, type Frame } from './exporters';
+import { download, encodeGif, planesToPng, toFrame, type Frame } from './exporters';
+import { meanColor, planesToImageData, toHex } from './color';
+import { bindColorControls, matteRgb, sourceChannels, syncColorControls, type ColorSettings } from './color-controls';
+import { pageModel, setShapeModel, shapeModelFailed, whenShapeModel } from './model';
+import { drawSceneSketchOn, swatchCss, paintLabel } from './sketch';
 import { hasPelicanPackage, loadPython, normalisePythonError, prefetchPyodide, startPyodide, type PythonRuntime } from './python';
-import { fromRaw, frozenMask, initialScene, SceneError, toRaw, validateScene, type Scene, type Shape } from './scene';
+import { fromValues, frozenMask, hasTranslucent, initialScene, SceneError, toGrayScene, toValues, validateScene, type Scene, type Shape } from './scene';
 import { loadSession, maySessionExist, saveSession, useSessionKey } from './store';
 import { claimSession, MAIN_SESSION } from './session-key';
 import { showNotice, type NoticeAction } from './notice';
@@ -57,9 +61,11 @@ interface Settings {
   consoleHistory: string[];
 }
 
+type AllSettings = Settings & ColorSettings;
+
 interface SessionDoc {
   v: 1;
-  settings: Settings;
+  settings: AllSettings;
   source: Blob | null; // null: the built-in pelican
   sourceLabel: string;
   scene: Scene;
@@ -80,7 +86,9 @@ interface Resume {
   phase?: 'optimize' | 'greedy';
 }
 
-const DEFAULT_SETTINGS: Settings = {
+const DEFAULT_SETTINGS: AllSettings = {
+  colorMode: 'color',
+  matte: '#ffffff',
   res: 128,
   steps: 500,
   lr: 0.02,
@@ -98,7 +106,7 @@ const DEFAULT_SETTINGS: Settings = {
 };
 
 const state = {
-  settings: { ...DEFAULT_SETTINGS },
+  settings: { ...DEFAULT_SETTINGS } as AllSettings,
   /** The picture the target comes from; width × height is its original size (the SVG's size on export). */
   source: null as { canvas: OffscreenCanvas; blob: Blob | null; label: string; width: number; height: number } | null,
   target: null as Target | null,
@@ -195,15 +203,17 @@ function withEngine<T>(fn: (e: EngineClient) => Promise<T>): Promise<T> {
 
 async function prepare(e: EngineClient, scene: Scene) {
   const t = state.target!;
-  const key = `${t.width}x${t.height}:${targetVersion}`;
+  const model = pageModel(t.channels, hasTranslucent(scene));
+  const key = `${t.width}x${t.height}:${targetVersion}:${JSON.stringify(model)}`;
   if (engineKey !== key) {
-    await e.init(t.width, t.height);
+    await e.init(t.width, t.height, model);
     await e.setTarget(t.pixels.slice());
     engineKey = key;
   }
-  const { types, raw } = toRaw(scene);
-  await e.setScene(types, raw);
+  const { types, values, background } = toValues(scene, model);
+  await e.setScene(types, values, background);
   await e.setFrozen(frozenMask(scene));
+  return model;
 }
 
 let targetVersion = 0;
@@ -226,7 +236,7 @@ async function refreshRender() {
     });
     if (!pixels || seq !== renderSeq) return;
     const [dw, dh] = displaySize(scene);
-    if (pixels.length === dw * dh) drawGray($('render-canvas') as HTMLCanvasElement, pixels, dw, dh);
+    if (pixels.length === dw * dh * state.target.channels) drawGray($('render-canvas') as HTMLCanvasElement, pixels, dw, dh);
     state.breakdown = breakdown;
     updateStats();
   } catch (err) {
@@ -250,7 +260,7 @@ function drawGray(canvas: HTMLCanvasElement, pixels: Float32Array, w: number, h:
     canvas.width = w;
     canvas.height = h;
   }
-  canvas.getContext('2d')!.putImageData(grayToImageData(pixels, w, h), 0, 0);
+  canvas.getContext('2d')!.putImageData(planesToImageData(pixels, w, h), 0, 0);
 }
 
 function drawTarget() {
@@ -278,19 +288,7 @@ function traceShape(ctx: CanvasRenderingContext2D, s: Shape, m: number) {
 
 /** Before the engine is up, the scene is drawn hard-edged on the canvas so something shows at once. */
 function drawSceneSketch() {
-  const scene = state.scene!;
-  const c = $('render-canvas') as HTMLCanvasElement;
-  c.width = scene.width;
-  c.height = scene.height;
-  const ctx = c.getContext('2d')!;
-  ctx.fillStyle = '#fff';
-  ctx.fillRect(0, 0, c.width, c.height);
-  for (const s of scene.shapes) {
-    const v = Math.round(255 * s.intensity);
-    ctx.fillStyle = `rgb(${v},${v},${v})`;
-    traceShape(ctx, s, Math.max(scene.width, scene.height));
-    ctx.fill();
-  }
+  drawSceneSketchOn($('render-canvas') as HTMLCanvasElement, state.scene!, traceShape);
 }
 
 function drawOverlay() {
@@ -343,14 +341,13 @@ function renderShapes() {
     li.className = (i === state.selected ? 'selected ' : '') + (s.frozen ? 'frozen' : '');
     const sw = document.createElement('span');
     sw.className = 'swatch';
-    const v = Math.round(s.intensity * 255);
-    sw.style.background = `rgb(${v},${v},${v})`;
+    sw.style.background = swatchCss(s);
     const name = document.createElement('span');
     name.className = 'name';
     name.textContent = s.name;
     const meta = document.createElement('span');
     meta.className = 'meta';
-    meta.textContent = `${s.type} ${s.intensity.toFixed(2)}`;
+    meta.textContent = `${s.type} ${paintLabel(s)}`;
     li.append(sw, name, meta);
     li.tabIndex = 0;
     li.setAttribute('aria-selected', String(i === state.selected));
@@ -406,7 +403,7 @@ function updateButtons() {
   ($('btn-resume') as HTMLButtonElement).disabled = busy || !ready || !state.resume;
   $('stat-stage').textContent = state.running ?? (state.resume ? 'stopped' : 'idle');
   // Inputs that would change the target or the scene under a running search wait for it.
-  for (const id of ['res-select', 'btn-default', 'btn-shape-up', 'btn-shape-down', 'btn-shape-freeze', 'btn-shape-delete']) {
+  for (const id of ['res-select', 'color-mode', 'matte-color', 'btn-default', 'btn-shape-up', 'btn-shape-down', 'btn-shape-freeze', 'btn-shape-delete']) {
     ($(id) as HTMLButtonElement).disabled = busy;
   }
   for (const id of ['file-input', 'scene-input', 'btn-open', 'btn-import']) ($(id) as HTMLInputElement).disabled = busy;
@@ -523,19 +520,36 @@ function undoTarget() {
 
 async function sourceToTarget() {
   const src = state.source!;
-  state.target = toGray(src.canvas, src.canvas.width, src.canvas.height, state.settings.res, src.label);
+  state.target = toTarget(src.canvas, src.canvas.width, src.canvas.height, state.settings.res, src.label, sourceChannels(state.settings, src.label), matteRgb(state.settings));
   targetVersion++;
   drawTarget();
+  syncColorControls(state.settings, src.label);
+}
+
+/** On a colour target a white canvas starts at the target's mean colour (then it is fitted). */
+function colorStart(scene: Scene): Scene {
+  const t = state.target!;
+  if (t.channels !== 3 || (scene.background ?? '#ffffff') !== '#ffffff') return scene;
+  return { ...scene, version: 2, background: toHex(meanColor(t.pixels, t.width, t.height)) };
+}
+
+/** Colour ↔ gray or a new matte: the target is rebuilt; to gray, the scene turns gray too. */
+async function colorChanged(what: 'mode' | 'matte') {
+  if (state.running || !state.source) return;
+  await sourceToTarget();
+  scheduleSave();
+  if (!state.scene) return;
+  if (what === 'mode' && state.target!.channels === 1) setScene(toGrayScene(state.scene), { label: 'gray' });
+  else if (what === 'mode') setScene(colorStart(state.scene), { label: 'colour' });
+  else void refreshRender();
 }
 
 async function setSourceFromImage(img: CanvasImageSource, w: number, h: number, label: string, blob: Blob | null) {
   // Keep the source at up to 512 on its long side: enough for any working resolution.
   const k = Math.min(1, 512 / Math.max(w, h));
   const canvas = new OffscreenCanvas(Math.max(1, Math.round(w * k)), Math.max(1, Math.round(h * k)));
-  const ctx = canvas.getContext('2d')!;
-  ctx.fillStyle = '#fff';
-  ctx.fillRect(0, 0, canvas.width, canvas.height);
-  ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
+  // Transparency is kept: the target composites it over the matte colour the user picks.
+  canvas.getContext('2d')!.drawImage(img, 0, 0, canvas.width, canvas.height);
   state.source = { canvas, blob: blob ?? (label === 'built-in pelican' ? null : await canvas.convertToBlob({ type: 'image/png' })), label, width: w, height: h };
   await sourceToTarget();
 }
@@ -563,10 +577,8 @@ async function loadImageFile(file: File | Blob) {
 }
 
 async function loadDefaultTarget() {
-  const t = await defaultTarget(512);
-  const c = new OffscreenCanvas(t.width, t.height);
-  c.getContext('2d')!.putImageData(grayToImageData(t.pixels, t.width, t.height), 0, 0);
-  state.source = { canvas: c, blob: null, label: 'built-in pelican', width: t.width, height: t.height };
+  const art = await artSource();
+  state.source = { canvas: art, blob: null, label: 'built-in pelican', width: art.width, height: art.height };
   await sourceToTarget();
 }
 
@@ -580,7 +592,7 @@ function resetForTarget(label: string) {
   state.frames = [];
   state.resume = null;
   chart?.setData([], [], []);
-  setScene(initialScene(t.width, t.height), { label });
+  setScene(colorStart(initialScene(t.width, t.height)), { label });
   updateButtons();
 }
 
@@ -660,8 +672,9 @@ async function optimizeScene(steps: number, lr: number, label: string): Promise<
   let lastFrameStep = -frameEvery;
   const chartStart = state.chartX.length;
   const stepBase = state.stepBase;
+  let model = pageModel(state.target!.channels, hasTranslucent(scene));
   const result = await withEngine(async (e) => {
-    await prepare(e, scene);
+    model = await prepare(e, scene);
     return e.optimize(
       { steps, lr, previewEvery: Math.max(1, Math.round(steps / 100)), previewSize: Math.max(...displaySize(scene)) },
       (p) => {
@@ -695,7 +708,7 @@ async function optimizeScene(steps: number, lr: number, label: string): Promise<
     state.chartTotal.push(result.history[i + 6]);
   }
   chart?.setData(state.chartX, state.chartTotal, state.chartMse);
-  const next = fromRaw(scene, result.raw);
+  const next = fromValues(scene, result.values, result.background, model);
   // The kept scene's loss, evaluated as the Loss figure is (the fit's own best is taken at its
   // annealed tau and before its last step, so it differs in the third digit).
   const loss = (await evaluateScene(next)).total;
@@ -831,11 +844,43 @@ async function runGreedy() {
   }
 }
 
+/** A user's picture (or the art in colour) goes through pelican.vectorize when Python has it. */
+async function usesVectorize(): Promise<boolean> {
+  if (!py || (state.source?.label === 'built-in pelican' && state.target?.channels === 1)) return false;
+  return Boolean(await py.bridge.has_vectorize());
+}
+
+async function runVectorize() {
+  const s = state.settings;
+  const started = performance.now();
+  $('stat-step').textContent = 'round 0';
+  const out = await callPythonRun('vectorize', { shapes: s.maxShapes }, { chart: true }, (r: PyRound & { added?: number; loss?: number }) => {
+    $('stat-step').textContent = `round ${r.round}`;
+    logLine('accept', `vectorize round ${r.round}: +${r.added ?? 0} → ${r.num_shapes} shapes, loss ${fmt(r.loss)}`);
+    if (r.scene) setScene(validateScene(r.scene), { label: `vectorize round ${r.round}: ${r.num_shapes} shapes`, loss: r.loss ?? null });
+    const done = r.num_shapes ?? 0;
+    if (done > 0 && done < s.maxShapes) $('stat-eta').textContent = `~${(((performance.now() - started) / done) * (s.maxShapes - done) / 1000).toFixed(0)} s`;
+  });
+  if (out.scene) setScene(validateScene(out.scene), { label: out.cancelled ? 'vectorize (stopped)' : 'vectorize final', loss: out.loss ?? null });
+  logLine('info', `vectorize: ${out.cancelled ? 'stopped' : 'done'}, ${state.scene!.shapes.length} shapes in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
 /** The pipeline's current phase, saved with the session so a reload resumes where it was. */
 let pipelinePhase: 'optimize' | 'greedy' | undefined;
 
 async function runPipeline(resume?: Resume) {
   if (refuseEmptyScene('Run')) return;
+  if (!resume && (await usesVectorize())) {
+    startRun('pipeline');
+    try {
+      await runVectorize();
+    } catch (e) {
+      reportRunError('pipeline', e);
+    } finally {
+      endRun();
+    }
+    return;
+  }
   startRun('pipeline');
   try {
     if (!resume || resume.phase === 'optimize') {
@@ -967,7 +1012,7 @@ interface PyRunResult {
 }
 
 /** Runs one of pelican_app's page actions; `onRound` receives each round's record. */
-async function callPythonRun(kind: 'greedy' | 'llm', args: object, view: { chart: boolean }, onRound: (r: PyRound) => void, apiKey?: string): Promise<PyRunResult> {
+async function callPythonRun(kind: 'greedy' | 'llm' | 'vectorize', args: object, view: { chart: boolean }, onRound: (r: PyRound) => void, apiKey?: string): Promise<PyRunResult> {
   if (!py) throw new Error('Python is still loading.');
   const hooks = {
     round: (json: string) => onRound(JSON.parse(json) as PyRound),
@@ -1001,19 +1046,19 @@ const pageModule = {
     }
     setScene({ ...scene, width: t.width, height: t.height }, { label: label || 'python' });
   },
-  getTarget: () => ({ width: state.target!.width, height: state.target!.height, pixels: state.target!.pixels }),
-  setTarget: (json: string, width: number, height: number, label: string) => {
+  getTarget: () => ({ width: state.target!.width, height: state.target!.height, channels: state.target!.channels, pixels: state.target!.pixels }),
+  setTarget: (json: string, width: number, height: number, label: string, channels = 1) => {
     if (state.running) throw new Error(`a ${state.running} run is in progress; stop it first (app.stop())`);
     const px = Float32Array.from(JSON.parse(json) as number[]);
     rememberForUndo();
     const c = new OffscreenCanvas(width, height);
-    c.getContext('2d')!.putImageData(grayToImageData(px, width, height), 0, 0);
+    c.getContext('2d')!.putImageData(planesToImageData(px, width, height), 0, 0);
     state.source = { canvas: c, blob: null, label: label || 'python', width, height };
     void c.convertToBlob({ type: 'image/png' }).then((b) => {
       if (state.source?.canvas === c) state.source.blob = b;
       scheduleSave();
     });
-    state.target = { width, height, pixels: px, label: label || 'python' };
+    state.target = { width, height, channels: channels === 3 ? 3 : 1, pixels: px, label: label || 'python' };
     targetVersion++;
     drawTarget();
     resetForTarget(`target from ${label || 'python'}`);
@@ -1107,7 +1152,7 @@ async function exportPng() {
     await prepare(e, scene);
     return e.render(0.5 / Math.max(w, h), w, h);
   });
-  download('pelican.png', await grayToPng(px, w, h));
+  download('pelican.png', await planesToPng(px, w, h));
 }
 
 function metrics() {
@@ -1130,6 +1175,7 @@ async function importSceneFile(file: File) {
   }
   try {
     const text = await file.text();
+    await whenShapeModel();
     let scene: Scene;
     if (/\.svg$/i.test(file.name) || text.trimStart().startsWith('<')) scene = await svgScene(text);
     else {
@@ -1226,6 +1272,8 @@ async function restore(): Promise<boolean> {
       const bmp = await createImageBitmap(doc.source);
       await setSourceFromImage(bmp, bmp.width, bmp.height, doc.sourceLabel, doc.source);
     } else await loadDefaultTarget();
+    // Validation reads the engine's table: a restored scene waits for it.
+    await whenShapeModel();
     const scene = validateScene(doc.scene);
     const t = state.target!;
     state.scene = { ...scene, width: t.width, height: t.height };
@@ -1324,6 +1372,7 @@ function bindInputs() {
     scheduleSave();
   });
   $('res-select').addEventListener('change', () => void changeResolution(Number(($('res-select') as HTMLSelectElement).value)));
+  bindColorControls(state.settings, () => state.source?.label ?? '', (what) => void colorChanged(what));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1529,25 +1578,30 @@ async function boot() {
   // The engine worker starts at once (it loads off the main thread), and so does the download of
   // Python's snapshot (a worker too); Pyodide's start-up runs on the main thread, so it waits
   // until the target and the first render are on screen.
-  void engine().catch(() => undefined);
+  void engine()
+    .then((e) => e.shapeModel())
+    .then(setShapeModel)
+    .catch(shapeModelFailed);
   prefetchPyodide();
   bindUi();
   bindInputs();
   setStatus('drawing the target…');
   const restored = await restore();
+  if (!restored) await loadDefaultTarget();
+  applyTheme();
+  syncInputs();
+  drawTarget();
+  mark('firstRender');
+  void startPyodide().catch(() => undefined);
   if (!restored) {
-    await loadDefaultTarget();
+    // The initial pelican is the engine's (its table holds it): the target shows meanwhile.
+    await whenShapeModel();
     const t = state.target!;
     state.scene = initialScene(t.width, t.height);
     state.stages = [{ label: 'initial pelican', scene: structuredClone(state.scene), loss: null, at: 0 }];
     state.current = 0;
   }
-  applyTheme();
-  syncInputs();
-  drawTarget();
   drawSceneSketch();
-  mark('firstRender');
-  void startPyodide().catch(() => undefined);
   chart = new LossChart($('chart'));
   chart.setData(state.chartX, state.chartTotal, state.chartMse);
   renderShapes();
@@ -1652,7 +1706,7 @@ const api = {
       return Array.from(await e.render(0.5 / Math.max(W, H), W, H));
     });
   },
-  target: () => state.target && { width: state.target.width, height: state.target.height, pixels: Array.from(state.target.pixels) },
+  target: () => state.target && { width: state.target.width, height: state.target.height, channels: state.target.channels, pixels: Array.from(state.target.pixels) },
   /** The SVG Export SVG writes (pelican.to_svg). */
   svg: () => sceneSvg(state.scene!),
   engine: () => engine(),

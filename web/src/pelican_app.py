@@ -8,8 +8,8 @@ the page. In the console, ``app`` and ``pelican`` are already imported.
     app.scene = doc             # replace it (dict, JSON text, or a pelican Scene) -> page redraws
     await app.optimize(steps=300)
     await app.greedy(max_shapes=20, proposal="residual", candidates=4)
-    app.target                  # {"width", "height", "pixels": list[float]}
-    app.set_target(pixels, width, height)
+    app.target                  # {"width", "height", "channels", "pixels": list[float]} (planes)
+    app.set_target(pixels, width, height, channels=1)   # or 3 planes (RGB)
     app.log("text")             # a line in the run log
 """
 
@@ -60,14 +60,16 @@ class App:
     @property
     def target(self) -> dict[str, Any]:
         t = pelican_page.getTarget().to_py()
-        return {"width": t["width"], "height": t["height"], "pixels": list(t["pixels"])}
+        return {"width": t["width"], "height": t["height"], "channels": t["channels"], "pixels": list(t["pixels"])}
 
-    def set_target(self, pixels: Any, width: int, height: int, label: str = "python") -> None:
-        """Sets a grayscale target (row-major, 0 = black, 1 = white)."""
+    def set_target(self, pixels: Any, width: int, height: int, label: str = "python", channels: int = 1) -> None:
+        """Sets the target: ``channels`` (1 gray, 3 RGB) planes, row-major, 0 = black, 1 = white."""
+        if channels not in (1, 3):
+            raise ValueError(f"set_target: channels must be 1 or 3, got {channels!r}")
         flat = [float(v) for v in pixels]
-        if len(flat) != width * height:
-            raise ValueError(f"set_target: {len(flat)} pixels for a {width}x{height} target")
-        pelican_page.setTarget(json.dumps(flat), int(width), int(height), label)
+        if len(flat) != channels * width * height:
+            raise ValueError(f"set_target: {len(flat)} values for a {width}x{height} target of {channels} channel(s)")
+        pelican_page.setTarget(json.dumps(flat), int(width), int(height), label, int(channels))
 
     async def optimize(self, steps: int = 500, lr: float = 0.02) -> dict[str, Any]:
         """Runs the page's optimiser on the current scene (live in the page); returns the metrics."""
@@ -146,7 +148,7 @@ async def console_run(src: str) -> str | None:
 
 
 async def run_page_action(kind: str, args_json: str, hooks: Any) -> str:
-    """The page's Greedy and LLM buttons.
+    """The page's Greedy, LLM and (on a picture) Run buttons.
 
     ``hooks`` (from the page): round(json) per round, progress(json), shouldStop(), apiKey().
     Returns JSON ``{"scene", "loss", "cancelled"}``; an LLM run adds ``"rewound"`` (its best scene
@@ -157,6 +159,8 @@ async def run_page_action(kind: str, args_json: str, hooks: Any) -> str:
         return json.dumps(await _greedy(args, hooks))
     if kind == "llm":
         return json.dumps(await _llm(args, hooks))
+    if kind == "vectorize":
+        return json.dumps(await _vectorize(args, hooks))
     raise NotImplementedError(
         f"{kind}: the pelican package does not provide this yet" + (f" ({IMPORT_ERROR})" if IMPORT_ERROR else "")
     )
@@ -172,7 +176,7 @@ def _page_target() -> Any:
     from pelican import _host
 
     t = pelican_page.getTarget()
-    return pelican.Image(int(t.width), int(t.height), _host.floats(t.pixels))
+    return pelican.Image(int(t.width), int(t.height), _host.floats(t.pixels), int(t.channels))
 
 
 async def _greedy(args: dict[str, Any], hooks: Any) -> dict[str, Any]:
@@ -191,6 +195,13 @@ async def _greedy(args: dict[str, Any], hooks: Any) -> dict[str, Any]:
         seed=int(args.get("seed", 42)),
     )
 
+    if any(s.opacity != 1.0 for s in scene.shapes) and not hasattr(options, "model"):
+        # greedy_refine fits the target's channels with opaque shapes only (no model option yet).
+        raise pelican.SceneError("greedy refine adds opaque shapes only, and this scene has translucent ones "
+                                 "(from Optimise or Run in colour): press Run to vectorise the picture instead")
+    if hasattr(options, "model"):
+        options.model = pelican.Model.for_picture(target)
+
     def on_round(record: dict[str, Any], current: Any) -> None:
         out = dict(record, scene=current.to_dict()) if record["accepted"] else record
         hooks.round(json.dumps(out))
@@ -202,6 +213,36 @@ async def _greedy(args: dict[str, Any], hooks: Any) -> dict[str, Any]:
     # The page says why the search ended: a run that hit its failure limit is not "done".
     why = "cancelled" if result.cancelled else ("budget" if len(result.scene) >= options.max_shapes else "failures")
     return {"scene": result.scene.to_dict(), "loss": result.final_loss, "cancelled": result.cancelled, "stopped": why}
+
+
+# ---------------------------------------------------------------------------------------------
+# The one-click pipeline on a user's picture: pelican.vectorize, from the background alone, in the
+# target's own channels (the page has already made a gray target luma).
+
+
+def has_vectorize() -> bool:
+    try:
+        import pelican
+    except ImportError:
+        return False
+    return hasattr(pelican, "vectorize")
+
+
+async def _vectorize(args: dict[str, Any], hooks: Any) -> dict[str, Any]:
+    import pelican
+
+    target = _page_target()
+    stop = pelican.StopToken()
+
+    def on_round(record: dict[str, Any], current: Any) -> None:
+        hooks.round(json.dumps(dict(record, accepted=True, scene=current.to_dict())))
+        if hooks.shouldStop():
+            stop.stop()
+
+    result = await pelican.vectorize(target, shapes=int(args.get("shapes", 35)), gray=target.channels == 1,
+                                     on_round=on_round, stop=stop, on_progress=_page_progress(hooks, stop.stop))
+    mse = result.mse if result.mse == result.mse else None  # NaN when stopped mid-fit
+    return {"scene": result.scene.to_dict(), "loss": mse, "cancelled": result.cancelled, "seconds": result.seconds}
 
 
 # ---------------------------------------------------------------------------------------------
