@@ -330,14 +330,23 @@ Status Engine::set_scene_values(const int32_t* types, size_t shape_count, const 
   return st;
 }
 
+namespace {
+// A constrained value within its field's range: the optimiser may carry a radius past the
+// table's limit (a shape covering everything), which no host would accept back.
+double in_range(const FieldSpec& f, float raw) {
+  const double v = from_raw(f.transform, raw);
+  return v < f.min ? f.min : (v > f.max ? f.max : v);
+}
+}  // namespace
+
 void Engine::values(double* out) const {
   const Model& model = s_->eval.model();
   size_t i = 0;
   for (size_t k = 0; k < s_->types.size(); ++k) {
     const ShapeSpec* spec = shape_spec(s_->types[k]);
-    for (int c = 0; c < model.channels; ++c, ++i) out[i] = from_raw(kIntensityField.transform, s_->raw[i]);
-    if (model.opacity) out[i] = from_raw(kOpacityField.transform, s_->raw[i]), ++i;
-    for (int g = 0; g < spec->geometry_count; ++g, ++i) out[i] = from_raw(spec->geometry[g].transform, s_->raw[i]);
+    for (int c = 0; c < model.channels; ++c, ++i) out[i] = in_range(kIntensityField, s_->raw[i]);
+    if (model.opacity) out[i] = in_range(kOpacityField, s_->raw[i]), ++i;
+    for (int g = 0; g < spec->geometry_count; ++g, ++i) out[i] = in_range(spec->geometry[g], s_->raw[i]);
   }
 }
 

@@ -171,6 +171,21 @@ TEST(ColorModel, OutOfRangeValuesNameTheField) {
   EXPECT_FALSE(e.init(8, 8, Model{2, false, false}).ok);
 }
 
+// A radius the optimiser carried past the table's limit comes back at the limit, so the scene
+// can always be loaded again.
+TEST(ColorModel, ValuesComeBackWithinTheTablesRanges) {
+  pelican::Engine e;
+  ASSERT_TRUE(e.init(8, 8).ok);
+  const int32_t types[1] = {0};
+  const float raw[4] = {0.0f, 0.0f, 0.0f, 9.0f};  // softplus(9) ≈ 9 canvases
+  ASSERT_TRUE(e.set_scene(types, 1, raw, 4).ok);
+  double v[4];
+  e.values(v);
+  EXPECT_EQ(v[3], pelican::kMaxRadius);
+  const double white = 1;
+  EXPECT_TRUE(e.set_scene_values(types, 1, v, 4, &white, 1).ok);
+}
+
 }  // namespace
 
 namespace {
