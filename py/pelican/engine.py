@@ -62,6 +62,14 @@ class Model:
         """Everything fitted, in the target's own channels: the model of vectorize()."""
         return Model(target.channels, True, True)
 
+    @staticmethod
+    def for_scene(scene: Scene, target: Image) -> "Model":
+        """The original's model for the original's kind of scene (gray, opaque, on white) and
+        target (gray); otherwise everything fitted, in the target's channels."""
+        if scene.is_original and target.channels == 1:
+            return ORIGINAL
+        return Model.for_picture(target)
+
     def to_js(self) -> dict[str, Any]:
         return {"channels": self.channels, "opacity": self.opacity, "fitBackground": self.fit_background}
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from . import _host, checks
-from .engine import Cancelled, Engine
+from .engine import Cancelled, Engine, Model
 from .images import Image
 from .proposals import propose
 from .scene import Scene, Shape
@@ -166,7 +166,7 @@ async def greedy_refine(
     stop._engines = engines
     try:
         for engine in engines:
-            await engine.set_target(target)
+            await engine.set_target(target, Model.for_scene(scene, target))
             await engine.set_weights(options.weights)
         main = engines[0]
         await main.set_scene(scene)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from .engine import Engine, OptimizeResult
+from .engine import Engine, Model, OptimizeResult
 from .images import Image
 from .scene import Scene
 
@@ -33,7 +33,7 @@ async def optimize(
     own = engine is None
     engine = engine or await Engine.borrow()
     try:
-        await engine.set_target(target)
+        await engine.set_target(target, Model.for_scene(scene, target))
         await engine.set_scene(scene, freeze)
         return await engine.optimize(steps, lr, tau_start, tau_end, on_progress, preview_every)
     finally:

@@ -63,6 +63,22 @@ class Vectorize(unittest.TestCase):
             await vectorize(colour_target(), shapes=3, options=VectorizeOptions(growth=-1))
 
 
+class OtherPipelinesOnColourScenes(unittest.TestCase):
+    async def test_optimize_and_greedy_take_a_vectorized_scene_in_colour(self):
+        from pelican import GreedyOptions, greedy_refine, optimize
+
+        target = colour_target()
+        start = (await vectorize(target, shapes=4, options=FAST)).scene
+        self.assertTrue(any(s.opacity != 1.0 for s in start.shapes))
+        fitted = await optimize(start, target, steps=20)
+        self.assertEqual(len(fitted.scene), 4)
+        self.assertTrue(all(s.color is not None for s in fitted.scene.shapes))
+        grown = await greedy_refine(fitted.scene, target, GreedyOptions(max_shapes=5, initial_steps=0, settle_steps=20,
+                                                                       reoptimize_steps=20, candidates=1))
+        self.assertGreaterEqual(len(grown.scene), 4)
+        self.assertNotEqual(grown.scene.background, (1.0, 1.0, 1.0))
+
+
 class Propose(unittest.TestCase):
     async def test_proposals_are_valid_shapes_where_the_error_is(self):
         target = colour_target()

@@ -195,12 +195,6 @@ async def _greedy(args: dict[str, Any], hooks: Any) -> dict[str, Any]:
         seed=int(args.get("seed", 42)),
     )
 
-    if any(s.opacity != 1.0 for s in scene.shapes) and not hasattr(options, "model"):
-        # greedy_refine fits the target's channels with opaque shapes only (no model option yet).
-        raise pelican.SceneError("greedy refine adds opaque shapes only, and this scene has translucent ones "
-                                 "(from Optimise or Run in colour): press Run to vectorise the picture instead")
-    if hasattr(options, "model"):
-        options.model = pelican.Model.for_picture(target)
 
     def on_round(record: dict[str, Any], current: Any) -> None:
         out = dict(record, scene=current.to_dict()) if record["accepted"] else record

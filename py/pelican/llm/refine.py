@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .. import checks
-from ..engine import Cancelled, Engine, EngineCrashed, EngineError
+from ..engine import Cancelled, Engine, EngineCrashed, EngineError, Model
 from ..images import Image
 from ..optimizer import metrics as optimize_metrics
 from ..scene import Scene, SceneError
@@ -113,7 +113,7 @@ async def refine(
     own = engine is None
     engine = engine or await Engine.borrow()
     try:
-        await engine.set_target(target)
+        await engine.set_target(target, Model.for_scene(scene, target))
         target_png = _fit(target, options.image_size).to_png()
         current = scene.copy()
         await engine.set_scene(current)
@@ -246,7 +246,7 @@ async def judge(scene: Scene, target: Image, client: LlmClient, options: RefineO
     own = engine is None
     engine = engine or await Engine.borrow()
     try:
-        await engine.set_target(target)
+        await engine.set_target(target, Model.for_scene(scene, target))
         await engine.set_scene(scene)
         return await _judge(engine, client, options, scene, target, _fit(target, options.image_size).to_png(), metrics)
     finally:
