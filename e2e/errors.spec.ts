@@ -39,10 +39,10 @@ test('a malformed LLM base URL shows one line naming the field', async ({ app })
 test('console tracebacks have no JavaScript or Pyodide frames', async ({ app }) => {
   await app.keyboard.press('`');
   const input = app.locator('#console-in');
-  await input.fill('app.scene = {"format": "pelican-scene", "version": 1, "width": 128, "height": 128, "shapes": [{"type": "circle", "cx": 2, "cy": 0.5, "r": 0.1, "intensity": 0.5}]}');
+  await input.fill('app.scene = {"format": "pelican-scene", "version": 1, "width": 128, "height": 128, "shapes": [{"name": "c", "type": "circle", "cx": 2, "cy": 0.5, "r": 0.1, "intensity": 0.5}]}');
   await input.press('Enter');
   const err = app.locator('#console-out .err').last();
-  await expect(err).toContainText('shapes[0].cx = 2 is outside [0, 1]');
+  await expect(err).toContainText('shapes[0].cx: 2 is outside [0, 1]');
   const text = (await err.textContent())!;
   expect(text).not.toMatch(/^\s+at /m);
   expect(text).not.toMatch(/https?:\/\/|\.js:\d+|\.mjs:\d+/);
