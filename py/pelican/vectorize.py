@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from . import checks
@@ -107,9 +107,8 @@ async def vectorize(
 ) -> VectorizeResult:
     """``target`` as ``shapes`` shapes. ``on_round(record, scene)`` sees every round's scene;
     ``stop.stop()`` ends the run early with the best scene so far."""
-    opts = options or VectorizeOptions()
-    opts.shapes, opts.gray = int(shapes), bool(gray or opts.gray)
-    opts.validate()
+    base = options or VectorizeOptions()
+    opts = replace(base, shapes=int(shapes), gray=bool(gray or base.gray)).validate()
     stop = stop or StopToken()
     started = time.perf_counter()
     picture = target.gray() if opts.gray else target
@@ -119,10 +118,10 @@ async def vectorize(
     engine = await Engine.borrow()
     stop._engines = [engine]
     rounds: list[dict[str, Any]] = []
+    scene = Scene.blank(coarse.width, coarse.height, mean_color(coarse))
     try:
         await engine.set_target(coarse, model)
         await engine.set_weights(opts.weights)
-        scene = Scene.blank(coarse.width, coarse.height, mean_color(coarse))
         await engine.set_scene(scene)
         fitted = await engine.optimize(30, opts.lr, opts.tau_end_px / side, opts.tau_end_px / side)  # the background
         scene = fitted.scene
