@@ -2,15 +2,8 @@
 // SVG and JSON read back into the same scene. SVG files are written and read by Python
 // (pelican.svg through web/src/pelican_app.py), also when Python is still loading.
 import { readFileSync } from 'node:fs';
-import { test, expect, appState, renderPixels, meanAbsDiff, waitReady, type AppState } from './fixture';
+import { test, expect, appState, optimise, renderPixels, meanAbsDiff, waitReady, type AppState } from './fixture';
 import type { Page } from '@playwright/test';
-
-async function optimiseBriefly(app: Page, steps = 120) {
-  await app.fill('#opt-steps', String(steps));
-  await app.locator('#opt-steps').dispatchEvent('change');
-  await app.click('#btn-optimize');
-  await expect(app.locator('#stat-stage')).toHaveText('idle', { timeout: 60_000 });
-}
 
 async function save(app: Page, button: string) {
   await app.locator('#panel-export').evaluate((d) => ((d as HTMLDetailsElement).open = true));
@@ -31,7 +24,7 @@ function expectScenesClose(a: AppState['scene'], b: AppState['scene']) {
 }
 
 test('export SVG: it parses, renders close to the preview, and imports back', async ({ app }) => {
-  await optimiseBriefly(app);
+  await optimise(app);
   // A frozen shape: its flag must survive the round trip too.
   await app.locator('#shape-list li').nth(2).click();
   await app.click('#btn-shape-freeze');
@@ -103,7 +96,7 @@ test('Export SVG pressed while Python is loading waits for it, says so, and save
 });
 
 test('export scene JSON, PNG at any size, GIF and metrics; JSON imports back exactly', async ({ app }) => {
-  await optimiseBriefly(app, 80);
+  await optimise(app, 80);
   const scene = (await appState(app)).scene;
 
   const json = await save(app, '#btn-export-json');

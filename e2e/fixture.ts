@@ -63,6 +63,14 @@ export interface AppState {
   pythonStart: 'snapshot' | 'cold' | null;
 }
 
+/** Optimise the current scene for `steps` steps and wait until the page is idle again. */
+export async function optimise(app: Page, steps = 120) {
+  await app.fill('#opt-steps', String(steps));
+  await app.locator('#opt-steps').dispatchEvent('change');
+  await app.click('#btn-optimize');
+  await expect(app.locator('#stat-stage')).toHaveText('idle', { timeout: 60_000 });
+}
+
 export function appState(page: Page): Promise<AppState> {
   return page.evaluate(() => (window as unknown as { pelican: { state: AppState } }).pelican.state);
 }
