@@ -15,12 +15,13 @@ geometric priors off (see ``VectorizeOptions.weights``).
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
-from . import checks
+from . import _host, checks
 from .engine import Cancelled, Engine, Model
 from .greedy import StopToken, _maybe
 from .images import Image
@@ -48,6 +49,8 @@ class VectorizeOptions:
     #: normalised units, so they carry over), then polished at the full size: most of the work
     #: runs on a quarter of the pixels of a 256 px picture.
     coarse_side: int = 128
+    #: Seeds grown side by side on the engine pool, the best kept (0: two up to 50 shapes, else one).
+    tries: int = 0
     #: The proposal search per new shape.
     candidates: int = 128
     mutations: int = 96
@@ -61,7 +64,7 @@ class VectorizeOptions:
 
     def validate(self) -> "VectorizeOptions":
         checks.whole_numbers(self, ("shapes", "max_batch", "round_steps", "polish_steps", "candidates", "mutations",
-                                    "coarse_side"), 0)
+                                    "coarse_side", "tries"), 0)
         if self.shapes > 1000:
             raise ValueError(f"shapes: at most 1000, got {self.shapes}")
         if self.max_batch < 1 or self.candidates < 1:
@@ -114,45 +117,23 @@ async def vectorize(
     picture = target.gray() if opts.gray else target
     model = Model.for_picture(picture)
     coarse = picture.fit(opts.coarse_side) if 8 <= opts.coarse_side < picture.side else picture
-    side = coarse.side
-    engine = await Engine.borrow()
-    stop._engines = [engine]
-    rounds: list[dict[str, Any]] = []
-    scene = Scene.blank(coarse.width, coarse.height, mean_color(coarse))
+    tries = opts.tries or (2 if opts.shapes <= 50 else 1)
+    engines = [await Engine.borrow() for _ in range(max(1, min(tries, _host.pool_size())))]
+    stop._engines = engines
+    growths = [_Growth(Scene.blank(coarse.width, coarse.height, mean_color(coarse))) for _ in engines]
     try:
-        await engine.set_target(coarse, model)
-        await engine.set_weights(opts.weights)
-        await engine.set_scene(scene)
-        fitted = await engine.optimize(30, opts.lr, opts.tau_end_px / side, opts.tau_end_px / side)  # the background
-        scene = fitted.scene
-        round_no, stalls = 0, 0
-        while len(scene) < opts.shapes and not stop.stopped and stalls < 3:
-            round_no += 1
-            want = min(opts.shapes - len(scene), opts.max_batch, max(1, int(len(scene) * opts.growth)))
-            new = await engine.propose(want, opts.candidates, opts.mutations, seed=opts.seed * 7919 + round_no,
-                                       tau=opts.tau_end_px / side)
-            if not new:
-                break  # no shape lowers the error anywhere: the picture is matched
-            for shape in new:
-                scene.add(shape)
-            await engine.set_scene(scene)
-            result = await engine.optimize(opts.round_steps, opts.lr, opts.tau_start_px / side, opts.tau_end_px / side,
-                                           on_progress=on_progress)
-            scene = result.scene
-            dropped = [s.name for s in scene.shapes if s.opacity < opts.min_opacity]
-            for name in dropped:
-                scene.remove(name)
-            stalls = stalls + 1 if len(dropped) >= len(new) else 0
-            record = {"round": round_no, "added": len(new), "dropped": len(dropped), "num_shapes": len(scene),
-                      "loss": result.best_loss, "seconds": time.perf_counter() - started}
-            rounds.append(record)
-            if on_round:
-                await _maybe(on_round(record, scene))
-            if result.cancelled:
-                break
+        # Few shapes are cheap and their first places decide much (a ring needs its two discs
+        # in the right order), so small budgets grow from several seeds side by side on the
+        # pool and keep the best; the first one's rounds are the ones reported.
+        await asyncio.gather(*(
+            _grow(engine, coarse, model, opts, opts.seed + 1000 * i, growth, stop, started,
+                  on_round if i == 0 else None, on_progress if i == 0 else None)
+            for i, (engine, growth) in enumerate(zip(engines, growths))))
+        best = min(range(len(growths)), key=lambda i: growths[i].loss)
+        engine, scene = engines[best], growths[best].scene
         if coarse is not picture:
             scene = Scene(picture.width, picture.height, scene.shapes, scene.background)
-            await engine.set_target(picture, model)
+        await engine.set_target(picture, model)
         side = picture.side
         if opts.polish_steps > 0 and not stop.stopped:
             sharp = opts.polish_tau_px / side
@@ -162,8 +143,59 @@ async def vectorize(
         await engine.set_scene(scene)
         render = await engine.render(opts.polish_tau_px / side)
         mse = render.mse(picture)
-        return VectorizeResult(scene, time.perf_counter() - started, mse, rounds, stop.stopped)
+        return VectorizeResult(scene, time.perf_counter() - started, mse, growths[0].rounds, stop.stopped)
     except Cancelled:
-        return VectorizeResult(scene, time.perf_counter() - started, float("nan"), rounds, True)
+        scene = min(growths, key=lambda g: g.loss).scene
+        return VectorizeResult(scene, time.perf_counter() - started, float("nan"), growths[0].rounds, True)
     finally:
-        engine.close()
+        for engine in engines:
+            engine.close()
+
+
+@dataclass
+class _Growth:
+    """One seed's growth on the coarse picture: the scene so far, its loss, its rounds."""
+
+    scene: Scene
+    loss: float = float("inf")
+    rounds: list[dict[str, Any]] = field(default_factory=list)
+
+
+async def _grow(engine: Engine, coarse: Image, model: Model, opts: VectorizeOptions, seed: int, growth: _Growth,
+                stop: StopToken, started: float, on_round: Callable[[dict[str, Any], Scene], Any] | None,
+                on_progress: Callable[[dict[str, Any]], Any] | None) -> None:
+    side = coarse.side
+    await engine.set_target(coarse, model)
+    await engine.set_weights(opts.weights)
+    await engine.set_scene(growth.scene)
+    fitted = await engine.optimize(30, opts.lr, opts.tau_end_px / side, opts.tau_end_px / side)  # the background
+    growth.scene = fitted.scene
+    round_no, stalls = 0, 0
+    while len(growth.scene) < opts.shapes and not stop.stopped and stalls < 3:
+        round_no += 1
+        scene = growth.scene.copy()
+        want = min(opts.shapes - len(scene), opts.max_batch, max(1, int(len(scene) * opts.growth)))
+        new = await engine.propose(want, opts.candidates, opts.mutations, seed=seed * 7919 + round_no,
+                                   tau=opts.tau_end_px / side)
+        if not new:
+            break  # no shape lowers the error anywhere: the picture is matched
+        for shape in new:
+            scene.add(shape)
+        await engine.set_scene(scene)
+        result = await engine.optimize(opts.round_steps, opts.lr, opts.tau_start_px / side, opts.tau_end_px / side,
+                                       on_progress=on_progress)
+        scene = result.scene
+        dropped = [s.name for s in scene.shapes if s.opacity < opts.min_opacity]
+        for name in dropped:
+            scene.remove(name)
+        stalls = stalls + 1 if len(dropped) >= len(new) else 0
+        growth.scene = scene
+        record = {"round": round_no, "added": len(new), "dropped": len(dropped), "num_shapes": len(scene),
+                  "loss": result.best_loss, "seconds": time.perf_counter() - started}
+        growth.rounds.append(record)
+        if on_round:
+            await _maybe(on_round(record, scene))
+        if result.cancelled:
+            break
+    await engine.set_scene(growth.scene)
+    growth.loss = await engine.loss(opts.tau_end_px / side)
