@@ -125,6 +125,6 @@ def propose(scene: Scene, target: Image, render: Image | None, count: int, mode:
         kind = TYPE_CYCLE[(round_no + i) % 3]
         shape = residual_candidate(scene, window, kind, rng)
         out.append(shape)
-        scene = Scene(scene.width, scene.height, scene.shapes + [shape])  # keeps names unique
+        scene = Scene(scene.width, scene.height, scene.shapes + [shape], scene.background)  # keeps names unique
     return out
 
