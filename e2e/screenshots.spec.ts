@@ -1,10 +1,12 @@
-// Pictures of the main states for the README (docs/screenshots/). Each one is taken only after
-// the state it shows has been checked, so a broken page cannot produce a "good" screenshot.
+// Pictures of the main states for the README. Each one is taken only after the state it shows
+// has been checked, so a broken page cannot produce a "good" screenshot. A test run writes them
+// under build/ (tests never touch tracked files); `npm run screenshots` writes docs/screenshots/.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test, expect, appState } from './fixture';
 
-const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'screenshots');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = process.env.PELICAN_SCREENSHOTS_DIR ?? join(root, 'build', 'screenshots');
 
 test.use({ viewport: { width: 1180, height: 800 } });
 
