@@ -39,13 +39,19 @@ struct EngineState {
 
 namespace {
 
-// The canvas colour as painted now: the fitted raw values at the end of raw, or the fixed ones.
-void current_background(const EngineState& s, float* out) {
+// The fitted background's raw floats (at the end of raw), or null while it is fixed.
+const float* fitted_background_raw(const EngineState& s) {
   const Model& m = s.eval.model();
-  if (m.fit_background && s.raw.size() >= size_t(m.channels)) {
-    for (int c = 0; c < m.channels; ++c) out[c] = detail::sigmoid(s.raw[s.raw.size() - m.channels + c]);
-  } else {
-    s.eval.fixed_background(out);
+  return m.fit_background && s.raw.size() >= size_t(m.channels) ? s.raw.data() + s.raw.size() - m.channels : nullptr;
+}
+
+// The canvas colour as painted now, computed as the evaluator computes it.
+void current_background(const EngineState& s, float* out) {
+  const float* raw = fitted_background_raw(s);
+  if (!raw) return s.eval.fixed_background(out);
+  for (int c = 0; c < s.eval.model().channels; ++c) {
+    float unused;
+    detail::apply_transform(kBackgroundField.transform, raw[c], &out[c], &unused);
   }
 }
 
@@ -351,15 +357,11 @@ void Engine::values(double* out) const {
 }
 
 void Engine::background(double* out) const {
-  const Model& model = s_->eval.model();
-  if (model.fit_background && s_->raw.size() >= size_t(model.channels)) {
-    for (int c = 0; c < model.channels; ++c)
-      out[c] = from_raw(kBackgroundField.transform, s_->raw[s_->raw.size() - model.channels + c]);
-  } else {
-    float bg[3];
-    s_->eval.fixed_background(bg);
-    for (int c = 0; c < model.channels; ++c) out[c] = double(bg[c]);
-  }
+  const int channels = s_->eval.model().channels;
+  const float* raw = fitted_background_raw(*s_);
+  float bg[3];
+  if (!raw) s_->eval.fixed_background(bg);
+  for (int c = 0; c < channels; ++c) out[c] = raw ? in_range(kBackgroundField, raw[c]) : double(bg[c]);
 }
 
 size_t Engine::value_count() const { return s_->raw.size() - size_t(s_->raw.empty() ? 0 : s_->eval.background_raw_count()); }

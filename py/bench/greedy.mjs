@@ -7,6 +7,7 @@
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { drawSvg } from './quality/score.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const option = (name, fallback) => {
@@ -153,22 +154,8 @@ if (where.includes('node')) {
       }
     }
     for (const r of results) {
-      const drawn = await page.evaluate(
-        async ([svg, w, h]) => {
-          const blob = new Blob([svg], { type: 'image/svg+xml' });
-          const img = new Image();
-          img.src = URL.createObjectURL(blob);
-          await img.decode();
-          const canvas = new OffscreenCanvas(w, h);
-          const ctx = canvas.getContext('2d');
-          ctx.fillStyle = '#fff';
-          ctx.fillRect(0, 0, w, h);
-          ctx.drawImage(img, 0, 0, w, h);
-          const d = ctx.getImageData(0, 0, w, h).data;
-          return Array.from({ length: w * h }, (_, i) => (d[4 * i] + d[4 * i + 1] + d[4 * i + 2]) / 3 / 255);
-        },
-        [r.svg, target.width, target.height],
-      );
+      const rgb = await drawSvg(page, r.svg, target.width, target.height);
+      const drawn = Array.from({ length: target.width * target.height }, (_, i) => (rgb[3 * i] + rgb[3 * i + 1] + rgb[3 * i + 2]) / 3 / 255);
       r.svg_mse = mse(drawn, target.pixels);
       r.svg_ssim = ssim(drawn, target.pixels, target.width, target.height);
       if (r.render) {

@@ -54,10 +54,9 @@ def float32(values: Sequence[float] | array.array) -> Any:
 
 
 def _typed(kind: str, buf: array.array) -> Any:
-    from js import Float32Array, Int32Array, Uint8Array  # type: ignore[import-not-found]
+    import js  # type: ignore[import-not-found]
 
-    ctor = {"Float32Array": Float32Array, "Int32Array": Int32Array, "Uint8Array": Uint8Array}[kind]
-    out = ctor.new(len(buf))
+    out = getattr(js, kind).new(len(buf))
     out.assign(buf)
     return out
 
@@ -72,7 +71,11 @@ def uint8(values: Sequence[int] | bytes) -> Any:
 
 def floats(js_typed_array: Any) -> array.array:
     """A JS Float32Array as a Python array('f') (one copy)."""
-    out = array.array("f")
+    return _copied(js_typed_array, "f")
+
+
+def _copied(js_typed_array: Any, typecode: str) -> array.array:
+    out = array.array(typecode)
     out.frombytes(js_typed_array.to_bytes())
     return out
 
@@ -115,19 +118,12 @@ def shape_model() -> dict[str, Any]:
 
 def float64(values: Sequence[float]) -> Any:
     """A new JS Float64Array holding ``values``."""
-    from js import Float64Array  # type: ignore[import-not-found]
-
-    buf = array.array("d", values)
-    out = Float64Array.new(len(buf))
-    out.assign(buf)
-    return out
+    return _typed("Float64Array", array.array("d", values))
 
 
 def doubles(js_typed_array: Any) -> array.array:
     """A JS Float64Array as a Python array('d') (one copy)."""
-    out = array.array("d")
-    out.frombytes(js_typed_array.to_bytes())
-    return out
+    return _copied(js_typed_array, "d")
 
 
 def _optional(name: str) -> Any:

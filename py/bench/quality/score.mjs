@@ -3,34 +3,37 @@
 import { chromium } from 'playwright-core';
 import { CHROMIUM } from '../../../scripts/chromium.mjs';
 
+/** `svg` drawn by `page` (any Playwright page) at width × height over white, as RGB bytes. */
+export async function drawSvg(page, svg, width, height) {
+  const base64 = await page.evaluate(
+    async ([text, w, h]) => {
+      const img = new Image();
+      img.src = URL.createObjectURL(new Blob([text], { type: 'image/svg+xml' }));
+      await img.decode();
+      const canvas = new OffscreenCanvas(w, h);
+      const ctx = canvas.getContext('2d');
+      ctx.fillStyle = '#fff';
+      ctx.fillRect(0, 0, w, h);
+      ctx.drawImage(img, 0, 0, w, h);
+      URL.revokeObjectURL(img.src);
+      const rgba = ctx.getImageData(0, 0, w, h).data;
+      // A binary string through base64: a quarter-million-element array as JSON is slow.
+      let s = '';
+      for (let i = 0; i < rgba.length; i += 4) s += String.fromCharCode(rgba[i], rgba[i + 1], rgba[i + 2]);
+      return btoa(s);
+    },
+    [svg, width, height],
+  );
+  return new Uint8Array(Buffer.from(base64, 'base64'));
+}
+
 /** One Chromium page that draws SVGs; `close()` ends the browser. */
 export async function createRasteriser() {
   const browser = await chromium.launch(CHROMIUM);
   const page = await browser.newPage();
   return {
     /** The SVG drawn at width × height over white, as RGB bytes. */
-    async rasterise(svg, width, height) {
-      const base64 = await page.evaluate(
-        async ([text, w, h]) => {
-          const img = new Image();
-          img.src = URL.createObjectURL(new Blob([text], { type: 'image/svg+xml' }));
-          await img.decode();
-          const canvas = new OffscreenCanvas(w, h);
-          const ctx = canvas.getContext('2d');
-          ctx.fillStyle = '#fff';
-          ctx.fillRect(0, 0, w, h);
-          ctx.drawImage(img, 0, 0, w, h);
-          URL.revokeObjectURL(img.src);
-          const rgba = ctx.getImageData(0, 0, w, h).data;
-          // A binary string through base64: a quarter-million-element array as JSON is slow.
-          let s = '';
-          for (let i = 0; i < rgba.length; i += 4) s += String.fromCharCode(rgba[i], rgba[i + 1], rgba[i + 2]);
-          return btoa(s);
-        },
-        [svg, width, height],
-      );
-      return new Uint8Array(Buffer.from(base64, 'base64'));
-    },
+    rasterise: (svg, width, height) => drawSvg(page, svg, width, height),
     close: () => browser.close(),
   };
 }
