@@ -7,6 +7,9 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
   '--no-first-run',
+  // Containers (CI's among them) often mount a 64 MB /dev/shm; Chromium keeps big bitmaps and
+  // downloads there (a 4096 px PNG export is 32 MB) and its renderer dies when it fills up.
+  '--disable-dev-shm-usage',
 ];
 
 export const CHROMIUM = {
