@@ -17,6 +17,9 @@ const APT_PACKAGES = [
   ['g++', '/usr/bin/g++'],
   ['make', '/usr/bin/make'],
   ['libgtest-dev', '/usr/include/gtest/gtest.h'],
+  // The formatters npm run format uses for C++ and Python (Prettier comes from npm).
+  ['clang-format', '/usr/bin/clang-format'],
+  ['black', '/usr/bin/black'],
 ];
 
 function step(message) {
