@@ -117,7 +117,7 @@ export function bindPanelViews(store: PageStore): void {
     }
     if (aspects.has('error')) renderError($('error'), state.error);
     if (aspects.has('notice')) showNotice($('notice'), state.notice?.text ?? null, state.notice?.action);
-    if (aspects.has('target') && state.source) syncColorControls(state.settings, state.source.label);
+    if (aspects.has('color') && state.source) syncColorControls(state.settings, state.source.label);
     if (aspects.has('timeline')) renderTimeline(state);
     if (aspects.has('selection')) showSelected(state);
     else if (aspects.has('scene')) renderShapes(state);

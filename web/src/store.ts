@@ -9,6 +9,8 @@ export type Aspect =
   | 'error'
   | 'notice'
   | 'target'
+  /** The target was rebuilt from its picture: the colour controls show its choices. */
+  | 'color'
   | 'scene'
   | 'selection'
   | 'timeline'

@@ -72,7 +72,7 @@ export function sourceToTarget(page: Page): void {
     const src = s.source!;
     s.target = toTarget(src.canvas, src.canvas.width, src.canvas.height, s.settings.res, src.label, sourceChannels(s.settings, src.label), matteRgb(s.settings));
     s.targetVersion++;
-  }, 'target');
+  }, 'target', 'color');
 }
 
 /** On a colour target a white canvas starts at the target's mean colour (then it is fitted). */
