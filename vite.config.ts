@@ -1,4 +1,4 @@
-// The web app's build and servers. Owned by the web helper (issue 6).
+// The web app's build and servers.
 //
 // Security headers: COOP/COEP make the page cross-origin isolated (SharedArrayBuffer, precise
 // timers, threaded Wasm). The CSP lets the page load nothing but its own origin. Its one opening

@@ -1,40 +1,27 @@
-// The page's door to the compute workers (workers/client.ts, owned by the worker helper).
-// The page never does pixel maths itself: it only asks engines for renders and optimisation
-// runs, and passes the same pool to Python as `pelican_host`.
+// The page's door to the compute workers (workers/client.ts). The page never does pixel maths
+// itself: it only asks engines for renders and optimisation runs, and passes the same pool to
+// Python as `pelican_host`.
 //
-// The import goes through import.meta.glob so that the page still builds (and shows a clear
-// status) when the workers are not built yet, instead of failing the whole bundle.
-
-// The types are the workers' own (workers/client.ts, workers/protocol.ts): one definition.
+// The client is imported on first use, not with the page's bundle: the target and the scene
+// sketch are drawn before the worker code is even parsed.
 import type { EngineClient, EnginePool } from '../../workers/client';
 
 export type {
   Breakdown,
   EngineClient,
   EnginePool,
+  EvaluateResult,
+  OptimizeOptions,
   OptimizeResult,
   Progress as OptimizeProgress,
 } from '../../workers/client';
 
-interface ClientModule {
-  createEnginePool(opts?: { size?: number }): EnginePool;
-  createEngine?(): EngineClient;
-}
-
-const modules = import.meta.glob<ClientModule>('../../workers/client.ts');
-
-export class EngineUnavailable extends Error {
-  override name = 'EngineUnavailable';
-}
+type ClientModule = typeof import('../../workers/client');
 
 let clientModule: Promise<ClientModule> | undefined;
 
 export function loadClientModule(): Promise<ClientModule> {
-  clientModule ??= (async () => {
-    const load = modules['../../workers/client.ts'];
-    if (!load) throw new EngineUnavailable('workers/client.ts is not present in this build: the compute engine is missing.');
-    return load();
-  })();
+  clientModule ??= import('../../workers/client');
   return clientModule;
 }
 
@@ -49,8 +36,17 @@ export async function createPool(): Promise<EnginePool> {
   return mod.createEnginePool({ size: poolSize() });
 }
 
-/** Error kinds that cross the worker keep their name; anything else is normalised to Error. */
-export function errorKind(e: unknown): { name: string; message: string } {
-  if (e instanceof Error) return { name: e.name, message: e.message };
-  return { name: 'Error', message: String(e) };
+let pagePool: Promise<EnginePool> | null = null;
+let viewEngine: Promise<EngineClient> | null = null;
+
+/** The pool handed to Python for its candidate searches. */
+export function pool(): Promise<EnginePool> {
+  pagePool ??= createPool();
+  return pagePool;
+}
+
+/** The page's own engine for renders and optimise runs, outside the pool, so Python's search always has the whole pool. */
+export function engine(): Promise<EngineClient> {
+  viewEngine ??= loadClientModule().then((mod) => mod.createEngine());
+  return viewEngine;
 }

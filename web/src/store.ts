@@ -1,83 +1,58 @@
-// Session autosave in IndexedDB: one record, replaced as a whole, so a reload never sees half of
-// an update. The API key is written only when the user ticked "remember".
+// A small store: one state object, changed only through update(), which names the aspects it
+// changed so each subscribed view redraws its own part and nothing else. Notification is
+// synchronous: when update() returns, the DOM already shows the change (the page's tests and
+// its users read it at once).
 
-const DB = 'pelican';
-const STORE = 'session';
-/** The session this tab saves under (web/src/session-key.ts); 'current' unless forked. */
-let KEY = 'current';
+/** What a change touched; views and persistence subscribe by aspect. */
+export type Aspect =
+  | 'status'
+  | 'error'
+  | 'notice'
+  | 'target'
+  /** The target was rebuilt from its picture: the colour controls show its choices. */
+  | 'color'
+  | 'scene'
+  | 'selection'
+  | 'timeline'
+  | 'log'
+  | 'stats'
+  | 'progress'
+  | 'image'
+  | 'chart'
+  | 'chart-point'
+  | 'buttons'
+  | 'settings'
+  | 'theme'
+  /** Save soon (debounced): the session changed. */
+  | 'save'
+  /** Save now: an accepted round during a run, which a reload must keep. */
+  | 'checkpoint';
 
-export function useSessionKey(key: string): void {
-  KEY = key;
+export type Listener<S> = (aspects: ReadonlySet<Aspect>, state: S) => void;
+
+export interface Store<S> {
+  /** Read freely; write only inside update(). */
+  readonly state: S;
+  update(change: (state: S) => void, ...aspects: Aspect[]): void;
+  /** Returns the unsubscribe function. */
+  subscribe(listener: Listener<S>): () => void;
 }
 
-function open(): Promise<IDBDatabase> {
-  return new Promise((resolve, reject) => {
-    const req = indexedDB.open(DB, 1);
-    req.onupgradeneeded = () => req.result.createObjectStore(STORE);
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
-}
-
-let db: Promise<IDBDatabase> | undefined;
-
-// A synchronous hint that a session was ever saved here: without it the page draws the default
-// target at once instead of waiting for IndexedDB, whose first opening in a new profile costs
-// about 0.3 s on this machine.
-const MARKER = 'pelican-session-saved';
-
-export function maySessionExist(): boolean {
-  try {
-    return localStorage.getItem(MARKER) === '1';
-  } catch {
-    return true; // storage blocked: ask IndexedDB, which says the same
-  }
-}
-
-function setMarker(saved: boolean): void {
-  try {
-    if (saved) localStorage.setItem(MARKER, '1');
-    else localStorage.removeItem(MARKER);
-  } catch {
-    // the marker is only a shortcut
-  }
-}
-
-export async function saveSession(value: unknown): Promise<void> {
-  db ??= open();
-  const d = await db;
-  await new Promise<void>((resolve, reject) => {
-    const tx = d.transaction(STORE, 'readwrite');
-    tx.objectStore(STORE).put(value, KEY);
-    tx.oncomplete = () => {
-      setMarker(true);
-      resolve();
-    };
-    tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error);
-  });
-}
-
-export async function loadSession<T>(key = KEY): Promise<T | undefined> {
-  db ??= open();
-  const d = await db;
-  return new Promise((resolve, reject) => {
-    const req = d.transaction(STORE, 'readonly').objectStore(STORE).get(key);
-    req.onsuccess = () => resolve(req.result as T | undefined);
-    req.onerror = () => reject(req.error);
-  });
-}
-
-export async function clearSession(): Promise<void> {
-  db ??= open();
-  const d = await db;
-  await new Promise<void>((resolve, reject) => {
-    const tx = d.transaction(STORE, 'readwrite');
-    tx.objectStore(STORE).delete(KEY);
-    tx.oncomplete = () => {
-      setMarker(false);
-      resolve();
-    };
-    tx.onerror = () => reject(tx.error);
-  });
+export function createStore<S extends object>(initial: S): Store<S> {
+  const state = initial;
+  const listeners = new Set<Listener<S>>();
+  return {
+    state,
+    update(change, ...aspects) {
+      change(state);
+      if (aspects.length === 0) return;
+      const touched = new Set(aspects);
+      // A copy: a listener may subscribe or unsubscribe while being told.
+      for (const listener of [...listeners]) listener(touched, state);
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+  };
 }
