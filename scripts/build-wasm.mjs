@@ -1,6 +1,6 @@
 // `npm run build:wasm`: the one build rule for the engine's Wasm artefacts. Every emcc flag is set
-// here, once. Two flavours are built side by side (SIMD and baseline) so the worker's loader can
-// pick by feature detection. A flavour is rebuilt only when an input or the flag set changed,
+// here, once. Three flavours are built side by side (SIMD with threads, SIMD, baseline) so the
+// worker's loader can pick by feature detection. A flavour is rebuilt only when an input or the flag set changed,
 // so a second run takes well under a second.
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -54,6 +54,24 @@ const FLAVOURS = [
     flags: ['-msimd128', '-mbulk-memory', '-mnontrapping-fptoint', '-mllvm', '-enable-load-pre=false'],
   },
   { name: 'baseline', flags: [] },
+  // The pthreads build: one evaluation split across the cores (cpp/src/parallel.cpp), shared
+  // memory, picked by workers/wasm-loader.ts where SharedArrayBuffer is usable. Its helper
+  // threads are Web Workers (worker_threads in Node) running pelican-simd-threads.worker.js,
+  // spawned on first use (no pre-spawned pool: an engine that stays on one thread starts none).
+  // Growth of shared memory makes every typed-array view stale; the worker re-takes its views
+  // after each call that may grow memory, as it does for the other flavours.
+  {
+    name: 'simd-threads',
+    flags: [
+      '-msimd128',
+      '-mbulk-memory',
+      '-mnontrapping-fptoint',
+      '-mllvm',
+      '-enable-load-pre=false',
+      '-pthread',
+      '-Wno-pthreads-mem-growth',
+    ],
+  },
 ];
 
 function listFiles(dir, test) {
@@ -119,8 +137,12 @@ async function main() {
     throw new Error(`missing sources: ${missing.map((p) => relative(root, p)).join(', ') || 'cpp/src/*.cpp'}`);
   }
   mkdirSync(outDir, { recursive: true });
+  // The pthreads build's helper script (pelican-simd-threads.worker.js) is CommonJS; the project's
+  // "type": "module" would make Node load it as ESM and fail on require().
+  const scope = join(outDir, 'package.json');
+  if (!existsSync(scope)) writeFileSync(scope, '{ "type": "commonjs" }\n');
   const inputsMtime = newestMtime([...sources, ...headers, fileURLToPath(import.meta.url)]);
-  // Two flavours on two cores at most: the machine is shared.
+  // Every flavour at once: emcc's own steps are mostly serial, so three fit two shared cores.
   const results = await Promise.all(FLAVOURS.map((flavour) => buildFlavour(flavour, sources, inputsMtime)));
   if (results.every(Boolean)) console.log('[build:wasm] up to date');
 }

@@ -142,9 +142,11 @@ void classify_tiles(const ShapeParams<T>* shapes, int shape_count, int width, in
   // 1e-3 relative + 1e-5 absolute margin dwarfs the float rounding of the per-pixel SDF (and of
   // this bound), so a pixel in a culled tile is certain to have |s/τ| > 10 when computed.
   const T limit = T(10.0 * double(tau) * (1.0 + 1e-3) + 1e-5);
-  // Tile centres in chunks of 64 so the SDF runs through the same vectorised lane loops.
-  alignas(64) T X[kLanes], Y[kLanes], sd[kLanes];
-  for (int first = 0; first < n_tiles; first += kLanes) {
+  // Tile centres in blocks of 64 so the SDF runs through the same vectorised lane loops; the
+  // blocks write disjoint bytes, so they are the chunks for threads.
+  parallel_chunks((n_tiles + kLanes - 1) / kLanes, [&](int block) {
+    alignas(64) T X[kLanes], Y[kLanes], sd[kLanes];
+    const int first = block * kLanes;
     const int count = n_tiles - first < kLanes ? n_tiles - first : kLanes;
     for (int i = 0; i < kLanes; ++i) {
       const int tile = first + (i < count ? i : 0);
@@ -162,7 +164,7 @@ void classify_tiles(const ShapeParams<T>* shapes, int shape_count, int width, in
         row[i] = margin > limit ? (sd[i] > T(0) ? kTileOutside : kTileInside) : kTileEdge;
       }
     }
-  }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
