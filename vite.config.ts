@@ -140,6 +140,9 @@ export default defineConfig(({ command, isPreview }) => {
       emptyOutDir: true,
       target: 'es2022',
       chunkSizeWarningLimit: 2000,
+      // The threaded engine's helper script (pelican-simd-threads.worker.js, 3 kB) must stay a
+      // file: inlined as a data: URL it could not start as a worker under the CSP.
+      assetsInlineLimit: (file: string) => (file.endsWith('.worker.js') ? false : undefined),
     },
     worker: { format: 'es' },
     server: {
