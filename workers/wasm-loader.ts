@@ -40,7 +40,7 @@ export function pickFlavour(singleThread = false): Flavour {
 interface Artefacts {
   glue: URL;
   wasm: URL;
-  /** The pthreads build's helper-thread script. */
+  /** The pthreads build's helper-thread script (Node: the file; browsers: a module exporting its text). */
   worker?: URL;
 }
 
@@ -57,7 +57,7 @@ function artefacts(flavour: Flavour): Artefacts {
     return {
       glue: new URL('../build/wasm/pelican-simd-threads.mjs', import.meta.url),
       wasm: new URL('../build/wasm/pelican-simd-threads.wasm', import.meta.url),
-      worker: new URL('../build/wasm/pelican-simd-threads.worker.js', import.meta.url),
+      worker: new URL('../build/wasm/pelican-simd-threads.worker-source.mjs', import.meta.url),
     };
   }
   return flavour === 'simd'
@@ -88,16 +88,22 @@ interface NodeModuleApi {
 }
 
 /** What Emscripten 3.1.6's pthreads glue needs besides wasmBinary to start its helper threads. */
-function threadOptions(art: Artefacts): PelicanModuleOptions {
-  const worker = art.worker!;
+async function threadOptions(art: Artefacts): Promise<PelicanModuleOptions> {
+  let helper: string;
   if (IS_NODE) {
     // The ES6 glue still calls require() on Node (fs, worker_threads, os) when built with pthreads.
     const globals = globalThis as { require?: unknown };
     globals.require ??= nodeBuiltin<NodeModuleApi>('node:module').createRequire(art.glue);
+    helper = filePath(art.worker!);
+  } else {
+    // A classic-worker script started from a Blob (the CSP allows blob: workers); the glue it
+    // imports comes from this origin, as the CSP wants.
+    const source = (await import(/* @vite-ignore */ art.worker!.href)) as { default: string };
+    helper = URL.createObjectURL(new Blob([source.default], { type: 'text/javascript' }));
   }
   return {
-    // Helpers are `new Worker(locateFile('….worker.js'))`; they import the glue from here.
-    locateFile: (path, prefix) => (path.endsWith('.worker.js') ? (IS_NODE ? filePath(worker) : worker.href) : prefix + path),
+    // Helpers are `new Worker(locateFile('….worker.js'))`; they import the glue from mainScriptUrlOrBlob.
+    locateFile: (path, prefix) => (path.endsWith('.worker.js') ? helper : prefix + path),
     mainScriptUrlOrBlob: art.glue.href,
   };
 }
@@ -123,15 +129,16 @@ export function loadWasmModule(preferred?: Flavour, singleThread = false): Promi
       const globals = globalThis as { __dirname?: string };
       globals.__dirname ??= filePath(new URL('.', art.glue));
     }
-    const [imported, wasmBinary] = await Promise.all([
+    const [imported, wasmBinary, threads] = await Promise.all([
       import(/* @vite-ignore */ art.glue.href) as Promise<{ default: PelicanModuleFactory }>,
       wasmBytes(art.wasm),
+      art.worker ? threadOptions(art) : {},
     ]);
     return imported.default({
       wasmBinary,
       // Emscripten reports aborts on stderr before throwing; label them in mixed logs.
       printErr: (text) => console.warn(`[pelican-wasm ${flavour}] ${text}`),
-      ...(art.worker ? threadOptions(art) : {}),
+      ...threads,
     });
   })();
   cached = { flavour, module };
