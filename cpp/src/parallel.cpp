@@ -73,7 +73,13 @@ class Pool {
     threads_wanted_ = std::clamp(n, 1, max_threads());
     // Helpers are started once and kept: starting a thread costs far more than a step (in Wasm
     // it is a new Web Worker), and surplus helpers just sleep.
-    while (int(threads_.size()) < threads_wanted_ - 1) threads_.emplace_back([this] { helper(); });
+    // A helper starts from the epoch at its creation, not at its start: one that first runs after
+    // the destructor's wake-up must still see it (and a job published meanwhile is simply done
+    // by the others).
+    while (int(threads_.size()) < threads_wanted_ - 1) {
+      const uint64_t born = epoch_.load();
+      threads_.emplace_back([this, born] { helper(born); });
+    }
   }
 
   void run(int chunks, void (*fn)(void*, int), void* ctx) {
@@ -99,7 +105,7 @@ class Pool {
     // a helper pins (busy_++) before it reads current_, so once current_ is null and busy_ is 0
     // no helper can touch this job again.
     current_.store(nullptr);
-    while (busy_.load() != 0) std::this_thread::yield();
+    wait_for_helpers();
   }
 
  private:
@@ -113,8 +119,22 @@ class Pool {
     t_worker = 0;
   }
 
-  void helper() {
-    uint64_t seen = epoch_.load();
+  // Spins briefly (a helper is normally inside its last chunk), then sleeps: on a loaded machine
+  // the helper may have been preempted, and spinning would take the core it needs.
+  void wait_for_helpers() {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
+    for (int i = 0; busy_.load() != 0; ++i) {
+      if ((i & 63) != 63 || std::chrono::steady_clock::now() < until) continue;
+      std::unique_lock<std::mutex> lock(mutex_);
+      caller_waiting_.store(true);
+      // A helper leaving reads caller_waiting_ after lowering busy_; this reads busy_ after
+      // raising caller_waiting_: one of the two sees the other. The timeout is only a backstop.
+      done_.wait_for(lock, std::chrono::milliseconds(2), [&] { return busy_.load() == 0; });
+      caller_waiting_.store(false);
+    }
+  }
+
+  void helper(uint64_t seen) {
     for (;;) {
       seen = wait_for_epoch(seen);
       if (stop_.load()) return;
@@ -124,7 +144,10 @@ class Pool {
         const int slot = job->helpers_joined.fetch_add(1) + 1;
         if (slot <= job->helpers_wanted) work(*job, slot);
       }
-      busy_.fetch_sub(1);
+      if (busy_.fetch_sub(1) == 1 && caller_waiting_.load()) {
+        { std::lock_guard<std::mutex> lock(mutex_); }
+        done_.notify_one();
+      }
     }
   }
 
@@ -152,8 +175,9 @@ class Pool {
   std::atomic<int> busy_{0};
   std::atomic<int> sleepers_{0};
   std::atomic<bool> stop_{false};
+  std::atomic<bool> caller_waiting_{false};
   std::mutex mutex_;
-  std::condition_variable wake_;
+  std::condition_variable wake_, done_;
 };
 
 Pool& pool() {

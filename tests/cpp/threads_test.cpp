@@ -207,3 +207,15 @@ TEST(ThreadsExact, OptimiseEndsBitIdentical) {
   EXPECT_TRUE(same_bits(one, two));
   EXPECT_TRUE(same_bits(one, four));
 }
+
+// A process may exit right after starting helpers, before they ever ran: the pool's teardown
+// must still wake and join them (a helper that started late once slept through it forever).
+TEST(ThreadPoolDeathTest, ExitRightAfterStartingHelpers) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        pd::set_thread_count(pd::kMaxThreads);
+        std::exit(0);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
