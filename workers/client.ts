@@ -29,7 +29,7 @@ import {
   type Progress,
   THREADS_SLOT,
 } from './protocol.js';
-import { IS_NODE, hardwareConcurrency, nodeBuiltin, type NodeWorker, type NodeWorkerThreads } from './runtime.js';
+import { IS_NODE, hardwareConcurrency, hostThreads, nodeBuiltin, type NodeWorker, type NodeWorkerThreads } from './runtime.js';
 import type { Flavour } from './wasm-loader.js';
 
 export * from './protocol.js';
@@ -445,7 +445,8 @@ class Engine implements EngineClient {
 }
 
 export function createEngine(options: EngineOptions = {}): EngineClient {
-  return new Engine(options);
+  // The caller's options win over the host's PELICAN_THREADS.
+  return new Engine({ ...hostThreads(), ...options });
 }
 
 // ---------------------------------------------------------------------------------------------

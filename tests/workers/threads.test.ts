@@ -172,3 +172,30 @@ test('without SharedArrayBuffer the client falls back to the single-threaded bui
   expect(answer).toMatchObject({ sab: 'undefined', flavour: 'simd', threads: 1, steps: 5 });
   expect(Number.isFinite(answer.loss)).toBe(true);
 });
+
+test('PELICAN_THREADS lets a Node host choose: single, a cap, or a clear refusal', () => {
+  const script = `
+    const client = await import(${JSON.stringify(join(ROOT, 'build', 'workers', 'client.js'))});
+    try {
+      const engine = client.createEngine();
+      const info = await engine.info();
+      engine.terminate();
+      console.log(JSON.stringify({ flavour: info.flavour, threads: info.threads }));
+    } catch (error) {
+      console.log(JSON.stringify({ error: error.message }));
+    }
+    process.exit(0);
+  `;
+  const dir = join(ROOT, 'build', 'test-results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'host-threads.mjs');
+  writeFileSync(file, script);
+  const answer = (value: string) => {
+    const child = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, PELICAN_THREADS: value } });
+    return JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}');
+  };
+  expect(answer('single')).toEqual({ flavour: 'simd', threads: 1 });
+  expect(answer('1')).toEqual({ flavour: 'simd-threads', threads: 1 });
+  expect(answer('auto')).toEqual({ flavour: 'simd-threads', threads: MAX_THREADS });
+  expect(answer('two').error).toMatch(/PELICAN_THREADS must be .* got "two"/);
+});
