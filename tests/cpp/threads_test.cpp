@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "evaluator.h"
@@ -176,7 +177,12 @@ TEST_P(ThreadsExact, EvaluateIsBitIdenticalOnAnyThreadCount) {
 INSTANTIATE_TEST_SUITE_P(Models, ThreadsExact,
                          ::testing::Values(ThreadCase{Model{1, false, false}, true}, ThreadCase{Model{1, false, false}, false},
                                            ThreadCase{Model{3, false, false}, true}, ThreadCase{Model{3, true, true}, true},
-                                           ThreadCase{Model{1, true, true}, false}));
+                                           ThreadCase{Model{1, true, true}, false}),
+                         [](const ::testing::TestParamInfo<ThreadCase>& info) {
+                           const ThreadCase& c = info.param;
+                           return std::string(c.model.channels == 3 ? "Rgb" : "Gray") + (c.model.opacity ? "Opacity" : "") +
+                                  (c.model.fit_background ? "Background" : "") + (c.cull ? "Culled" : "Plain");
+                         });
 
 // The engine's whole step loop on several threads ends where it ends on one.
 TEST(ThreadsExact, OptimiseEndsBitIdentical) {
