@@ -48,8 +48,11 @@ struct Job {
 };
 
 // A helper spins this long after a job before it sleeps: the gaps inside a step (the serial
-// loss between forward and backward, Adam between steps) are shorter, a pause in the loop longer.
-constexpr auto kSpin = std::chrono::microseconds(300);
+// loss between forward and backward, about 0.5 ms at 256²; Adam between steps) are shorter, so
+// a running optimisation never pays a futex wake-up, and an idle engine sleeps after 1 ms. The
+// spinning core is this engine's own share (workers/client.ts gives each busy engine
+// cores / busy engines threads), so it takes nothing from the other engines.
+constexpr auto kSpin = std::chrono::microseconds(1000);
 
 thread_local int t_worker = 0;
 // Set while this thread runs a chunk, so a nested run_chunks runs inline instead of deadlocking.
