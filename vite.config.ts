@@ -140,6 +140,9 @@ export default defineConfig(({ command, isPreview }) => {
       emptyOutDir: true,
       target: 'es2022',
       chunkSizeWarningLimit: 2000,
+      // The threaded engine's helper script (pelican-simd-threads.worker-source.mjs, 3 kB) must
+      // stay a file: inlined as a data: URL the CSP would not let the engine import it.
+      assetsInlineLimit: (file: string) => (file.endsWith('.worker-source.mjs') ? false : undefined),
     },
     worker: { format: 'es' },
     server: {

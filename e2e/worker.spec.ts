@@ -65,7 +65,7 @@ function goldenCase() {
   return { side: golden.resolution as number, target, types, values, tau: evaluation.tau as number, breakdown: evaluation.breakdown as Record<string, number> };
 }
 
-test('the page is cross-origin isolated and the SIMD build is chosen', async ({ enginePage }) => {
+test('the page is cross-origin isolated and the SIMD threads build is chosen', async ({ enginePage }) => {
   const info = await enginePage.evaluate(async () => {
     const { createEngine } = (window as any).pelican;
     const engine = createEngine();
@@ -75,7 +75,7 @@ test('the page is cross-origin isolated and the SIMD build is chosen', async ({ 
       engine.terminate();
     }
   });
-  expect(info).toEqual({ isolated: true, info: expect.objectContaining({ flavour: 'simd' }) });
+  expect(info).toEqual({ isolated: true, info: expect.objectContaining({ flavour: 'simd-threads' }) });
 });
 
 test('evaluate in Chromium matches the golden loss of the original', async ({ enginePage }) => {

@@ -16,6 +16,7 @@ import {
   namedError,
   type EngineInfo,
   type EvaluateResult,
+  type LoadOptions,
   type LossWeights,
   type Model,
   type OptimizeOptions,
@@ -26,8 +27,9 @@ import {
   type ProposeOptions,
   type Proposals,
   type Progress,
+  THREADS_SLOT,
 } from './protocol.js';
-import { IS_NODE, hardwareConcurrency, nodeBuiltin, type NodeWorker, type NodeWorkerThreads } from './runtime.js';
+import { IS_NODE, hardwareConcurrency, hostThreads, nodeBuiltin, type NodeWorker, type NodeWorkerThreads } from './runtime.js';
 import type { Flavour } from './wasm-loader.js';
 
 export * from './protocol.js';
@@ -37,6 +39,16 @@ export type { Flavour } from './wasm-loader.js';
 export interface EngineOptions {
   /** Force a build instead of feature detection (benchmarks compare them). */
   flavour?: Flavour;
+  /**
+   * Keep to the single-threaded builds (simd, baseline) even where the threads build would run:
+   * the path of pages without cross-origin isolation, for tests and for hosts that want it.
+   */
+  singleThread?: boolean;
+  /**
+   * At most this many threads for one evaluation (default: no cap). The engine otherwise gets its
+   * share of the cores: the logical cores divided by the engines busy at that moment.
+   */
+  threads?: number;
   /**
    * Cancel through shared memory (default: whenever SharedArrayBuffer is usable). false forces
    * the message path that pages without cross-origin isolation use.
@@ -77,6 +89,8 @@ export interface EngineClient {
 
 export interface EnginePool {
   readonly size: number;
+  /** Threads each engine gets when all of them are busy (cores / size, at least 1). */
+  readonly threadsPerEngine: number;
   acquire(): Promise<EngineClient>;
   release(client: EngineClient): void;
   /** Runs fn over items with at most `size` at once; results keep the order of items. */
@@ -158,11 +172,26 @@ function keep<T extends View>(view: T): T | undefined {
   return ArrayBuffer.isView(view) ? (view.slice() as T) : undefined;
 }
 
-function sharedCancelSlot(): Int32Array | undefined {
+function sharedSlot(): Int32Array | undefined {
   // Shared memory needs cross-origin isolation in browsers; Node always has it.
   const isolated = IS_NODE || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   if (!isolated || typeof SharedArrayBuffer === 'undefined') return undefined;
   return new Int32Array(new SharedArrayBuffer(4));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sharing the cores. Every engine with a call queued or running is busy; each gets
+// max(1, floor(cores / busy engines)) threads, written to its thread slot (THREADS_SLOT), which
+// its worker reads before each call and between chunks of steps. So a pool of 2 on 2 cores runs
+// 1 + 1 threads while both work, and the one left working gets 2 within a chunk (≤ CHUNK_MS).
+
+const liveEngines = new Set<Engine>();
+
+function shareCores(): void {
+  let busy = 0;
+  for (const engine of liveEngines) if (engine.busy) busy += 1;
+  const share = Math.max(1, Math.floor(hardwareConcurrency() / Math.max(1, busy)));
+  for (const engine of liveEngines) engine.shareThreads(share);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -185,15 +214,37 @@ class Engine implements EngineClient {
   #ticket = 0;
   #cancelledTicket = 0;
   readonly #cancelFlag: Int32Array | undefined;
+  readonly #threadSlot: Int32Array | undefined;
   readonly #options: EngineOptions;
+  #pending = 0;
   generation = 1;
 
   constructor(options: EngineOptions) {
     this.#options = options;
-    this.#cancelFlag = options.sharedCancel === false ? undefined : sharedCancelSlot();
+    this.#cancelFlag = options.sharedCancel === false ? undefined : sharedSlot();
+    this.#threadSlot = options.singleThread ? undefined : sharedSlot();
+    if (this.#threadSlot) Atomics.store(this.#threadSlot, THREADS_SLOT, 1);
+    liveEngines.add(this);
     this.#handle = startWorker();
     // Loading first surfaces a missing or broken build on the first call, not deep in a run.
-    void this.#enqueue(() => this.#call((remote) => remote.load(options.flavour))).catch(() => undefined);
+    void this.#enqueue(() => this.#call((remote) => remote.load(this.#loadOptions()))).catch(() => undefined);
+  }
+
+  /** A call is queued or running. */
+  get busy(): boolean {
+    return this.#pending > 0;
+  }
+
+  /** Sets the threads this engine uses from its next call or chunk of steps on. */
+  shareThreads(share: number): void {
+    if (!this.#threadSlot) return;
+    const cap = this.#options.threads !== undefined ? Math.max(1, Math.floor(this.#options.threads)) : share;
+    Atomics.store(this.#threadSlot, THREADS_SLOT, Math.min(share, cap));
+  }
+
+  #loadOptions(): LoadOptions {
+    const { flavour, singleThread } = this.#options;
+    return { flavour, singleThread, threadSlot: this.#threadSlot };
   }
 
   init(width: number, height: number, model: Model = ORIGINAL_MODEL): Promise<void> {
@@ -310,6 +361,8 @@ class Engine implements EngineClient {
     if (this.#closed) return;
     this.#closed = namedError(ENGINE_ERROR, 'This engine was terminated; create a new one.');
     this.#handle.kill(this.#closed);
+    liveEngines.delete(this);
+    shareCores();
   }
 
   debugAbort(): Promise<void> {
@@ -319,7 +372,12 @@ class Engine implements EngineClient {
   // -------------------------------------------------------------------------------------------
 
   #enqueue<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#pending++ === 0) shareCores();
     const run = this.#queue.then(task);
+    const settled = (): void => {
+      if (--this.#pending === 0) shareCores();
+    };
+    run.then(settled, settled);
     // The queue moves on whether or not this call failed.
     this.#queue = run.catch(() => undefined);
     return run;
@@ -354,7 +412,7 @@ class Engine implements EngineClient {
     try {
       await Promise.race([
         (async () => {
-          await remote.load(this.#options.flavour);
+          await remote.load(this.#loadOptions());
           if (!s.size) return;
           await remote.init(s.size[0], s.size[1], s.model ?? ORIGINAL_MODEL);
           restored.push('size');
@@ -387,7 +445,8 @@ class Engine implements EngineClient {
 }
 
 export function createEngine(options: EngineOptions = {}): EngineClient {
-  return new Engine(options);
+  // The caller's options win over the host's PELICAN_THREADS.
+  return new Engine({ ...hostThreads(), ...options });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -409,6 +468,7 @@ export function createEnginePool(options: { size?: number } & EngineOptions = {}
 
   const pool: EnginePool = {
     size,
+    threadsPerEngine: Math.max(1, Math.floor(hardwareConcurrency() / size)),
     acquire(): Promise<EngineClient> {
       if (closed) return Promise.reject(closed);
       const free = idle.pop();

@@ -16,12 +16,14 @@ import {
   FLOATS_PER_BREAKDOWN,
   OPTIMIZE_DEFAULTS,
   PROGRESS_INTERVAL_MS,
+  THREADS_SLOT,
   breakdownAt,
   ensureError,
   namedError,
   type Breakdown,
   type EngineInfo,
   type EvaluateResult,
+  type LoadOptions,
   type LossWeights,
   type Model,
   type OptimizeOptions,
@@ -36,7 +38,7 @@ import {
   type Progress,
 } from './protocol.js';
 import { IS_NODE, nodeBuiltin, now, type NodeWorkerThreads } from './runtime.js';
-import { loadWasmModule, type Flavour } from './wasm-loader.js';
+import { loadWasmModule } from './wasm-loader.js';
 
 let wasm: { module: PelicanWasmModule; engine: WasmEngine } | undefined;
 // After a trap the module's memory is in an unknown state: refuse every later call.
@@ -44,13 +46,30 @@ let fatal: Error | undefined;
 // Highest optimize ticket cancelled by message (the fallback when there is no shared memory).
 let cancelledByMessage = 0;
 
-async function load(flavour?: Flavour): Promise<{ module: PelicanWasmModule; engine: WasmEngine }> {
+// The client's wish for this engine's thread count (see THREADS_SLOT), and what was last applied.
+let threadSlot: Int32Array | undefined;
+let appliedThreads = 0;
+
+async function load(options: LoadOptions = {}): Promise<{ module: PelicanWasmModule; engine: WasmEngine }> {
   if (fatal) throw fatal;
   if (!wasm) {
-    const module = await loadWasmModule(flavour);
+    if (options.threadSlot !== undefined) threadSlot = expect(options.threadSlot, Int32Array, 'load(options)');
+    const module = await loadWasmModule(options.flavour, options.singleThread === true);
     wasm ??= { module, engine: new module.Engine() };
   }
+  applyThreads(wasm.module);
   return wasm;
+}
+
+/** Follows the client's thread count; cheap enough for every call and every chunk of steps. */
+function applyThreads(module: PelicanWasmModule): void {
+  // Without a slot (no shared memory) the builds are single-threaded anyway.
+  const wanted = threadSlot ? Math.max(1, Atomics.load(threadSlot, THREADS_SLOT)) : 1;
+  if (wanted === appliedThreads || fatal) return;
+  appliedThreads = wanted;
+  // The first raise starts the helper threads (Web Workers); they join once this worker has
+  // returned to its event loop, and until then this thread runs every chunk itself.
+  guard('setThreads', () => module.setThreads(wanted));
 }
 
 async function engine(): Promise<WasmEngine> {
@@ -149,9 +168,10 @@ export interface OptimizeControl {
 }
 
 const api = {
-  /** Loads the Wasm module now (the flavour is picked by feature detection unless given). */
-  async load(flavour?: Flavour): Promise<EngineInfo> {
-    await load(flavour);
+  /** Loads the Wasm module now (the build is picked by feature detection unless given). */
+  async load(options: LoadOptions = {}): Promise<EngineInfo> {
+    if (!options || typeof options !== 'object') throw namedError(ENGINE_ERROR, 'load(options): options must be an object');
+    await load(options);
     return api.info();
   },
 
@@ -159,6 +179,8 @@ const api = {
     const { module, engine: e } = await load();
     return guard('info', () => ({
       flavour: module.buildFlavour(),
+      threads: module.threads(),
+      maxThreads: module.maxThreads(),
       width: e.width(),
       height: e.height(),
       channels: e.channels(),
@@ -345,6 +367,7 @@ const api = {
           cancelled = true;
           break;
         }
+        if (wasm) applyThreads(wasm.module);
         const started = now();
         const result = guard('optimizeSteps', () => e.optimizeSteps(chunk));
         check(result);

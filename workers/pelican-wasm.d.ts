@@ -120,9 +120,14 @@ export interface PelicanWasmModule {
   Engine: new () => WasmEngine;
   /** The shape table (workers/protocol.ts ShapeModel). */
   shapeModel(): import('./protocol.js').ShapeModel;
-  buildFlavour(): 'simd' | 'baseline';
+  buildFlavour(): 'simd-threads' | 'simd' | 'baseline';
   /** Deliberate abort, for crash-recovery tests. */
   debugAbort(): void;
+  /** Threads one evaluation uses from now on, clamped to [1, maxThreads()]; returns that count. */
+  setThreads(threads: number): number;
+  threads(): number;
+  /** 1 in the single-threaded builds, else the logical cores (at most 16). */
+  maxThreads(): number;
   HEAPU8: Uint8Array;
 }
 
@@ -131,6 +136,10 @@ export interface PelicanModuleOptions {
   wasmBinary?: ArrayBuffer | Uint8Array;
   print?: (text: string) => void;
   printErr?: (text: string) => void;
+  /** Pthreads build: where the helper-thread script (….worker.js) is. */
+  locateFile?: (path: string, prefix: string) => string;
+  /** Pthreads build: the glue's own URL, which the helper threads import. */
+  mainScriptUrlOrBlob?: string;
 }
 
 export type PelicanModuleFactory = (options?: PelicanModuleOptions) => Promise<PelicanWasmModule>;

@@ -203,7 +203,12 @@ export interface OptimizeResult {
 }
 
 export interface EngineInfo {
-  flavour: 'simd' | 'baseline';
+  /** The build: simd-threads (pthreads, shared memory), simd or baseline (single-threaded). */
+  flavour: 'simd-threads' | 'simd' | 'baseline';
+  /** Threads one evaluation runs on now (always 1 in the single-threaded builds). */
+  threads: number;
+  /** What this build allows here: 1 single-threaded, else the logical cores (at most 16). */
+  maxThreads: number;
   width: number;
   height: number;
   channels: number;
@@ -225,6 +230,24 @@ export const CHUNK_MS = 8;
  * Without cross-origin isolation it travels as a cancel(ticket) message instead.
  */
 export const CANCEL_SLOT = 0;
+
+/**
+ * Threads per engine travel in shared memory too: Int32Array(1) over a SharedArrayBuffer, at
+ * THREADS_SLOT the number of threads the client wants this engine to use. The worker reads it
+ * before every call and between chunks of optimize steps, so the client can re-share the cores
+ * while an engine is busy. Without shared memory there is no threads build, and nothing to share.
+ */
+export const THREADS_SLOT = 0;
+
+/** How a worker loads its engine (the first call on every new worker). */
+export interface LoadOptions {
+  /** Force a build instead of feature detection. */
+  flavour?: 'simd-threads' | 'simd' | 'baseline';
+  /** Keep to the single-threaded builds even where the threads build would run. */
+  singleThread?: boolean;
+  /** See THREADS_SLOT. */
+  threadSlot?: Int32Array;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Errors keep their kind across every hop (C++ → worker → client → Python) by name.

@@ -4,6 +4,7 @@
 
 interface NodeProcess {
   versions: { node?: string };
+  env: Record<string, string | undefined>;
   getBuiltinModule(id: string): unknown;
 }
 
@@ -49,3 +50,17 @@ export function hardwareConcurrency(): number {
 }
 
 export const now: () => number = () => performance.now();
+
+/**
+ * The host's thread setting (Node only, PELICAN_THREADS): "single" loads the single-threaded
+ * build, a positive integer caps the threads per engine, unset or "auto" leaves both to the
+ * client. Anything else is refused in one line.
+ */
+export function hostThreads(): { singleThread?: boolean; threads?: number } {
+  const text = IS_NODE ? nodeProcess?.env?.PELICAN_THREADS?.trim() : undefined;
+  if (!text || text === 'auto') return {};
+  if (text === 'single') return { singleThread: true };
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`PELICAN_THREADS must be "auto", "single" or a positive integer, got "${text}"`);
+  return { threads: n };
+}

@@ -2,9 +2,11 @@
 // single thread, for 64², 128², 256² × 9 shapes (the initial pelican) and 35 shapes (the
 // pelican plus 26 deterministic pseudo-random shapes, as a greedy run would end with).
 //
-//   pelican_bench [--json FILE] [--runtime native] [--steps N]
+//   pelican_bench [--json FILE] [--runtime native] [--steps N] [--threads 1,all]
+//                 [--resolutions 64,128,256] [--shapes 9,35]
 //
-// Writes a JSON array of {runtime, resolution, shapes, ms_per_step_median, ms_per_step_min, steps}.
+// Writes a JSON array of {runtime, resolution, shapes, threads, ms_per_step_median, ms_per_step_min,
+// steps}. --threads: the thread counts to run each configuration on ("all": every core).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -17,12 +19,13 @@
 #include <string>
 #include <vector>
 
+#include "parallel.h"
 #include "pelican/engine.h"
 
 namespace {
 
 struct Record {
-  int resolution, shapes, steps;
+  int resolution, shapes, steps, threads;
   double median_ms, min_ms;
 };
 
@@ -81,7 +84,9 @@ std::vector<float> load_target(int res) {
   return out;
 }
 
-bool run(int res, int shapes, int steps, Record* rec) {
+bool run(int res, int shapes, int steps, int threads, Record* rec) {
+  pelican::detail::set_thread_count(threads);
+  rec->threads = pelican::detail::thread_count();
   pelican::Engine e;
   std::vector<int32_t> types;
   std::vector<float> raw;
@@ -131,30 +136,63 @@ bool run(int res, int shapes, int steps, Record* rec) {
 #define PELICAN_BENCH_RUNTIME "native"
 #endif
 
+// "1,all" → {1, max_threads()}; positive integers otherwise. Empty on a bad list.
+std::vector<int> int_list(const char* text, bool allow_all) {
+  std::vector<int> out;
+  std::string item;
+  std::istringstream in(text);
+  while (std::getline(in, item, ',')) {
+    if (allow_all && item == "all") {
+      out.push_back(pelican::detail::max_threads());
+      continue;
+    }
+    char* end = nullptr;
+    const long v = std::strtol(item.c_str(), &end, 10);
+    if (item.empty() || *end != '\0' || v < 1 || v > 4096) return {};
+    out.push_back(int(v));
+  }
+  // "1,all" on one core is one run, not two.
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 int main(int argc, char** argv) {
   const std::string own_runtime = PELICAN_BENCH_RUNTIME;
   std::string json_path, runtime = own_runtime;
   int steps = 300;
+  std::vector<int> threads = int_list("1,all", true), resolutions = {64, 128, 256}, shape_counts = {9, 35};
   for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--json") && i + 1 < argc) json_path = argv[++i];
-    else if (!std::strcmp(argv[i], "--runtime") && i + 1 < argc) runtime = argv[++i];
-    else if (!std::strcmp(argv[i], "--steps") && i + 1 < argc) steps = std::max(1, std::atoi(argv[++i]));
+    const bool has_value = i + 1 < argc;
+    if (!std::strcmp(argv[i], "--json") && has_value) json_path = argv[++i];
+    else if (!std::strcmp(argv[i], "--runtime") && has_value) runtime = argv[++i];
+    else if (!std::strcmp(argv[i], "--steps") && has_value) steps = std::max(1, std::atoi(argv[++i]));
+    else if (!std::strcmp(argv[i], "--threads") && has_value) threads = int_list(argv[++i], true);
+    else if (!std::strcmp(argv[i], "--resolutions") && has_value) resolutions = int_list(argv[++i], false);
+    else if (!std::strcmp(argv[i], "--shapes") && has_value) shape_counts = int_list(argv[++i], false);
     else {
-      std::fprintf(stderr, "usage: %s [--json FILE] [--runtime %s] [--steps N]\n", argv[0], own_runtime.c_str());
+      std::fprintf(stderr, "usage: %s [--json FILE] [--runtime %s] [--steps N] [--threads 1,all] [--resolutions 64,128,256] [--shapes 9,35]\n",
+                   argv[0], own_runtime.c_str());
+      return 2;
+    }
+    if (threads.empty() || resolutions.empty() || shape_counts.empty()) {
+      std::fprintf(stderr, "pelican_bench: %s wants a comma-separated list of positive integers%s, got '%s'\n", argv[i - 1],
+                   std::strcmp(argv[i - 1], "--threads") ? "" : " or all", argv[i]);
       return 2;
     }
   }
   std::vector<Record> records;
   if (runtime == own_runtime) {
-    for (int res : {64, 128, 256})
-      for (int shapes : {9, 35}) {
-        Record r;
-        if (!run(res, shapes, steps, &r)) return 1;
-        std::printf("%s %4d² %2d shapes: median %.4f ms/step, min %.4f ms/step (%d steps)\n", own_runtime.c_str(),
-                    r.resolution, r.shapes, r.median_ms, r.min_ms, r.steps);
-        std::fflush(stdout);
-        records.push_back(r);
-      }
+    for (int res : resolutions)
+      for (int shapes : shape_counts)
+        for (int t : threads) {
+          Record r;
+          if (!run(res, std::max(shapes, 9), steps, t, &r)) return 1;
+          std::printf("%s %4d² %3d shapes %2d threads: median %.4f ms/step, min %.4f ms/step (%d steps)\n", own_runtime.c_str(),
+                      r.resolution, r.shapes, r.threads, r.median_ms, r.min_ms, r.steps);
+          std::fflush(stdout);
+          records.push_back(r);
+        }
   }
   if (!json_path.empty()) {
     std::ostringstream out;
@@ -163,9 +201,9 @@ int main(int argc, char** argv) {
       const Record& r = records[i];
       char line[256];
       std::snprintf(line, sizeof line,
-                    "  {\"runtime\": \"%s\", \"resolution\": %d, \"shapes\": %d, \"ms_per_step_median\": %.5f, "
+                    "  {\"runtime\": \"%s\", \"resolution\": %d, \"shapes\": %d, \"threads\": %d, \"ms_per_step_median\": %.5f, "
                     "\"ms_per_step_min\": %.5f, \"steps\": %d}%s\n",
-                    own_runtime.c_str(), r.resolution, r.shapes, r.median_ms, r.min_ms, r.steps, i + 1 < records.size() ? "," : "");
+                    own_runtime.c_str(), r.resolution, r.shapes, r.threads, r.median_ms, r.min_ms, r.steps, i + 1 < records.size() ? "," : "");
       out << line;
     }
     out << "]\n";

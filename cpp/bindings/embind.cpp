@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "pelican/engine.h"
+#include "parallel.h"
 
 namespace {
 
@@ -293,7 +294,9 @@ val shapeModel() {
 }
 
 std::string buildFlavour() {
-#ifdef __wasm_simd128__
+#if defined(__EMSCRIPTEN_PTHREADS__)
+  return "simd-threads";
+#elif defined(__wasm_simd128__)
   return "simd";
 #else
   return "baseline";
@@ -303,6 +306,16 @@ std::string buildFlavour() {
 // Lets the tests prove that a trap inside Wasm is survived: the client must replace the worker
 // and restore the scene. Never called by the app.
 void debugAbort() { std::abort(); }
+
+// Threads one evaluation uses from now on (clamped to [1, maxThreads()]); returns that count.
+// The helpers start on first use; in Wasm each is a Web Worker that comes up asynchronously,
+// and until it does the calling thread simply runs every chunk itself.
+int setThreads(int threads) {
+  pelican::detail::set_thread_count(threads);
+  return pelican::detail::thread_count();
+}
+int threads() { return pelican::detail::thread_count(); }
+int maxThreads() { return pelican::detail::max_threads(); }
 
 }  // namespace
 
@@ -386,6 +399,9 @@ EMSCRIPTEN_BINDINGS(pelican) {
       .function("stepsCompleted", &BoundEngine::stepsCompleted); // steps measured so far
 
   function("shapeModel", &shapeModel);      // the shape table as plain data
-  function("buildFlavour", &buildFlavour);  // "simd" or "baseline"
+  function("buildFlavour", &buildFlavour);  // "simd-threads", "simd" or "baseline"
   function("debugAbort", &debugAbort);      // deliberate abort, for crash-recovery tests
+  function("setThreads", &setThreads);      // threads per evaluation (1 in the single-threaded builds)
+  function("threads", &threads);            // threads per evaluation now
+  function("maxThreads", &maxThreads);      // what this build and machine allow
 }

@@ -10,6 +10,7 @@
 
 #include "fastmath.h"
 #include "loss.h"
+#include "parallel.h"
 #include "priors.h"
 #include "raster.h"
 #include "sdf.h"
@@ -58,9 +59,13 @@ class Evaluator {
     shapes_.resize(n);
     tile_class_.resize(n * size_t(n_tiles_));
     value_grad_.resize(n * kValueSlots);
-    scratch_.resize(n * (3 * kLanes + kValueSlots * kTileSide + 1));
-    edge_scratch_.resize(n);
-    pair_scratch_.resize(2 * n);
+    // Backward scratch per thread the pool runs now (evaluate() re-reserves after a raise).
+    scratch_threads_ = thread_count();
+    const size_t threads = size_t(scratch_threads_);
+    scratch_.resize(threads * backward_scratch_size(n));
+    edge_scratch_.resize(threads * n);
+    pair_scratch_.resize(threads * 2 * n);
+    row_grad_.resize(threads > 1 ? size_t(tiles_along(h_)) * (n * kValueSlots + 3) : 0);
     cov_slot_.resize(n * size_t(n_tiles_));
     // One slot per (shape, tile) pair up to a budget; past it, edge pairs are recomputed.
     const size_t pairs = std::min(n * size_t(n_tiles_), cov_cache_limit_);
@@ -106,6 +111,8 @@ class Evaluator {
   // Caller guarantees: known type codes, raw sized to match (shapes, then the fitted background),
   // reserve_shapes(n) done.
   Terms<T> evaluate(const int32_t* types, size_t n, const T* raw, T tau, const Weights<T>& w, T* grad) {
+    // The one allocation evaluate() may make: after set_thread_count() raised the thread count.
+    if (scratch_threads_ < thread_count()) reserve_shapes(shapes_.size());
     size_t offset = 0;
     for (size_t k = 0; k < n; ++k) {
       shapes_[k] = make_shape<T>(types[k], offset, raw + offset, model_);
@@ -154,6 +161,8 @@ class Evaluator {
       p.scratch = scratch_.data();
       p.edge_scratch = edge_scratch_.data();
       p.pair_scratch = pair_scratch_.data();
+      p.row_grad = row_grad_.empty() ? nullptr : row_grad_.data();
+      p.scratch_threads = scratch_threads_;
       render_backward(p);
     }
     PriorTerms pri;
@@ -234,7 +243,8 @@ class Evaluator {
   std::vector<int32_t> cov_slot_;
   std::vector<const T*> pair_scratch_;
   std::vector<T> cov_cache_;
-  std::vector<Acc> value_grad_;
+  std::vector<Acc> value_grad_, row_grad_;
+  int scratch_threads_ = 1;
   std::vector<T> scratch_, image_, image_grad_;
   ImageLoss<T> loss_;
 };

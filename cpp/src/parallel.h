@@ -8,13 +8,24 @@
 
 namespace pelican::detail {
 
+// Upper bound of thread_count() in every build: what per-thread scratch is sized for at most.
+constexpr int kMaxThreads = 16;
+
 // Calls fn(ctx, chunk) once for every chunk in [0, chunks), on up to thread_count() threads
-// (the caller's included), and returns when all are done. Not reentrant: fn must not call it.
+// (the caller's included), and returns when all are done. Chunks are claimed in increasing
+// order but may run concurrently and finish in any order. A call from inside fn runs inline.
+// Not to be called from two threads at once (one engine drives the pool).
 void run_chunks(int chunks, void (*fn)(void* ctx, int chunk), void* ctx);
 
-// Threads one evaluation may use (1 until set; clamped to what the build supports).
+// Threads one evaluation may use (1 until set; clamped to [1, max_threads()]).
 int thread_count();
 void set_thread_count(int threads);
+// What this build and machine support: 1 without threads, else the logical cores (≤ kMaxThreads).
+int max_threads();
+
+// Inside fn: which of the thread_count() threads runs this chunk, in [0, thread_count()); 0 for
+// the caller. For per-thread scratch (never for results: which thread runs a chunk varies).
+int worker_index();
 
 template <class F>
 void parallel_chunks(int chunks, F&& f) {

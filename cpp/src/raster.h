@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "fastmath.h"
+#include "parallel.h"
 #include "sdf.h"
 #include "simd_wasm.h"
 
@@ -42,8 +43,8 @@ struct RasterParams {
   T* image;                      // Outgoing (forward): channels planes of width*height, row-major
   const T* image_grad;           // Incoming (backward): dL/dimage, same layout
   Acc* value_grad;               // Outgoing (backward): [shape][kValueSlots] dL/d constrained values (added)
-  T* scratch;                    // Incoming (backward): shape_count*(3*kLanes + kValueSlots*kTileSide + 1) scalars
-  uint8_t* edge_scratch;         // Incoming (backward): shape_count bytes
+  T* scratch;                    // Incoming (backward): per thread, shape_count*(3*kLanes + kValueSlots*kTileSide + 1) scalars
+  uint8_t* edge_scratch;         // Incoming (backward): per thread, shape_count bytes
   // Optional coverage cache (all null/0 for none): the forward pass keeps c and dc/ds of the
   // first cov_cache_pairs edge pairs it meets, the backward pass of the same evaluation reads
   // them instead of recomputing the SDF and the coverage. Pairs that did not fit are recomputed
@@ -51,8 +52,18 @@ struct RasterParams {
   T* cov_cache;                  // Outgoing (forward) / incoming (backward): [slot][c, dc/ds][kLanes]
   size_t cov_cache_pairs;        // Incoming: slots in cov_cache
   int32_t* cov_slot;             // Outgoing (forward) / incoming (backward): [shape][tile] slot, −1 none
-  const T** pair_scratch;        // Incoming (backward): 2·shape_count pointers
+  const T** pair_scratch;        // Incoming (backward): per thread, 2·shape_count pointers
+  // Threads (parallel.h): the tile rows are the chunks. With row_grad the backward pass runs on
+  // up to scratch_threads threads, each with its own scratch (the three arrays above, one block
+  // per worker_index()), and each row's sums land in its own row of row_grad; they are added to
+  // value_grad / background_grad in row order afterwards, which is the order the serial walk
+  // adds them, so the result is bit for bit the same for any thread count. Null: serial.
+  Acc* row_grad;                 // Incoming (backward): tile rows × (shape_count·kValueSlots + 3)
+  int scratch_threads;           // Incoming (backward): blocks of scratch given (≥ 1)
 };
+
+// Scalars of backward scratch per thread for k shapes.
+inline size_t backward_scratch_size(size_t k) { return k * (3 * kLanes + kValueSlots * kTileSide + 1); }
 
 // ---------------------------------------------------------------------------------------------
 // Shared setup: tile coordinates, coverage, saturated constants, tile classification.
@@ -131,9 +142,11 @@ void classify_tiles(const ShapeParams<T>* shapes, int shape_count, int width, in
   // 1e-3 relative + 1e-5 absolute margin dwarfs the float rounding of the per-pixel SDF (and of
   // this bound), so a pixel in a culled tile is certain to have |s/τ| > 10 when computed.
   const T limit = T(10.0 * double(tau) * (1.0 + 1e-3) + 1e-5);
-  // Tile centres in chunks of 64 so the SDF runs through the same vectorised lane loops.
-  alignas(64) T X[kLanes], Y[kLanes], sd[kLanes];
-  for (int first = 0; first < n_tiles; first += kLanes) {
+  // Tile centres in blocks of 64 so the SDF runs through the same vectorised lane loops; the
+  // blocks write disjoint bytes, so they are the chunks for threads.
+  parallel_chunks((n_tiles + kLanes - 1) / kLanes, [&](int block) {
+    alignas(64) T X[kLanes], Y[kLanes], sd[kLanes];
+    const int first = block * kLanes;
     const int count = n_tiles - first < kLanes ? n_tiles - first : kLanes;
     for (int i = 0; i < kLanes; ++i) {
       const int tile = first + (i < count ? i : 0);
@@ -151,7 +164,7 @@ void classify_tiles(const ShapeParams<T>* shapes, int shape_count, int width, in
         row[i] = margin > limit ? (sd[i] > T(0) ? kTileOutside : kTileInside) : kTileEdge;
       }
     }
-  }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -174,15 +187,13 @@ inline void store_tile(const T* o, int tx, int ty, int width, int height, T* pla
   }
 }
 
+// One tile row. next_slot: the first cache slot this row's edge pairs take (the serial walk's).
 template <class T, int C, bool A>
-void render_forward_impl(const RasterParams<T>& p) {
+void render_forward_row(const RasterParams<T>& p, int ty, size_t next_slot, T c_out, T c_in) {
   const int tx_n = tiles_along(p.width), ty_n = tiles_along(p.height), n_tiles = tx_n * ty_n;
   const size_t plane = size_t(p.width) * p.height;
-  T c_out, c_in;
-  saturated_coverages(p.tau, &c_out, &c_in);
   alignas(64) T X[kLanes], Y[kLanes], o[C][kLanes], s[kLanes], c[kLanes], cp[kLanes];
-  size_t next_slot = 0;
-  for (int ty = 0; ty < ty_n; ++ty)
+  {
     for (int tx = 0; tx < tx_n; ++tx) {
       const int tile = ty * tx_n + tx;
       tile_coords(tx, ty, p.scale, X, Y);
@@ -222,6 +233,34 @@ void render_forward_impl(const RasterParams<T>& p) {
       }
       for (int ch = 0; ch < C; ++ch) store_tile(o[ch], tx, ty, p.width, p.height, p.image + ch * plane);
     }
+  }
+}
+
+// Rows are independent (disjoint pixels, disjoint cache slots), so they run as chunks. Each row
+// starts at the cache slot the serial walk would reach it with: the cache fills exactly as
+// before, whatever the thread count.
+template <class T, int C, bool A>
+void render_forward_impl(const RasterParams<T>& p) {
+  const int tx_n = tiles_along(p.width), ty_n = tiles_along(p.height), n_tiles = tx_n * ty_n;
+  T c_out, c_in;
+  saturated_coverages(p.tau, &c_out, &c_in);
+  constexpr int kMaxRows = (4096 + kTileSide - 1) / kTileSide;
+  size_t first_slot[kMaxRows + 1] = {};
+  if (p.cov_cache_pairs > 0 && ty_n <= kMaxRows) {
+    for (int ty = 0; ty < ty_n; ++ty) {
+      size_t edges = 0;
+      for (int k = 0; k < p.shape_count; ++k) {
+        const uint8_t* cls = p.tile_class + size_t(k) * n_tiles + size_t(ty) * tx_n;
+        for (int tx = 0; tx < tx_n; ++tx) edges += cls[tx] == kTileEdge;
+      }
+      first_slot[ty + 1] = first_slot[ty] + edges;
+    }
+  }
+  if (ty_n > kMaxRows || (p.cov_cache_pairs > 0 && !p.cov_slot)) {
+    for (int ty = 0; ty < ty_n; ++ty) render_forward_row<T, C, A>(p, ty, first_slot[ty], c_out, c_in);
+    return;
+  }
+  parallel_chunks(ty_n, [&](int ty) { render_forward_row<T, C, A>(p, ty, first_slot[ty], c_out, c_in); });
 }
 
 template <class T>
@@ -289,28 +328,28 @@ inline void sdf_grad_lanes(const ShapeParams<T>& s, const T* X, const T* Y, cons
   }
 }
 
+// One tile row with scratch block `slot`; its sums are added into value_out / bg_out (nullable).
 template <class T, int C, bool A>
-void render_backward_impl(const RasterParams<T>& p) {
+void render_backward_row(const RasterParams<T>& p, int ty, int slot, T c_out, T c_in, Acc* value_out, Acc* bg_out) {
   const int tx_n = tiles_along(p.width), ty_n = tiles_along(p.height), n_tiles = tx_n * ty_n;
   const size_t plane = size_t(p.width) * p.height;
   const int K = p.shape_count;
   // The original's path (gray, opaque) keeps its fused Wasm SIMD pair kernels.
   constexpr bool kPlain = C == 1 && !A;
-  T c_out, c_in;
-  saturated_coverages(p.tau, &c_out, &c_in);
-  T* cov = p.scratch;                          // [K][64] coverage
-  T* dcds = p.scratch + size_t(K) * kLanes;     // [K][64] dc/ds (edge pairs only)
-  T* trans = p.scratch + size_t(2 * K) * kLanes;  // [K][64] T_k
-  T* lanes = p.scratch + size_t(3 * K) * kLanes;  // [K][kValueSlots][8] partial sums, flushed per tile row
+  T* scratch = p.scratch + size_t(slot) * backward_scratch_size(size_t(K));
+  T* cov = scratch;                          // [K][64] coverage
+  T* dcds = scratch + size_t(K) * kLanes;     // [K][64] dc/ds (edge pairs only)
+  T* trans = scratch + size_t(2 * K) * kLanes;  // [K][64] T_k
+  T* lanes = scratch + size_t(3 * K) * kLanes;  // [K][kValueSlots][8] partial sums, flushed per tile row
   T* cconst = lanes + size_t(K) * kValueSlots * kTileSide;  // [K] saturated coverage of this tile
-  uint8_t* edge = p.edge_scratch;                 // [K] 1 = edge pair in this tile
-  const T** ck_of = p.pair_scratch;               // [K] where each edge pair's c is (cache or cov)
-  const T** dk_of = p.pair_scratch + K;           // [K] and its dc/ds (cache or dcds)
+  uint8_t* edge = p.edge_scratch + size_t(slot) * K;         // [K] 1 = edge pair in this tile
+  const T** ck_of = p.pair_scratch + size_t(slot) * 2 * K;   // [K] where each edge pair's c is (cache or cov)
+  const T** dk_of = ck_of + K;                               // [K] and its dc/ds (cache or dcds)
   for (size_t i = 0; i < size_t(K) * kValueSlots * kTileSide; ++i) lanes[i] = T(0);
   alignas(64) T X[kLanes], Y[kLanes], G[C][kLanes], s[kLanes], acc_t[kLanes], o[C][kLanes], tmp[kLanes];
   alignas(64) T tmp_paint[C][kLanes], tmp_alpha[kLanes], c_lane[kLanes], cp_lane[kLanes], u_lane[kLanes];
   T bg_lanes[C][kTileSide] = {};
-  for (int ty = 0; ty < ty_n; ++ty)
+  {
     for (int tx = 0; tx < tx_n; ++tx) {
       const int tile = ty * tx_n + tx;
       tile_coords(tx, ty, p.scale, X, Y);
@@ -466,11 +505,40 @@ void render_backward_impl(const RasterParams<T>& p) {
         }
       }
       if (tx + 1 == tx_n) {
-        for (size_t j = 0; j < size_t(K) * kValueSlots; ++j) flush_lanes(lanes + j * kTileSide, p.value_grad + j);
-        if (p.background_grad)
-          for (int ch = 0; ch < C; ++ch) flush_lanes(bg_lanes[ch], p.background_grad + ch);
+        for (size_t j = 0; j < size_t(K) * kValueSlots; ++j) flush_lanes(lanes + j * kTileSide, value_out + j);
+        if (bg_out)
+          for (int ch = 0; ch < C; ++ch) flush_lanes(bg_lanes[ch], bg_out + ch);
       }
     }
+  }
+}
+
+template <class T, int C, bool A>
+void render_backward_impl(const RasterParams<T>& p) {
+  const int ty_n = tiles_along(p.height);
+  const int K = p.shape_count;
+  T c_out, c_in;
+  saturated_coverages(p.tau, &c_out, &c_in);
+  if (!p.row_grad || thread_count() < 2 || p.scratch_threads < thread_count()) {
+    for (int ty = 0; ty < ty_n; ++ty) render_backward_row<T, C, A>(p, ty, 0, c_out, c_in, p.value_grad, p.background_grad);
+    return;
+  }
+  // Each row's sums into its own zeroed row (0 + x is x exactly), then added in row order: the
+  // same additions in the same order as the serial walk above.
+  const size_t stride = size_t(K) * kValueSlots + 3;
+  for (size_t i = 0; i < stride * size_t(ty_n); ++i) p.row_grad[i] = Acc(0);
+  parallel_chunks(ty_n, [&](int ty) {
+    // worker_index() < thread_count() ≤ scratch_threads.
+    const int slot = worker_index();
+    Acc* row = p.row_grad + size_t(ty) * stride;
+    render_backward_row<T, C, A>(p, ty, slot, c_out, c_in, row, p.background_grad ? row + size_t(K) * kValueSlots : nullptr);
+  });
+  for (int ty = 0; ty < ty_n; ++ty) {
+    const Acc* row = p.row_grad + size_t(ty) * stride;
+    for (size_t j = 0; j < size_t(K) * kValueSlots; ++j) p.value_grad[j] += row[j];
+    if (p.background_grad)
+      for (int ch = 0; ch < C; ++ch) p.background_grad[ch] += row[size_t(K) * kValueSlots + ch];
+  }
 }
 
 template <class T>

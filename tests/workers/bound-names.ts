@@ -41,6 +41,9 @@ export const MODULE_FUNCTIONS = {
   shapeModel: true,
   buildFlavour: true,
   debugAbort: true,
+  setThreads: true,
+  threads: true,
+  maxThreads: true,
 } as const satisfies Exact<Exclude<keyof PelicanWasmModule, 'Engine' | 'HEAPU8'>>;
 
 export const VALUE_OBJECTS = ['Status', 'Breakdown', 'LossWeights', 'OptimizeOptions', 'ProposeOptions', 'Model', 'Evaluation', 'StepsResult'] as const;

@@ -42,8 +42,8 @@ describe('one engine', () => {
   });
   afterAll(() => engine.terminate());
 
-  test('Node picks the SIMD build by feature detection', async () => {
-    expect(await engine.info()).toMatchObject({ flavour: 'simd', width: SIDE, height: SIDE, channels: 1, shapeCount: 9, valueCount: 53 });
+  test('Node picks the SIMD threads build by feature detection', async () => {
+    expect(await engine.info()).toMatchObject({ flavour: 'simd-threads', width: SIDE, height: SIDE, channels: 1, shapeCount: 9, valueCount: 53 });
   });
 
   test('the baseline build can be forced and agrees with the SIMD build', async () => {

@@ -1,4 +1,5 @@
-// `npm run bench:wasm -- --json FILE [--runtime wasm-node|chromium] [--steps N] [--no-build]`
+// `npm run bench:wasm -- --json FILE [--runtime wasm-node|chromium] [--steps N] [--no-build]
+//                       [--resolutions 64,128,256] [--shapes 9,35]`
 // ms/step of the Wasm engine in Node worker threads and in headless Chromium (Debian's), with
 // the configurations of the native benchmark, plus RPC overhead and pool speed-up.
 // Builds what is missing first; leaves no server or browser running.
@@ -8,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchInputs } from './scenes.mjs';
-import { runSuite } from './suite.js';
+import { RESOLUTIONS, SHAPE_COUNTS, runSuite } from './suite.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -20,6 +21,18 @@ function option(name, fallback) {
 const output = resolve(option('--json', join(root, 'build', 'bench', 'wasm.json')));
 const only = option('--runtime');
 const steps = Number(option('--steps', 300));
+function list(name, fallback) {
+  const text = option(name);
+  if (text === undefined) return fallback;
+  const values = text.split(',').map(Number);
+  if (values.some((v) => !Number.isInteger(v) || v < 1)) {
+    console.error(`[bench:wasm] ${name} wants a comma-separated list of positive integers, got '${text}'`);
+    process.exit(2);
+  }
+  return values;
+}
+const resolutions = list('--resolutions', RESOLUTIONS);
+const shapeCounts = list('--shapes', SHAPE_COUNTS);
 // Two workers keep the speed-up honest on the 2-core CI machine; more cores, more workers.
 const poolSize = Math.max(2, Math.min(4, availableParallelism()));
 const log = (line) => console.log(`[bench:wasm] ${line}`);
@@ -29,12 +42,13 @@ for (const script of process.argv.includes('--no-build') ? [] : ['scripts/build-
   if (built.status !== 0) process.exit(1);
 }
 
-const inputs = benchInputs();
+// The rpc and pool records use 128² with 9 shapes.
+const inputs = benchInputs([...new Set([...resolutions, 128])], [...new Set([...shapeCounts, 9])]);
 const records = [];
 
 if (!only || only === 'wasm-node') {
   const client = await import('../../build/workers/client.js');
-  records.push(...(await runSuite(client, inputs, { runtime: 'wasm-node', steps, poolSize, log })));
+  records.push(...(await runSuite(client, inputs, { runtime: 'wasm-node', steps, poolSize, log, resolutions, shapeCounts })));
 }
 
 if (!only || only === 'chromium') {
@@ -54,7 +68,7 @@ if (!only || only === 'chromium') {
     if (!isolated) throw new Error('the benchmark page is not cross-origin isolated');
     const fromPage = await page.evaluate(
       ([inputs, options]) => window.runSuite(inputs, { ...options, log: (line) => console.log(`[bench] ${line}`) }),
-      [inputs, { runtime: 'chromium', steps, poolSize }],
+      [inputs, { runtime: 'chromium', steps, poolSize, resolutions, shapeCounts }],
     );
     records.push(...fromPage);
   } finally {

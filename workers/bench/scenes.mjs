@@ -87,9 +87,10 @@ export function benchScene(extra, seed = 42) {
   return { types: shapes.map((s) => s.type), values: shapes.flatMap((s) => s.values), background: [1] };
 }
 
-export function benchInputs() {
+/** Targets per side and scenes per shape count (the initial pelican plus random shapes). */
+export function benchInputs(sides = [64, 128, 256], shapeCounts = [9, 35]) {
   return {
-    targets: Object.fromEntries([64, 128, 256].map((side) => [side, Array.from(readPgm(side))])),
-    scenes: { 9: benchScene(0), 35: benchScene(26) },
+    targets: Object.fromEntries(sides.map((side) => [side, Array.from(readPgm(side))])),
+    scenes: Object.fromEntries(shapeCounts.map((count) => [count, benchScene(Math.max(0, count - 9))])),
   };
 }

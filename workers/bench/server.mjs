@@ -10,8 +10,19 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export { CHROMIUM } from '../../scripts/chromium.mjs';
 
-/** Starts the server on a free port; resolves to { url, close }. The page is at url + PAGE. */
-export async function startWorkerServer() {
+/**
+ * Starts the server on a free port; resolves to { url, close }. The page is at url + PAGE.
+ * isolated: false leaves out COOP/COEP/CORP (the CSP stays): a page without SharedArrayBuffer,
+ * where the engine must fall back to its single-threaded build.
+ */
+export async function startWorkerServer({ isolated = true } = {}) {
+  const isolation = isolated
+    ? {
+        'Cross-Origin-Opener-Policy': 'same-origin',
+        'Cross-Origin-Embedder-Policy': 'require-corp',
+        'Cross-Origin-Resource-Policy': 'same-origin',
+      }
+    : {};
   const server = await createServer({
     configFile: false,
     root,
@@ -24,9 +35,7 @@ export async function startWorkerServer() {
       hmr: false,
       watch: null,
       headers: {
-        'Cross-Origin-Opener-Policy': 'same-origin',
-        'Cross-Origin-Embedder-Policy': 'require-corp',
-        'Cross-Origin-Resource-Policy': 'same-origin',
+        ...isolation,
         // The app's policy for scripts and workers: the engine must run without eval.
         'Content-Security-Policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; connect-src 'self'",
       },

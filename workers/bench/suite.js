@@ -4,6 +4,9 @@
 
 export const RESOLUTIONS = [64, 128, 256];
 export const SHAPE_COUNTS = [9, 35];
+// One thread, then every core (the threads build alone on the machine); where the threads build
+// is unavailable (a page without isolation) both are the single-threaded build.
+export const THREAD_MODES = ['1', 'all'];
 
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -37,23 +40,30 @@ async function prepared(engine, side, data, shapes) {
 /**
  * @param client  the module exporting createEngine / createEnginePool
  * @param inputs  { targets: {64,128,256: pixels}, scenes: {9,35: {types, values, background}} }
- * @param options { runtime, steps, poolSize, log }
+ * @param options { runtime, steps, poolSize, log, resolutions?, shapeCounts? }
  * @returns records for scripts/bench.mjs
  */
 export async function runSuite(client, inputs, options) {
   const { runtime, steps = 300, poolSize = 2, log = () => undefined } = options;
+  const resolutions = options.resolutions ?? RESOLUTIONS;
+  const shapeCounts = options.shapeCounts ?? SHAPE_COUNTS;
   const data = asTyped(inputs);
   const records = [];
 
   // Same method as cpp/bench: one optimize over the whole τ schedule, every step timed on its
   // own (inside the worker), median and minimum of the per-step times.
-  for (const resolution of RESOLUTIONS) {
-    for (const shapes of SHAPE_COUNTS) {
-      const engine = client.createEngine();
+  for (const resolution of resolutions) {
+    for (const shapes of shapeCounts) {
+     for (const mode of THREAD_MODES) {
+      const engine = client.createEngine(mode === '1' ? { threads: 1 } : {});
       try {
         await prepared(engine, resolution, data, shapes);
-        const { flavour } = await engine.info();
         await engine.optimize({ steps: 10 }); // warm-up: JIT tiers, memory growth
+        // The helper threads are Web Workers that load the module once this engine's worker
+        // yields; give them time to join before anything is timed.
+        if (mode !== '1') await new Promise((resolve) => setTimeout(resolve, 300));
+        await engine.optimize({ steps: 10 });
+        const { flavour, threads } = await engine.info();
         const scene = data.scenes[shapes];
         await engine.setScene(scene.types.slice(), scene.values.slice(), scene.background.slice());
         const result = await engine.optimize({ steps, recordStepTimes: true });
@@ -63,17 +73,19 @@ export async function runSuite(client, inputs, options) {
           runtime,
           resolution,
           shapes,
+          threads,
           // Upper median, as the native benchmark takes it.
           ms_per_step_median: round(sorted[sorted.length >> 1]),
           ms_per_step_min: round(sorted[0]),
           steps: perStep.length,
           flavour,
         };
-        log(`${runtime} ${resolution}² × ${shapes}: ${record.ms_per_step_median} ms/step (min ${record.ms_per_step_min})`);
+        log(`${runtime} ${resolution}² × ${shapes}, ${threads} thread(s): ${record.ms_per_step_median} ms/step (min ${record.ms_per_step_min})`);
         records.push(record);
       } finally {
         engine.terminate();
       }
+     }
     }
   }
 
