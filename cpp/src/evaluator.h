@@ -103,6 +103,16 @@ class Evaluator {
   const T* background() const { return background_; }
   void set_culling(bool on) { cull_ = on; }
 
+  // Pixels [x0, x1) × [y0, y1), inside the canvas and non-empty (the engine checks): evaluate()
+  // then renders, scores and differentiates only the tiles meeting them, the MSE normalised over
+  // the window's pixels. The image outside those tiles is left as it was. The caller keeps the
+  // Sobel and SSIM weights at 0 meanwhile (they are whole-canvas terms).
+  void set_window(int x0, int y0, int x1, int y1) {
+    win_x0_ = x0, win_y0_ = y0, win_x1_ = x1, win_y1_ = y1;
+    windowed_ = true;
+  }
+  void clear_window() { windowed_ = false; }
+
   // Caller guarantees: known type codes, raw sized to match (shapes, then the fitted background),
   // reserve_shapes(n) done.
   Terms<T> evaluate(const int32_t* types, size_t n, const T* raw, T tau, const Weights<T>& w, T* grad) {
@@ -121,7 +131,8 @@ class Evaluator {
       }
     }
     const int K = int(n);
-    classify_tiles<T>(shapes_.data(), K, w_, h_, scale_, tau, cull_, tile_class_.data());
+    const TileRect walk = walked_rect();
+    classify_tiles<T>(shapes_.data(), K, w_, h_, scale_, tau, cull_, tile_class_.data(), walk);
 
     RasterParams<T> p = {};
     p.shapes = shapes_.data();
@@ -133,6 +144,7 @@ class Evaluator {
     p.height = h_;
     p.scale = scale_;
     p.tau = tau;
+    p.tx0 = walk.x0, p.ty0 = walk.y0, p.tx1 = walk.x1, p.ty1 = walk.y1;
     p.tile_class = tile_class_.data();
     p.image = image_.data();
     // The cache only pays when the backward pass follows.
@@ -143,7 +155,7 @@ class Evaluator {
     }
     render_forward(p);
 
-    ImageTerms img = image_terms(w, grad != nullptr);
+    ImageTerms img = windowed_ ? window_terms(walk, grad != nullptr) : image_terms(w, grad != nullptr);
 
     std::fill(value_grad_.begin(), value_grad_.begin() + n * kValueSlots, Acc(0));
     Acc bg_grad[3] = {0, 0, 0};
@@ -185,6 +197,44 @@ class Evaluator {
   int height() const { return h_; }
 
  private:
+  TileRect walked_rect() const {
+    if (!windowed_) return TileRect{0, 0, tiles_along(w_), tiles_along(h_)};
+    return TileRect{win_x0_ / kTileSide, win_y0_ / kTileSide, tiles_along(win_x1_), tiles_along(win_y1_)};
+  }
+
+  // The MSE over the window's pixels (every channel value) and its gradient, which is zero on
+  // the rest of the walked tiles so the backward pass reads nothing stale. Gray works on the
+  // complements as ImageLoss does, so a window over the whole canvas rounds like it.
+  ImageTerms window_terms(TileRect walk, bool with_grad) {
+    const int C = model_.channels;
+    const size_t plane = size_t(w_) * h_;
+    const size_t n = size_t(win_x1_ - win_x0_) * size_t(win_y1_ - win_y0_) * size_t(C);
+    const T two_inv_n = T(2.0 / double(n));
+    const int gx0 = walk.x0 * kTileSide, gx1 = std::min(walk.x1 * kTileSide, w_);
+    const int gy0 = walk.y0 * kTileSide, gy1 = std::min(walk.y1 * kTileSide, h_);
+    Acc sq = 0;
+    for (int c = 0; c < C; ++c) {
+      const T* r = image_.data() + size_t(c) * plane;
+      const T* t = target_.data() + size_t(c) * plane;
+      T* g = image_grad_.data() + size_t(c) * plane;
+      if (with_grad)
+        for (int y = gy0; y < gy1; ++y) std::fill(g + size_t(y) * w_ + gx0, g + size_t(y) * w_ + gx1, T(0));
+      for (int y = win_y0_; y < win_y1_; ++y) {
+        T part[8] = {};
+        const size_t row = size_t(y) * w_;
+        for (int x = win_x0_; x < win_x1_; ++x) {
+          const T d = C == 1 ? (T(1) - r[row + x]) - (T(1) - t[row + x]) : r[row + x] - t[row + x];
+          part[(x - win_x0_) & 7] += d * d;
+          if (with_grad) g[row + x] = C == 1 ? -two_inv_n * d : two_inv_n * d;
+        }
+        for (int j = 0; j < 8; ++j) sq += Acc(part[j]);
+      }
+    }
+    ImageTerms img;
+    img.mse = sq / Acc(double(n));
+    return img;
+  }
+
   // ITU-R 601 luma, the same weights the images module uses to turn a picture gray.
   void to_luma(const T* planes, T* out) const {
     const size_t plane = size_t(w_) * h_;
@@ -226,6 +276,8 @@ class Evaluator {
   int w_ = 0, h_ = 0, n_tiles_ = 0;
   T scale_ = T(1);
   bool cull_ = true;
+  bool windowed_ = false;
+  int win_x0_ = 0, win_y0_ = 0, win_x1_ = 0, win_y1_ = 0;
   std::vector<ShapeParams<T>> shapes_;
   // 16384 pairs: 8 MB of float coverage, every pair of 128²×35 or 256²×9 shapes, and the edge
   // pairs of 256²×35 (culling leaves a fraction of the pairs as edges).

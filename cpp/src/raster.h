@@ -27,6 +27,12 @@ enum : uint8_t { kTileEdge = 0, kTileOutside = 1, kTileInside = 2 };
 
 inline int tiles_along(int pixels) { return (pixels + kTileSide - 1) / kTileSide; }
 
+// Tiles [x0, x1) × [y0, y1); by default every tile of a canvas.
+struct TileRect {
+  int x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+  int count() const { return (x1 - x0) * (y1 - y0); }
+};
+
 template <class T>
 struct RasterParams {
   const ShapeParams<T>* shapes;  // Incoming: shapes back to front
@@ -38,6 +44,9 @@ struct RasterParams {
   int width, height;             // Incoming: canvas in pixels
   T scale;                       // Incoming: S = max(width, height)
   T tau;                         // Incoming: softness in normalised units
+  // Incoming: the tiles [tx0, tx1) × [ty0, ty1) to walk (a window); tx1 == 0 means every tile.
+  // Pixels outside them are neither written (forward) nor read (backward).
+  int tx0, ty0, tx1, ty1;
   const uint8_t* tile_class;     // Incoming: [shape][tile] kTileEdge / kTileOutside / kTileInside
   T* image;                      // Outgoing (forward): channels planes of width*height, row-major
   const T* image_grad;           // Incoming (backward): dL/dimage, same layout
@@ -53,6 +62,12 @@ struct RasterParams {
   int32_t* cov_slot;             // Outgoing (forward) / incoming (backward): [shape][tile] slot, −1 none
   const T** pair_scratch;        // Incoming (backward): 2·shape_count pointers
 };
+
+template <class T>
+inline TileRect walked_tiles(const RasterParams<T>& p) {
+  if (p.tx1 > 0) return TileRect{p.tx0, p.ty0, p.tx1, p.ty1};
+  return TileRect{0, 0, tiles_along(p.width), tiles_along(p.height)};
+}
 
 // ---------------------------------------------------------------------------------------------
 // Shared setup: tile coordinates, coverage, saturated constants, tile classification.
@@ -120,10 +135,14 @@ inline void saturated_coverages(T tau, T* c_out, T* c_in) {
 
 template <class T>
 void classify_tiles(const ShapeParams<T>* shapes, int shape_count, int width, int height, T scale, T tau,
-                    bool cull, uint8_t* out) {
+                    bool cull, uint8_t* out, TileRect rect = TileRect{}) {
   const int tx_n = tiles_along(width), ty_n = tiles_along(height), n_tiles = tx_n * ty_n;
+  if (rect.x1 == 0) rect = TileRect{0, 0, tx_n, ty_n};
+  const int rect_w = rect.x1 - rect.x0, n_rect = rect.count();
+  auto tile_of = [&](int i) { return (rect.y0 + i / rect_w) * tx_n + rect.x0 + i % rect_w; };
   if (!cull) {
-    for (size_t i = 0; i < size_t(shape_count) * n_tiles; ++i) out[i] = kTileEdge;
+    for (int k = 0; k < shape_count; ++k)
+      for (int i = 0; i < n_rect; ++i) out[size_t(k) * n_tiles + tile_of(i)] = kTileEdge;
     return;
   }
   // Farthest pixel centre of a tile from the tile's centre: √2 · 3.5 px.
@@ -133,10 +152,10 @@ void classify_tiles(const ShapeParams<T>* shapes, int shape_count, int width, in
   const T limit = T(10.0 * double(tau) * (1.0 + 1e-3) + 1e-5);
   // Tile centres in chunks of 64 so the SDF runs through the same vectorised lane loops.
   alignas(64) T X[kLanes], Y[kLanes], sd[kLanes];
-  for (int first = 0; first < n_tiles; first += kLanes) {
-    const int count = n_tiles - first < kLanes ? n_tiles - first : kLanes;
+  for (int first = 0; first < n_rect; first += kLanes) {
+    const int count = n_rect - first < kLanes ? n_rect - first : kLanes;
     for (int i = 0; i < kLanes; ++i) {
-      const int tile = first + (i < count ? i : 0);
+      const int tile = tile_of(first + (i < count ? i : 0));
       X[i] = T((tile % tx_n) * kTileSide + 4) / scale;
       Y[i] = T((tile / tx_n) * kTileSide + 4) / scale;
     }
@@ -144,11 +163,11 @@ void classify_tiles(const ShapeParams<T>* shapes, int shape_count, int width, in
       const ShapeParams<T>& s = shapes[k];
       sdf_lanes(s, X, Y, sd);
       const T bound = T(double(s.lipschitz) * (1.0 + 1e-3) * reach);
-      uint8_t* row = out + size_t(k) * n_tiles + first;
+      uint8_t* row = out + size_t(k) * n_tiles;
       for (int i = 0; i < count; ++i) {
         const T margin = std::fabs(sd[i]) - bound;
         // NaN/inf bounds compare false and stay edge tiles.
-        row[i] = margin > limit ? (sd[i] > T(0) ? kTileOutside : kTileInside) : kTileEdge;
+        row[tile_of(first + i)] = margin > limit ? (sd[i] > T(0) ? kTileOutside : kTileInside) : kTileEdge;
       }
     }
   }
@@ -182,8 +201,9 @@ void render_forward_impl(const RasterParams<T>& p) {
   saturated_coverages(p.tau, &c_out, &c_in);
   alignas(64) T X[kLanes], Y[kLanes], o[C][kLanes], s[kLanes], c[kLanes], cp[kLanes];
   size_t next_slot = 0;
-  for (int ty = 0; ty < ty_n; ++ty)
-    for (int tx = 0; tx < tx_n; ++tx) {
+  const TileRect walk = walked_tiles(p);
+  for (int ty = walk.y0; ty < walk.y1; ++ty)
+    for (int tx = walk.x0; tx < walk.x1; ++tx) {
       const int tile = ty * tx_n + tx;
       tile_coords(tx, ty, p.scale, X, Y);
       for (int ch = 0; ch < C; ++ch)
@@ -310,8 +330,9 @@ void render_backward_impl(const RasterParams<T>& p) {
   alignas(64) T X[kLanes], Y[kLanes], G[C][kLanes], s[kLanes], acc_t[kLanes], o[C][kLanes], tmp[kLanes];
   alignas(64) T tmp_paint[C][kLanes], tmp_alpha[kLanes], c_lane[kLanes], cp_lane[kLanes], u_lane[kLanes];
   T bg_lanes[C][kTileSide] = {};
-  for (int ty = 0; ty < ty_n; ++ty)
-    for (int tx = 0; tx < tx_n; ++tx) {
+  const TileRect walk = walked_tiles(p);
+  for (int ty = walk.y0; ty < walk.y1; ++ty)
+    for (int tx = walk.x0; tx < walk.x1; ++tx) {
       const int tile = ty * tx_n + tx;
       tile_coords(tx, ty, p.scale, X, Y);
       // Lanes off the canvas get a zero upstream gradient, so they contribute nothing.
@@ -465,7 +486,7 @@ void render_backward_impl(const RasterParams<T>& p) {
           if (is_edge) sdf_grad_lanes(sh, X, Y, tmp, acc8 + kTileSide);
         }
       }
-      if (tx + 1 == tx_n) {
+      if (tx + 1 == walk.x1) {
         for (size_t j = 0; j < size_t(K) * kValueSlots; ++j) flush_lanes(lanes + j * kTileSide, p.value_grad + j);
         if (p.background_grad)
           for (int ch = 0; ch < C; ++ch) flush_lanes(bg_lanes[ch], p.background_grad + ch);
