@@ -4,7 +4,7 @@
 //    pelican) and 35 (the pelican plus 26 deterministic pseudo-random shapes, as a greedy run
 //    would end with);
 //  * "vectorize" (colour, fitted opacity and background, as pelican.vectorize fits), 128²–512² ×
-//    35, 100, 200, 500 shapes: a few big translucent shapes under many small and medium ones
+//    35, 100, 200, 500 shapes: a few big shapes under many small and medium translucent ones
 //    spread over the canvas (vectorize_scene; workers/bench/scenes.mjs vectorizeScene mirrors it).
 //
 //   pelican_bench [--json FILE] [--runtime native] [--steps N] [--resolutions 128,256] [--shapes 35,200]
@@ -67,22 +67,22 @@ void add_random_shapes(int count, std::vector<int32_t>* types, std::vector<float
   }
 }
 
-// A picture as a vectorize result would approximate it (constrained values, colour model with
-// opacity): four big translucent ellipses, then shapes whose size shrinks with their index (as
-// the later shapes of a greedy fit are smaller), spread uniformly over the canvas, random
-// colours and opacities 0.3–0.95, cycling circle → ellipse → triangle.
+// A picture as a vectorize result approximates it (constrained values, colour model with
+// opacity): four big shapes, then shapes whose size falls with their index as the later shapes
+// of a fit are smaller — radius ~0.12/√(1 + i/4) of the canvas (16 px at i = 10, 6 px at 100 and
+// 4 px at 200 on 256²), calibrated on `pelican vectorize --shapes 200` of china.jpg at 256 px —
+// spread uniformly over the canvas, random colours, opacities 0.5–1, cycling circle → ellipse →
+// triangle. A scene of N shapes is the first N of the sequence (a fit stopped at N).
 void vectorize_scene(int count, uint64_t seed, std::vector<int32_t>* types, std::vector<double>* values) {
   Lcg rng{seed};
   for (int i = 0; i < count; ++i) {
     const bool big = i < 4;
     const int type = big ? 1 : i % 3;
     const double cx = rng.uniform(0.02, 0.98), cy = rng.uniform(0.02, 0.98);
-    // Radii 0.25–0.45 for the big ones; then from ~0.12 down to ~0.02 along the index.
-    const double fade = 1.0 - double(i) / double(count);
-    const double size = big ? rng.uniform(0.25, 0.45) : (0.02 + 0.10 * fade) * rng.uniform(0.6, 1.4);
+    const double size = big ? rng.uniform(0.15, 0.4) : 0.12 / std::sqrt(1.0 + i / 4.0) * rng.uniform(0.4, 1.6);
     types->push_back(type);
     for (int c = 0; c < 3; ++c) values->push_back(rng.uniform(0.05, 0.95));
-    values->push_back(rng.uniform(0.3, 0.95));
+    values->push_back(rng.uniform(0.5, 1.0));
     if (type == 0) {
       values->insert(values->end(), {cx, cy, size});
     } else if (type == 1) {

@@ -289,8 +289,14 @@ Status Engine::evaluate(float tau, Breakdown* out, float* grad_out) {
   if (!st.ok) return st;
   st = check_tau(fn.c_str(), tau);
   if (!st.ok) return st;
-  Terms<float> t = s_->eval.evaluate(s_->types.data(), s_->types.size(), s_->raw.data(), tau,
-                                     to_weights(s_->weights), grad_out);
+  Terms<float> t;
+  // The tile lists grow with the pairs a scene lists (not with shapes × tiles), so a first
+  // evaluation of a larger scene may allocate.
+  try {
+    t = s_->eval.evaluate(s_->types.data(), s_->types.size(), s_->raw.data(), tau, to_weights(s_->weights), grad_out);
+  } catch (const std::bad_alloc&) {
+    return fail(fn + ": out of memory for the tile lists of " + std::to_string(s_->types.size()) + " shapes");
+  }
   Breakdown b = to_breakdown(t);
   if (out) *out = b;
   if (!std::isfinite(b.total)) return fail(fn + ": the loss is not finite (" + num(b.total) + ")");
@@ -495,8 +501,14 @@ Status Engine::optimize_step(Breakdown* out, bool* finished) {
   EngineState& s = *s_;
   if (!s.optimizing) return fail("optimize_step(out, finished): call optimize_begin(options) first");
   if (!s.run.done) {
-    Terms<float> t = s.eval.evaluate(s.types.data(), s.types.size(), s.raw.data(), s.run.tau(),
-                                     to_weights(s.weights), s.grad.data());
+    Terms<float> t;
+    try {
+      t = s.eval.evaluate(s.types.data(), s.types.size(), s.raw.data(), s.run.tau(), to_weights(s.weights),
+                          s.grad.data());
+    } catch (const std::bad_alloc&) {
+      return fail("optimize_step(out, finished): out of memory for the tile lists of " +
+                  std::to_string(s.types.size()) + " shapes");
+    }
     Breakdown b = to_breakdown(t);
     if (out) *out = b;
     s.run.advance(b.total, s.grad.data(), s.raw.data(), s.active.data(), s.raw.size());

@@ -102,11 +102,10 @@ export function vectorizeScene(count, seed = 7) {
     const type = big ? 1 : i % 3;
     const cx = uniform(0.02, 0.98);
     const cy = uniform(0.02, 0.98);
-    const fade = 1 - i / count;
-    const size = big ? uniform(0.25, 0.45) : (0.02 + 0.1 * fade) * uniform(0.6, 1.4);
+    const size = big ? uniform(0.15, 0.4) : (0.12 / Math.sqrt(1 + i / 4)) * uniform(0.4, 1.6);
     types.push(type);
     for (let c = 0; c < 3; c++) values.push(uniform(0.05, 0.95));
-    values.push(uniform(0.3, 0.95));
+    values.push(uniform(0.5, 1.0));
     if (type === 0) {
       values.push(cx, cy, size);
     } else if (type === 1) {
