@@ -24,6 +24,7 @@ import {
   type SceneValues,
   type ShapeModel,
   type OptimizeResult,
+  type PixelWindow,
   type ProposeOptions,
   type Proposals,
   type Progress,
@@ -64,7 +65,8 @@ export interface EngineClient {
   setScene(types: Int32Array, values: Float64Array, background: Float64Array): Promise<void>;
   setFrozen(mask: Uint8Array): Promise<void>;
   setWeights(weights: Partial<LossWeights>): Promise<void>;
-  evaluate(tau: number): Promise<EvaluateResult>;
+  /** Loss and gradients at τ; with a window, of that window only (see PixelWindow). */
+  evaluate(tau: number, window?: PixelWindow): Promise<EvaluateResult>;
   render(tau: number, width: number, height: number): Promise<Float32Array>;
   getScene(): Promise<Omit<SceneValues, 'types'>>;
   /** New shapes on the residual of the current scene (the scene is not changed). */
@@ -308,8 +310,8 @@ class Engine implements EngineClient {
     );
   }
 
-  evaluate(tau: number): Promise<EvaluateResult> {
-    return this.#enqueue(() => this.#call((remote) => remote.evaluate(tau)));
+  evaluate(tau: number, window?: PixelWindow): Promise<EvaluateResult> {
+    return this.#enqueue(() => this.#call((remote) => remote.evaluate(tau, window)));
   }
 
   render(tau: number, width: number, height: number): Promise<Float32Array> {

@@ -31,6 +31,7 @@ import {
   type SceneValues,
   type ShapeModel,
   type OptimizeResult,
+  type PixelWindow,
   PROPOSE_DEFAULTS,
   type ProposeOptions,
   type Proposals,
@@ -158,6 +159,20 @@ function currentScene(e: WasmEngine): Omit<SceneValues, 'types'> {
   return { values, background };
 }
 
+/** Sets the call's window (when it has one); the returned function puts the whole canvas back. */
+function applyWindow(e: WasmEngine, window: PixelWindow | undefined, call: string): () => void {
+  if (window === undefined) return () => undefined;
+  if (!window || typeof window !== 'object') throw namedError(ENGINE_ERROR, `${call}: window must be an object {x0, y0, x1, y1}`);
+  const x0 = expectInteger(window.x0, call, 'window.x0');
+  const y0 = expectInteger(window.y0, call, 'window.y0');
+  const x1 = expectInteger(window.x1, call, 'window.x1');
+  const y1 = expectInteger(window.y1, call, 'window.y1');
+  check(guard('setWindow', () => e.setWindow(x0, y0, x1, y1)));
+  return () => {
+    if (!fatal) check(guard('clearWindow', () => e.clearWindow()));
+  };
+}
+
 export interface OptimizeControl {
   /** This call's ticket; the call is cancelled once a cancel covers it. */
   ticket: number;
@@ -256,12 +271,20 @@ const api = {
     check(guard('setWeights', () => e.setWeights(merged)));
   },
 
-  async evaluate(tau: number): Promise<EvaluateResult> {
+  /** Loss and gradients at τ, over the whole canvas or only the given window. */
+  async evaluate(tau: number, window?: PixelWindow): Promise<EvaluateResult> {
     const e = await engine();
-    const t = expectNumber(tau, 'evaluate(tau)', 'tau');
-    const result = guard('evaluate', () => e.evaluate(t, true));
-    check(result);
-    const gradients = guard('evaluate', () => e.gradients().slice());
+    const t = expectNumber(tau, 'evaluate(tau, window)', 'tau');
+    const restore = applyWindow(e, window, 'evaluate(tau, window)');
+    let result: ReturnType<WasmEngine['evaluate']>;
+    let gradients: Float32Array;
+    try {
+      result = guard('evaluate', () => e.evaluate(t, true));
+      check(result);
+      gradients = guard('evaluate', () => e.gradients().slice());
+    } finally {
+      restore();
+    }
     return Comlink.transfer({ breakdown: { ...result.breakdown }, gradients }, [gradients.buffer]);
   },
 
@@ -346,10 +369,16 @@ const api = {
     // The callback arrives as a proxy holding a message port; closing it lets Node exit.
     const release = (): void => (onProgress as unknown as { [Comlink.releaseProxy]?: () => void } | undefined)?.[Comlink.releaseProxy]?.();
 
+    let restoreWindow: () => void = () => undefined;
     try {
+      restoreWindow = applyWindow(e, options.window, call);
       check(guard('optimizeBegin', () => e.optimizeBegin(settings)));
     } catch (error) {
-      release();
+      try {
+        restoreWindow();
+      } finally {
+        release();
+      }
       throw error;
     }
     const stepMs: number[] | undefined = options.recordStepTimes ? [] : undefined;
@@ -398,10 +427,12 @@ const api = {
     } catch (error) {
       // Keep the best parameters so far even when a step was rejected.
       if (!fatal) e.optimizeEnd();
+      if (!fatal) e.clearWindow();
       release();
       throw error;
     }
     check(guard('optimizeEnd', () => e.optimizeEnd()));
+    restoreWindow();
     const elapsedMs = now() - loopStarted;
     const completed = guard('stepsCompleted', () => e.stepsCompleted());
     if (onProgress) {

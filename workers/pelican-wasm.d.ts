@@ -85,6 +85,9 @@ export interface WasmEngine {
   /** Uses the first `count` staged bytes. */
   setFrozen(count: number): WasmStatus;
   setWeights(weights: WasmLossWeights): WasmStatus;
+  /** Pixels [x0, x1) × [y0, y1) for the following evaluate/optimize; x1 <= x0 clears it. */
+  setWindow(x0: number, y0: number, x1: number, y1: number): WasmStatus;
+  clearWindow(): WasmStatus;
   /** With gradients, fills gradients() (may grow memory). */
   evaluate(tau: number, withGradients: boolean): WasmEvaluation;
   gradients(): Float32Array;

@@ -118,6 +118,19 @@ export const DEFAULT_WEIGHTS: Readonly<LossWeights> = { perimeter: 0.001, degene
 // ---------------------------------------------------------------------------------------------
 // Calls and results.
 
+/**
+ * Local work: evaluate or optimize only the 8×8 tiles meeting pixels [x0, x1) × [y0, y1) of the
+ * canvas (clamped to it); the MSE is then the mean over the window's pixels, the priors still
+ * cover every shape. Needs the edge and ssim weights at 0 (refused otherwise). Pair it with a
+ * frozen mask so only the shapes being settled move. Applies to the one call that carries it.
+ */
+export interface PixelWindow {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
 export interface EvaluateResult {
   breakdown: Breakdown;
   /**
@@ -166,6 +179,8 @@ export interface OptimizeOptions {
   previewSize?: number;
   /** Time every step on its own (one Wasm call per step) and return stepMs; for benchmarks. */
   recordStepTimes?: boolean;
+  /** Optimise on this window of the canvas only (see PixelWindow). */
+  window?: PixelWindow;
 }
 
 export const OPTIMIZE_DEFAULTS = { lr: 0.02, tauStart: 0, tauEnd: 0, clipNorm: 1 } as const;

@@ -109,6 +109,10 @@ class BoundEngine {
 
   Status setWeights(const LossWeights& weights) { return engine_.set_weights(weights); }
 
+  // Pixels [x0, x1) × [y0, y1) for the following evaluate/optimize (Engine::set_window).
+  Status setWindow(int x0, int y0, int x1, int y1) { return engine_.set_window(x0, y0, x1, y1); }
+  Status clearWindow() { return engine_.clear_window(); }
+
   // ---------------------------------------------------------------------------------------
   // Evaluation and rendering; results stay in Wasm memory until the worker copies them out.
 
@@ -377,6 +381,8 @@ EMSCRIPTEN_BINDINGS(pelican) {
       .function("setScene", &BoundEngine::setScene)            // staged type codes + staged constrained values
       .function("setFrozen", &BoundEngine::setFrozen)          // first n staged bytes, 1 = frozen
       .function("setWeights", &BoundEngine::setWeights)        // loss weights
+      .function("setWindow", &BoundEngine::setWindow)          // pixel window [x0,x1)x[y0,y1) for evaluate/optimize
+      .function("clearWindow", &BoundEngine::clearWindow)      // back to the whole canvas
       .function("evaluate", &BoundEngine::evaluate)            // loss at tau; gradients into gradients()
       .function("gradients", &BoundEngine::gradients)          // view: raw-layout gradients of the last evaluate
       .function("render", &BoundEngine::render)                // render at any size into pixels() (may grow memory)

@@ -30,6 +30,7 @@ struct EngineState {
   std::vector<uint8_t> active;  // per raw parameter: 1 = optimised
   LossWeights weights;
   Evaluator<float> eval;
+  bool windowed = false;  // the evaluator's window is set
 
   // Optimisation state.
   bool optimizing = false;
@@ -124,6 +125,9 @@ Status Engine::init(int width, int height, const Model& model) {
                 std::to_string(height));
   s_->has_target = false;
   s_->optimizing = false;
+  // A window in pixels of the old canvas means nothing on the new one.
+  s_->windowed = false;
+  s_->eval.clear_window();
   // A 4096² canvas needs ~1.4 GB of work buffers. Natively a failed allocation becomes a Status;
   // under Emscripten (no exception catching) it aborts, which the worker reports as a crash.
   try {
@@ -218,6 +222,18 @@ Status Engine::set_frozen(const uint8_t* mask, size_t count) {
   return ok();
 }
 
+namespace {
+// Sobel and SSIM read neighbours across the window's border and are computed over the whole
+// canvas; restricting them exactly would need halos of 1 and 6 pixels through both passes, and
+// local settling (vectorize) runs without them, so a window refuses them instead.
+Status check_window_weights(const std::string& fn, const LossWeights& w) {
+  if (w.edge > 0.0f || w.ssim > 0.0f)
+    return fail(fn + ": a window needs weights.edge = 0 and weights.ssim = 0 (they are computed over the whole "
+                     "canvas), got edge " + num(w.edge) + " and ssim " + num(w.ssim));
+  return ok();
+}
+}  // namespace
+
 Status Engine::set_weights(const LossWeights& w) {
   const float vals[5] = {w.perimeter, w.degeneracy, w.canvas, w.edge, w.ssim};
   const char* names[5] = {"perimeter", "degeneracy", "canvas", "edge", "ssim"};
@@ -225,7 +241,37 @@ Status Engine::set_weights(const LossWeights& w) {
     if (!std::isfinite(vals[i]) || vals[i] < 0.0f)
       return fail(std::string("set_weights(weights): weights.") + names[i] + " must be finite and >= 0, got " +
                   num(vals[i]));
+  if (s_->windowed) {
+    Status st = check_window_weights("set_weights(weights)", w);
+    if (!st.ok) return st;
+  }
   s_->weights = w;
+  return ok();
+}
+
+Status Engine::set_window(int x0, int y0, int x1, int y1) {
+  const std::string fn = "set_window(x0, y0, x1, y1)";
+  if (s_->width == 0) return fail(fn + ": call init(width, height) first");
+  if (s_->optimizing) return fail(fn + ": cannot change the window during an optimisation");
+  if (x1 <= x0 || y1 <= y0) return clear_window();
+  Status st = check_window_weights(fn, s_->weights);
+  if (!st.ok) return st;
+  const int W = s_->width, H = s_->height;
+  const int cx0 = x0 < 0 ? 0 : x0, cy0 = y0 < 0 ? 0 : y0;
+  const int cx1 = x1 > W ? W : x1, cy1 = y1 > H ? H : y1;
+  if (cx1 <= cx0 || cy1 <= cy0)
+    return fail(fn + ": the window [" + std::to_string(x0) + ", " + std::to_string(x1) + ") x [" + std::to_string(y0) +
+                ", " + std::to_string(y1) + ") lies outside the " + std::to_string(W) + "x" + std::to_string(H) +
+                " canvas");
+  s_->eval.set_window(cx0, cy0, cx1, cy1);
+  s_->windowed = true;
+  return ok();
+}
+
+Status Engine::clear_window() {
+  if (s_->optimizing) return fail("clear_window(): cannot change the window during an optimisation");
+  s_->windowed = false;
+  s_->eval.clear_window();
   return ok();
 }
 
@@ -243,8 +289,14 @@ Status Engine::evaluate(float tau, Breakdown* out, float* grad_out) {
   if (!st.ok) return st;
   st = check_tau(fn.c_str(), tau);
   if (!st.ok) return st;
-  Terms<float> t = s_->eval.evaluate(s_->types.data(), s_->types.size(), s_->raw.data(), tau,
-                                     to_weights(s_->weights), grad_out);
+  Terms<float> t;
+  // The tile lists grow with the pairs a scene lists (not with shapes × tiles), so a first
+  // evaluation of a larger scene may allocate.
+  try {
+    t = s_->eval.evaluate(s_->types.data(), s_->types.size(), s_->raw.data(), tau, to_weights(s_->weights), grad_out);
+  } catch (const std::bad_alloc&) {
+    return fail(fn + ": out of memory for the tile lists of " + std::to_string(s_->types.size()) + " shapes");
+  }
   Breakdown b = to_breakdown(t);
   if (out) *out = b;
   if (!std::isfinite(b.total)) return fail(fn + ": the loss is not finite (" + num(b.total) + ")");
@@ -449,8 +501,14 @@ Status Engine::optimize_step(Breakdown* out, bool* finished) {
   EngineState& s = *s_;
   if (!s.optimizing) return fail("optimize_step(out, finished): call optimize_begin(options) first");
   if (!s.run.done) {
-    Terms<float> t = s.eval.evaluate(s.types.data(), s.types.size(), s.raw.data(), s.run.tau(),
-                                     to_weights(s.weights), s.grad.data());
+    Terms<float> t;
+    try {
+      t = s.eval.evaluate(s.types.data(), s.types.size(), s.raw.data(), s.run.tau(), to_weights(s.weights),
+                          s.grad.data());
+    } catch (const std::bad_alloc&) {
+      return fail("optimize_step(out, finished): out of memory for the tile lists of " +
+                  std::to_string(s.types.size()) + " shapes");
+    }
     Breakdown b = to_breakdown(t);
     if (out) *out = b;
     s.run.advance(b.total, s.grad.data(), s.raw.data(), s.active.data(), s.raw.size());

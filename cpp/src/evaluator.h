@@ -10,7 +10,6 @@
 
 #include "fastmath.h"
 #include "loss.h"
-#include "parallel.h"
 #include "priors.h"
 #include "raster.h"
 #include "sdf.h"
@@ -55,19 +54,15 @@ class Evaluator {
     reserve_shapes(shapes_.size());
   }
 
+  // Buffers whose size follows the shape count. The tile lists and the chunks' scratch follow
+  // the picture (how many pairs are listed) and grow inside evaluate() when a scene needs more.
   void reserve_shapes(size_t n) {
     shapes_.resize(n);
-    tile_class_.resize(n * size_t(n_tiles_));
     value_grad_.resize(n * kValueSlots);
-    // Backward scratch per thread the pool runs now (evaluate() re-reserves after a raise).
-    scratch_threads_ = thread_count();
-    const size_t threads = size_t(scratch_threads_);
-    scratch_.resize(threads * backward_scratch_size(n));
-    edge_scratch_.resize(threads * n);
-    pair_scratch_.resize(threads * 2 * n);
-    row_grad_.resize(threads > 1 ? size_t(tiles_along(h_)) * (n * kValueSlots + 3) : 0);
-    cov_slot_.resize(n * size_t(n_tiles_));
-    // One slot per (shape, tile) pair up to a budget; past it, edge pairs are recomputed.
+    lists_.reserve(n, size_t(n_tiles_));
+    fold_.reserve(n);
+    for (ChunkScratch<T>& c : chunks_) c.fit(0, n);
+    // One slot per edge pair up to a budget; past it, edge pairs are recomputed.
     const size_t pairs = std::min(n * size_t(n_tiles_), cov_cache_limit_);
     cov_cache_.resize(pairs * 2 * kLanes);
   }
@@ -108,11 +103,19 @@ class Evaluator {
   const T* background() const { return background_; }
   void set_culling(bool on) { cull_ = on; }
 
+  // Pixels [x0, x1) × [y0, y1), inside the canvas and non-empty (the engine checks): evaluate()
+  // then renders, scores and differentiates only the tiles meeting them, the MSE normalised over
+  // the window's pixels. The image outside those tiles is left as it was. The caller keeps the
+  // Sobel and SSIM weights at 0 meanwhile (they are whole-canvas terms).
+  void set_window(int x0, int y0, int x1, int y1) {
+    win_x0_ = x0, win_y0_ = y0, win_x1_ = x1, win_y1_ = y1;
+    windowed_ = true;
+  }
+  void clear_window() { windowed_ = false; }
+
   // Caller guarantees: known type codes, raw sized to match (shapes, then the fitted background),
   // reserve_shapes(n) done.
   Terms<T> evaluate(const int32_t* types, size_t n, const T* raw, T tau, const Weights<T>& w, T* grad) {
-    // The one allocation evaluate() may make: after set_thread_count() raised the thread count.
-    if (scratch_threads_ < thread_count()) reserve_shapes(shapes_.size());
     size_t offset = 0;
     for (size_t k = 0; k < n; ++k) {
       shapes_[k] = make_shape<T>(types[k], offset, raw + offset, model_);
@@ -128,7 +131,8 @@ class Evaluator {
       }
     }
     const int K = int(n);
-    classify_tiles<T>(shapes_.data(), K, w_, h_, scale_, tau, cull_, tile_class_.data());
+    const TileRect walk = walked_rect();
+    build_tile_lists<T>(shapes_.data(), K, w_, h_, scale_, tau, cull_, walk, &lists_);
 
     RasterParams<T> p = {};
     p.shapes = shapes_.data();
@@ -140,17 +144,17 @@ class Evaluator {
     p.height = h_;
     p.scale = scale_;
     p.tau = tau;
-    p.tile_class = tile_class_.data();
+    p.lists = &lists_;
+    p.fold = &fold_;
     p.image = image_.data();
     // The cache only pays when the backward pass follows.
     if (grad) {
       p.cov_cache = cov_cache_.data();
       p.cov_cache_pairs = cov_cache_.size() / (2 * kLanes);
-      p.cov_slot = cov_slot_.data();
     }
     render_forward(p);
 
-    ImageTerms img = image_terms(w, grad != nullptr);
+    ImageTerms img = windowed_ ? window_terms(walk, grad != nullptr) : image_terms(w, grad != nullptr);
 
     std::fill(value_grad_.begin(), value_grad_.begin() + n * kValueSlots, Acc(0));
     Acc bg_grad[3] = {0, 0, 0};
@@ -158,11 +162,8 @@ class Evaluator {
       p.image_grad = image_grad_.data();
       p.value_grad = value_grad_.data();
       p.background_grad = model_.fit_background ? bg_grad : nullptr;
-      p.scratch = scratch_.data();
-      p.edge_scratch = edge_scratch_.data();
-      p.pair_scratch = pair_scratch_.data();
-      p.row_grad = row_grad_.empty() ? nullptr : row_grad_.data();
-      p.scratch_threads = scratch_threads_;
+      for (int c = 0; c < chunk_count(walk); ++c) chunks_[c].fit(lists_.max_entries, n);
+      p.chunks = chunks_;
       render_backward(p);
     }
     PriorTerms pri;
@@ -194,6 +195,44 @@ class Evaluator {
   int height() const { return h_; }
 
  private:
+  TileRect walked_rect() const {
+    if (!windowed_) return TileRect{0, 0, tiles_along(w_), tiles_along(h_)};
+    return TileRect{win_x0_ / kTileSide, win_y0_ / kTileSide, tiles_along(win_x1_), tiles_along(win_y1_)};
+  }
+
+  // The MSE over the window's pixels (every channel value) and its gradient, which is zero on
+  // the rest of the walked tiles so the backward pass reads nothing stale. Gray works on the
+  // complements as ImageLoss does, so a window over the whole canvas rounds like it.
+  ImageTerms window_terms(TileRect walk, bool with_grad) {
+    const int C = model_.channels;
+    const size_t plane = size_t(w_) * h_;
+    const size_t n = size_t(win_x1_ - win_x0_) * size_t(win_y1_ - win_y0_) * size_t(C);
+    const T two_inv_n = T(2.0 / double(n));
+    const int gx0 = walk.x0 * kTileSide, gx1 = std::min(walk.x1 * kTileSide, w_);
+    const int gy0 = walk.y0 * kTileSide, gy1 = std::min(walk.y1 * kTileSide, h_);
+    Acc sq = 0;
+    for (int c = 0; c < C; ++c) {
+      const T* r = image_.data() + size_t(c) * plane;
+      const T* t = target_.data() + size_t(c) * plane;
+      T* g = image_grad_.data() + size_t(c) * plane;
+      if (with_grad)
+        for (int y = gy0; y < gy1; ++y) std::fill(g + size_t(y) * w_ + gx0, g + size_t(y) * w_ + gx1, T(0));
+      for (int y = win_y0_; y < win_y1_; ++y) {
+        T part[8] = {};
+        const size_t row = size_t(y) * w_;
+        for (int x = win_x0_; x < win_x1_; ++x) {
+          const T d = C == 1 ? (T(1) - r[row + x]) - (T(1) - t[row + x]) : r[row + x] - t[row + x];
+          part[(x - win_x0_) & 7] += d * d;
+          if (with_grad) g[row + x] = C == 1 ? -two_inv_n * d : two_inv_n * d;
+        }
+        for (int j = 0; j < 8; ++j) sq += Acc(part[j]);
+      }
+    }
+    ImageTerms img;
+    img.mse = sq / Acc(double(n));
+    return img;
+  }
+
   // ITU-R 601 luma, the same weights the images module uses to turn a picture gray.
   void to_luma(const T* planes, T* out) const {
     const size_t plane = size_t(w_) * h_;
@@ -235,17 +274,18 @@ class Evaluator {
   int w_ = 0, h_ = 0, n_tiles_ = 0;
   T scale_ = T(1);
   bool cull_ = true;
+  bool windowed_ = false;
+  int win_x0_ = 0, win_y0_ = 0, win_x1_ = 0, win_y1_ = 0;
   std::vector<ShapeParams<T>> shapes_;
   // 16384 pairs: 8 MB of float coverage, every pair of 128²×35 or 256²×9 shapes, and the edge
   // pairs of 256²×35 (culling leaves a fraction of the pairs as edges).
   size_t cov_cache_limit_ = 16384;
-  std::vector<uint8_t> tile_class_, edge_scratch_;
-  std::vector<int32_t> cov_slot_;
-  std::vector<const T*> pair_scratch_;
+  TileLists lists_;
+  FoldTables fold_;
+  ChunkScratch<T> chunks_[kMaxChunks];
   std::vector<T> cov_cache_;
-  std::vector<Acc> value_grad_, row_grad_;
-  int scratch_threads_ = 1;
-  std::vector<T> scratch_, image_, image_grad_;
+  std::vector<Acc> value_grad_;
+  std::vector<T> image_, image_grad_;
   ImageLoss<T> loss_;
 };
 
@@ -261,8 +301,12 @@ void render_scene(const int32_t* types, size_t n, const T* raw, const Model& mod
     offset += size_t(raw_params_of(types[k], model));
   }
   const T scale = T(width > height ? width : height);
-  std::vector<uint8_t> cls(n * size_t(tiles_along(width) * tiles_along(height)));
-  classify_tiles<T>(shapes.data(), int(n), width, height, scale, tau, cull, cls.data());
+  const TileRect walk{0, 0, tiles_along(width), tiles_along(height)};
+  TileLists lists;
+  lists.reserve(n, size_t(walk.count()));
+  build_tile_lists<T>(shapes.data(), int(n), width, height, scale, tau, cull, walk, &lists);
+  FoldTables fold;
+  fold.reserve(n);
   RasterParams<T> p = {};
   p.shapes = shapes.data();
   p.shape_count = int(n);
@@ -273,7 +317,8 @@ void render_scene(const int32_t* types, size_t n, const T* raw, const Model& mod
   p.height = height;
   p.scale = scale;
   p.tau = tau;
-  p.tile_class = cls.data();
+  p.lists = &lists;
+  p.fold = &fold;
   p.image = out;
   render_forward(p);
 }

@@ -216,9 +216,16 @@ class Engine:
     async def set_frozen(self, mask: list[int]) -> None:
         await _call(self.client.setFrozen(_host.uint8(mask)))
 
-    async def evaluate(self, tau: float | None = None) -> Evaluation:
+    async def evaluate(self, tau: float | None = None, window: tuple[int, int, int, int] | None = None) -> Evaluation:
+        """Loss and gradients at ``tau``; with ``window`` = (x0, y0, x1, y1) in pixels (half-open),
+        of that window only: the MSE over its pixels, the priors over every shape (the edge and
+        ssim weights must be 0)."""
         scene = self._require_scene("evaluate")
-        result = await _call(self.client.evaluate(fixed_tau(scene) if tau is None else tau))
+        tau = fixed_tau(scene) if tau is None else tau
+        if window is None:
+            result = await _call(self.client.evaluate(tau))
+        else:
+            result = await _call(self.client.evaluate(tau, _host.to_js_object(_window("evaluate", window))))
         flat = _host.floats(result.gradients)
         grads, o = [], 0
         for shape in scene.shapes:
@@ -246,10 +253,17 @@ class Engine:
         on_progress: Callable[[dict[str, Any]], Any] | None = None,
         preview_every: int = 0,
         preview_size: int | None = None,
+        window: tuple[int, int, int, int] | None = None,
     ) -> OptimizeResult:
-        """The original's optimiser (spec §5) run inside the worker; leaves the best scene loaded."""
+        """The original's optimiser (spec §5) run inside the worker; leaves the best scene loaded.
+
+        ``window`` = (x0, y0, x1, y1), pixels [x0, x1) × [y0, y1): the steps render, score and
+        differentiate only the tiles meeting it, so their cost follows its area (local settling of
+        new shapes; freeze the others). Needs the edge and ssim weights at 0."""
         scene = self._require_scene("optimize")
         options: dict[str, Any] = {"steps": int(steps), "lr": float(lr)}
+        if window is not None:
+            options["window"] = _window("optimize", window)
         if tau_start is not None:
             options["tauStart"] = float(tau_start)
         if tau_end is not None:
@@ -319,6 +333,19 @@ class Engine:
         if self._scene is None:
             raise EngineError(f"{call}: set a target and a scene first")
         return self._scene
+
+
+def _window(call: str, window: Any) -> dict[str, int]:
+    """(x0, y0, x1, y1) as the protocol's PixelWindow; the engine checks it against the canvas."""
+    try:
+        x0, y0, x1, y1 = window
+    except (TypeError, ValueError):
+        raise EngineError(f"{call}: window must be (x0, y0, x1, y1), got {window!r}") from None
+    values = {"x0": x0, "y0": y0, "x1": x1, "y1": y1}
+    for key, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise EngineError(f"{call}: window.{key} must be an integer pixel, got {value!r}")
+    return values
 
 
 def _progress(p: Any) -> dict[str, Any]:

@@ -46,4 +46,35 @@ inline std::vector<double> random_target(int w, int h, uint32_t seed) {
   return t;
 }
 
+// A gray scene's raw values under another model: extra paint channels and the opacity spliced
+// in per shape, then the background's raw values when it is fitted.
+template <class Model>
+inline std::vector<double> raw_for_model(const RandomScene& s, const Model& m, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> u(-2.5, 2.5), op(-1.0, 3.0);
+  std::vector<double> raw;
+  size_t o = 0;
+  for (int32_t t : s.types) {
+    const size_t n = t == 0 ? 4 : t == 1 ? 6 : 7;  // gray raw floats: intensity + geometry
+    raw.push_back(s.raw[o]);
+    for (int c = 1; c < m.channels; ++c) raw.push_back(u(rng));
+    if (m.opacity) raw.push_back(op(rng));
+    raw.insert(raw.end(), s.raw.begin() + o + 1, s.raw.begin() + o + n);
+    o += n;
+  }
+  if (m.fit_background)
+    for (int c = 0; c < m.channels; ++c) raw.push_back(u(rng));
+  return raw;
+}
+
+// `channels` planes of random_target.
+inline std::vector<double> target_planes(int w, int h, int channels, uint32_t seed) {
+  std::vector<double> out;
+  for (int c = 0; c < channels; ++c) {
+    std::vector<double> p = random_target(w, h, seed + 31 * c);
+    out.insert(out.end(), p.begin(), p.end());
+  }
+  return out;
+}
+
 }  // namespace testsupport

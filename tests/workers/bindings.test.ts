@@ -119,6 +119,12 @@ describe.each(FLAVOURS)('%s build', (flavour) => {
     expect(engine.setFrozen(types.length).ok).toBe(true);
     expect(engine.setFrozen(types.length + 1).ok).toBe(false);
 
+    // A window needs the structural terms off; it is refused with them on, and cleared again.
+    expect(engine.setWindow(0, 0, 8, 8)).toMatchObject({ ok: false, message: expect.stringMatching(/weights\.edge = 0/) });
+    expect(engine.setWeights({ perimeter: 0.001, degeneracy: 0.1, canvas: 1, edge: 0, ssim: 0 }).ok).toBe(true);
+    expect(engine.setWindow(0, 0, 8, 8).ok).toBe(true);
+    expect(engine.clearWindow().ok).toBe(true);
+
     expect(engine.setWeights({ perimeter: 0.001, degeneracy: 0.1, canvas: 1, edge: 0.1, ssim: 0.05 }).ok).toBe(true);
   });
 

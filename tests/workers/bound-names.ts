@@ -15,6 +15,8 @@ export const ENGINE_METHODS = {
   setScene: true,
   setFrozen: true,
   setWeights: true,
+  setWindow: true,
+  clearWindow: true,
   evaluate: true,
   gradients: true,
   render: true,

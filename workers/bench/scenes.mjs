@@ -87,6 +87,39 @@ export function benchScene(extra, seed = 42) {
   return { types: shapes.map((s) => s.type), values: shapes.flatMap((s) => s.values), background: [1] };
 }
 
+/**
+ * A picture as a vectorize result would approximate it, for the colour model with opacity (paint
+ * r, g, b, opacity, geometry per shape): vectorize_scene() in cpp/bench/bench.cpp, draw for draw.
+ */
+export function vectorizeScene(count, seed = 7) {
+  const next = generator(seed);
+  const uniform = (lo, hi) => lo + (hi - lo) * next();
+  const clamp = (x, lo, hi) => Math.min(Math.max(x, lo), hi);
+  const types = [];
+  const values = [];
+  for (let i = 0; i < count; i++) {
+    const big = i < 4;
+    const type = big ? 1 : i % 3;
+    const cx = uniform(0.02, 0.98);
+    const cy = uniform(0.02, 0.98);
+    const size = big ? uniform(0.15, 0.4) : (0.12 / Math.sqrt(1 + i / 4)) * uniform(0.4, 1.6);
+    types.push(type);
+    for (let c = 0; c < 3; c++) values.push(uniform(0.05, 0.95));
+    values.push(uniform(0.5, 1.0));
+    if (type === 0) {
+      values.push(cx, cy, size);
+    } else if (type === 1) {
+      values.push(cx, cy, size, size * uniform(0.3, 1.0), uniform(-1.5, 1.5));
+    } else {
+      for (let v = 0; v < 3; v++) {
+        values.push(clamp(cx + size * uniform(-1.5, 1.5), 0, 1));
+        values.push(clamp(cy + size * uniform(-1.5, 1.5), 0, 1));
+      }
+    }
+  }
+  return { types, values, background: [0.8, 0.75, 0.7] };
+}
+
 /** Targets per side and scenes per shape count (the initial pelican plus random shapes). */
 export function benchInputs(sides = [64, 128, 256], shapeCounts = [9, 35]) {
   return {

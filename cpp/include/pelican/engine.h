@@ -111,6 +111,15 @@ class Engine {
   const Model& model() const;
   Status set_frozen(const uint8_t* mask, size_t count);           // count == shape_count; 1 = frozen
   Status set_weights(const LossWeights&);
+  // A window for local work: evaluate and optimize render, score and differentiate only the 8×8
+  // tiles meeting pixels [x0, x1) × [y0, y1) (clamped to the canvas), so their cost follows the
+  // window's area. The MSE is then the mean over the window's pixels (every channel value);
+  // Sobel and SSIM are not restricted, so a window needs weights.edge = weights.ssim = 0 (refused
+  // otherwise, here and by set_weights). The priors still cover every shape (they cost O(shapes)).
+  // x1 <= x0 or y1 <= y0 clears it (the whole canvas, as after init). Combine with set_frozen
+  // so only the shapes being settled move.
+  Status set_window(int x0, int y0, int x1, int y1);
+  Status clear_window();
   // Loss and (optionally) the gradient of the weighted total w.r.t. every raw parameter.
   Status evaluate(float tau, Breakdown* out, float* grad_out /*raw_count floats or nullptr*/);
   // Render the current scene at any size (same aspect expected; τ stays normalised).
