@@ -10,6 +10,7 @@
 
 #include "fastmath.h"
 #include "loss.h"
+#include "parallel.h"
 #include "priors.h"
 #include "raster.h"
 #include "sdf.h"
@@ -242,28 +243,47 @@ class Evaluator {
 
   // Gray: the original's terms on the one plane. Colour: MSE over every channel value, the
   // Sobel and SSIM terms on the luma of render and target, their gradient spread back to the
-  // channels by the luma weights.
+  // channels by the luma weights. Without those terms (vectorize's weights) no luma is formed,
+  // and the MSE runs in fixed bands of rows across the threads, summed in band order so the
+  // result does not depend on the thread count.
   ImageTerms image_terms(const Weights<T>& w, bool with_grad) {
     if (model_.channels == 1) return loss_.run(image_.data(), w.edge, w.ssim, with_grad ? image_grad_.data() : nullptr);
     const size_t plane = size_t(w_) * h_;
-    to_luma(image_.data(), luma_.data());
-    ImageTerms img = loss_.run(luma_.data(), w.edge, w.ssim, with_grad ? luma_grad_.data() : nullptr, false);
-    const size_t total = plane * size_t(model_.channels);
-    Acc sq = 0;
-    for (size_t i = 0; i < total; ++i) {
-      const T d = image_[i] - target_[i];
-      sq += Acc(d * d);
+    const bool structural = w.edge > T(0) || w.ssim > T(0);
+    ImageTerms img;
+    if (structural) {
+      to_luma(image_.data(), luma_.data());
+      img = loss_.run(luma_.data(), w.edge, w.ssim, with_grad ? luma_grad_.data() : nullptr, false);
     }
-    img.mse = sq / Acc(double(total));
-    if (with_grad) {
-      const T two_inv_n = T(2.0 / double(total));
-      const T weight[3] = {T(0.299), T(0.587), T(0.114)};
-      for (int c = 0; c < model_.channels; ++c)
-        for (size_t i = 0; i < plane; ++i) {
-          const size_t j = size_t(c) * plane + i;
-          image_grad_[j] = two_inv_n * (image_[j] - target_[j]) + weight[c] * luma_grad_[i];
+    const int channels = model_.channels;
+    const size_t total = plane * size_t(channels);
+    const T two_inv_n = T(2.0 / double(total));
+    const T weight[3] = {T(0.299), T(0.587), T(0.114)};
+    const int bands = std::max(1, std::min(h_, kMaxChunks));
+    Acc partial[kMaxChunks] = {};
+    parallel_chunks(bands, [&](int band) {
+      const size_t begin = plane * size_t(band) / size_t(bands), end = plane * size_t(band + 1) / size_t(bands);
+      Acc sq = 0;
+      for (int c = 0; c < channels; ++c) {
+        const T* PELICAN_RESTRICT r = image_.data() + size_t(c) * plane;
+        const T* PELICAN_RESTRICT t = target_.data() + size_t(c) * plane;
+        for (size_t i = begin; i < end; ++i) {
+          const T d = r[i] - t[i];
+          sq += Acc(d * d);
         }
-    }
+        if (!with_grad) continue;
+        T* PELICAN_RESTRICT g = image_grad_.data() + size_t(c) * plane;
+        if (structural) {
+          for (size_t i = begin; i < end; ++i) g[i] = two_inv_n * (r[i] - t[i]) + weight[c] * luma_grad_[i];
+        } else {
+          for (size_t i = begin; i < end; ++i) g[i] = two_inv_n * (r[i] - t[i]);
+        }
+      }
+      partial[band] = sq;
+    });
+    Acc sq = 0;
+    for (int band = 0; band < bands; ++band) sq += partial[band];
+    img.mse = sq / Acc(double(total));
     return img;
   }
 
