@@ -19,7 +19,7 @@ import { fromValues, frozenMask, hasTranslucent, initialScene, SceneError, toGra
 import { loadSession, maySessionExist, saveSession, useSessionKey } from './store';
 import { claimSession, MAIN_SESSION } from './session-key';
 import { showNotice, type NoticeAction } from './notice';
-import { Watchdog } from './watchdog';
+import type { PageRound, PageRunResult } from './page-protocol';
 import { activateOnEnter, keepFocus } from './list-focus';
 import { deferred, within } from './deferred';
 import { renderError, splitError } from './error-box';
@@ -767,20 +767,7 @@ function reportRunError(what: string, e: unknown) {
   logLine('error', splitError(msg).line);
 }
 
-interface PyRound {
-  round: number;
-  accepted: boolean;
-  action?: string;
-  shape_type?: string;
-  shape_name?: string;
-  loss_before?: number;
-  loss_after?: number;
-  num_shapes?: number;
-  scene?: Scene;
-  message?: string;
-  rolled_back?: boolean;
-  error?: boolean;
-}
+type PyRound = PageRound;
 
 /** Greedy refinement in Python on the engine pool; every accepted round lands on the page at once. */
 async function greedyScene(): Promise<{ cancelled: boolean }> {
@@ -954,13 +941,13 @@ async function runLlm() {
 }
 
 function stop() {
-  // Console code that awaits (the page is free meanwhile) stops on Esc/Stop as on Ctrl+C.
-  if (watchdog?.busy) py?.interrupt();
+  // Console and devtools code stops on Esc/Stop as on Ctrl+C.
+  if (py?.busy) py.interrupt();
   if (!state.running) return;
   state.stopRequested = true;
   setStatus(`stopping the ${state.running} run — keeping the best result…`);
   void engine().then((e) => e.cancel());
-  // Python's searches poll shouldStop() and cancel their own engines (pelican_app.py).
+  // Python's runs see it through their hooks' shouldStop() (python.ts), which cancels their engines.
 }
 
 function resume() {
@@ -977,12 +964,6 @@ function resume() {
 // Python
 
 let py: PythonRuntime | null = null;
-/** Interrupts console and devtools Python that holds the page's thread too long. */
-let watchdog: Watchdog | null = null;
-
-function guarded<T>(run: () => Promise<T>): Promise<T> {
-  return watchdog ? watchdog.guard(run) : run();
-}
 let pyConsole: PyConsole | null = null;
 const pyDeferred = deferred<PythonRuntime>();
 const pyLoaded = pyDeferred.promise;
@@ -999,25 +980,14 @@ async function python(what: string): Promise<PythonRuntime> {
   return pyLoaded;
 }
 
-interface PyRunResult {
-  scene?: Scene;
-  loss?: number;
-  cancelled?: boolean;
-  /** Set when the run stopped on a failure (e.g. the LLM provider could not be reached). */
-  error?: string;
-  /** LLM: the returned (best) scene is not the last accepted round's. */
-  rewound?: boolean;
-  /** Greedy: why the search ended. */
-  stopped?: 'cancelled' | 'budget' | 'failures';
-}
+type PyRunResult = PageRunResult;
 
 /** Runs one of pelican_app's page actions; `onRound` receives each round's record. */
 async function callPythonRun(kind: 'greedy' | 'llm' | 'vectorize', args: object, view: { chart: boolean }, onRound: (r: PyRound) => void, apiKey?: string): Promise<PyRunResult> {
   if (!py) throw new Error('Python is still loading.');
   const hooks = {
-    round: (json: string) => onRound(JSON.parse(json) as PyRound),
-    progress: (json: string) => {
-      const p = JSON.parse(json) as { step?: number; steps?: number; breakdown?: Breakdown };
+    round: onRound,
+    progress: (p: { breakdown?: Breakdown }) => {
       // Greedy's candidates are fitted side by side and mostly thrown away: their traces would
       // bury the accepted rounds' line, and their loss is not the scene's.
       if (p.breakdown && view.chart) {
@@ -1030,8 +1000,7 @@ async function callPythonRun(kind: 'greedy' | 'llm' | 'vectorize', args: object,
     // The key goes to Python for this one call and is not kept there.
     apiKey: () => apiKey ?? '',
   };
-  const out = (await py.bridge.run_page_action(kind, JSON.stringify(args), hooks)) as string;
-  return JSON.parse(out) as PyRunResult;
+  return py.bridge.run_page_action(kind, args, hooks);
 }
 
 /** The `pelican_page` module: what pelican_app.py may ask of the page. */
@@ -1087,14 +1056,7 @@ const pageModule = {
 async function pyRepr(code: string): Promise<string | null> {
   if (!py) throw new Error('Python is still loading.');
   try {
-    const r = (await guarded(async () => {
-      try {
-        return await py!.bridge.console_run(code);
-      } catch (e) {
-        throw normalisePythonError(e);
-      }
-    })) as string | undefined;
-    return r ?? null;
+    return (await py.bridge.console_run(code)) ?? null;
   } catch (e) {
     throw normalisePythonError(e);
   }
@@ -1106,9 +1068,7 @@ async function pyRepr(code: string): Promise<string | null> {
 /** The SVG of a scene, as pelican.svg writes it, sized as the original picture (its viewBox stays the canvas). */
 async function sceneSvg(scene: Scene): Promise<string> {
   const [w, h] = exportSize(scene);
-  const out = JSON.parse((await (await python('write the SVG')).bridge.export_svg(JSON.stringify(scene), w, h)) as string);
-  if (out.error) throw new SceneError(out.error);
-  return out.svg as string;
+  return (await python('write the SVG')).bridge.export_svg(JSON.stringify(scene), w, h);
 }
 
 async function exportSvg() {
@@ -1121,9 +1081,7 @@ async function exportSvg() {
 
 /** A scene from one of our SVGs, read by pelican.from_svg (which refuses anything else). */
 async function svgScene(text: string): Promise<Scene> {
-  const out = JSON.parse((await (await python('read the SVG')).bridge.import_svg(text)) as string);
-  if (out.error) throw new SceneError(out.error);
-  return validateScene(out.scene);
+  return validateScene(JSON.parse(await (await python('read the SVG')).bridge.import_svg(text)));
 }
 
 /** The original picture's size when the scene is on its target (same aspect), else the scene's own. */
@@ -1576,8 +1534,8 @@ function bindUi() {
 
 async function boot() {
   // The engine worker starts at once (it loads off the main thread), and so does the download of
-  // Python's snapshot (a worker too); Pyodide's start-up runs on the main thread, so it waits
-  // until the target and the first render are on screen.
+  // Python's worker with its snapshot download; Pyodide's start-up (in that worker) and its
+  // engine pool wait until the target and the first render are on screen, not to compete with them.
   void engine()
     .then((e) => e.shapeModel())
     .then(setShapeModel)
@@ -1636,10 +1594,9 @@ async function boot() {
   })();
   const pythonPart = (async () => {
     if (!hasPelicanPackage()) console.warn('py/pelican is not in this build; the console has only `app`.');
-    py = await loadPython(pool(), pageModule, (text, stream) => pyConsole?.write(text, stream === 'err' ? 'err' : undefined), (s) => {
+    py = await loadPython(pageModule, (text, stream) => pyConsole?.write(text, stream === 'err' ? 'err' : undefined), (s) => {
       if (!state.pythonReady) setStatus(pyWaiting ? `${s} (then: ${pyWaiting})` : s);
     });
-    watchdog = new Watchdog(py.flags);
     state.pythonReady = true;
     mark('pythonReady');
     pyConsole!.attach(py, state.settings.consoleHistory);
@@ -1671,7 +1628,7 @@ const api = {
   py: async (code: string, options?: { timeout?: number }) => {
     const ms = options?.timeout ?? PY_WAIT_MS;
     const runtime = py ?? (await within(pyLoaded, ms, () => `pelican.py: Python did not finish loading within ${ms / 1000} s (status: ${$('status').textContent})`));
-    return guarded(() => runtime.run(code));
+    return runtime.run(code);
   },
   /** A promise: the page's state once the engine and Python are ready; rejected if start-up failed. */
   ready: pageReady.promise,
