@@ -1,6 +1,6 @@
 // The page's door to the compute workers (workers/client.ts, owned by the worker helper).
 // The page never does pixel maths itself: it only asks engines for renders and optimisation
-// runs, and passes the same pool to Python as `pelican_host`.
+// runs. Python's engine pool is its worker's own (web/src/python.worker.ts), sized by poolSize().
 //
 // The import goes through import.meta.glob so that the page still builds (and shows a clear
 // status) when the workers are not built yet, instead of failing the whole bundle.
