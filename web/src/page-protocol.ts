@@ -157,7 +157,7 @@ export type ToWorker =
     }
   | { type: 'eval'; id: number; code: string; repr: boolean }
   | { type: 'complete'; id: number; code: string }
-  | { type: 'call'; id: number; fn: 'has_vectorize' | 'export_svg' | 'import_svg'; args: unknown[] }
+  | { type: 'call'; id: number; fn: 'export_svg' | 'import_svg'; args: unknown[] }
   | { type: 'action'; id: number; token: number; kind: PageRunKind; args: object; target: PageTarget; apiKey: string }
   | { type: 'stop'; token: number }
   | { type: 'interrupt' }
@@ -166,7 +166,7 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'status'; text: string }
   | { type: 'started'; start: PythonStart }
-  | { type: 'ready'; start: PythonStart; pelicanVersion: string | null }
+  | { type: 'ready'; start: PythonStart; pelicanVersion: string | null; hasVectorize: boolean }
   | { type: 'failed'; error: ErrorRecord }
   | { type: 'output'; text: string; stream: 'out' | 'err' }
   | { type: 'reply'; id: number; ok?: unknown; error?: ErrorRecord }

@@ -121,12 +121,13 @@ CONSOLE_NS: dict[str, Any] = {}
 class Interrupted(Exception):
     """KeyboardInterrupt as an ordinary exception. Raised out of a task, a BaseException is re-raised
     by asyncio into Pyodide's event loop, where it becomes an uncaught page error; this one just ends
-    the console entry that was interrupted (Ctrl+C, Stop, or the page's watchdog)."""
+    the console entry that was interrupted (Ctrl+C or Stop)."""
 
 
 # The task running console code, so Ctrl+C can cancel code that awaits. (Pyodide's interrupt
 # buffer would be read by whatever Python runs next, often the event loop's own machinery, between
-# two of the user's awaits; it is left to the page's watchdog, for code that never yields.)
+# two of the user's awaits; the page writes it only when this worker does not answer a Ctrl+C,
+# that is for code that never yields: web/src/python.ts.)
 _RUNNING: list[Any] = []
 
 
@@ -183,14 +184,12 @@ async def run_page_action(kind: str, args_json: str, run: Any) -> str:
     return json.dumps(await actions[kind](args, run))
 
 
-def _on_stop(run: Any, stop: Any) -> Any:
-    """Calls ``stop`` when the page stops the run (at once if it already has); returns the proxy
-    to destroy when the run ends."""
+def _on_stop(run: Any, stop: Any) -> None:
+    """Calls ``stop`` when the page stops the run (at once if it already has). The worker keeps
+    the proxy until the run has ended: a Stop may arrive while this coroutine is finishing."""
     from pyodide.ffi import create_proxy  # type: ignore[import-not-found]
 
-    proxy = create_proxy(stop)
-    run.onStop(proxy)
-    return proxy
+    run.onStop(create_proxy(stop))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -226,12 +225,9 @@ async def _greedy(args: dict[str, Any], run: Any) -> dict[str, Any]:
         out = dict(record, scene=current.to_dict()) if record["accepted"] else record
         run.round(json.dumps(out))
 
-    watch = _on_stop(run, stop.stop)
-    try:
-        result = await pelican.greedy_refine(scene, target, options, on_round=on_round, stop=stop,
-                                             on_progress=_host.RunRelay(run.token))
-    finally:
-        watch.destroy()
+    _on_stop(run, stop.stop)
+    result = await pelican.greedy_refine(scene, target, options, on_round=on_round, stop=stop,
+                                         on_progress=_host.RunRelay(run.token))
     # The page says why the search ended: a run that hit its failure limit is not "done".
     why = "cancelled" if result.cancelled else ("budget" if len(result.scene) >= options.max_shapes else "failures")
     return {"scene": result.scene.to_dict(), "loss": result.final_loss, "cancelled": result.cancelled, "stopped": why}
@@ -255,12 +251,9 @@ async def _vectorize(args: dict[str, Any], run: Any) -> dict[str, Any]:
     def on_round(record: dict[str, Any], current: Any) -> None:
         run.round(json.dumps(dict(record, accepted=True, scene=current.to_dict())))
 
-    watch = _on_stop(run, stop.stop)
-    try:
-        result = await pelican.vectorize(target, shapes=int(args.get("shapes", 35)), gray=target.channels == 1,
-                                         on_round=on_round, stop=stop, on_progress=_host.RunRelay(run.token))
-    finally:
-        watch.destroy()
+    _on_stop(run, stop.stop)
+    result = await pelican.vectorize(target, shapes=int(args.get("shapes", 35)), gray=target.channels == 1,
+                                     on_round=on_round, stop=stop, on_progress=_host.RunRelay(run.token))
     mse = result.mse if result.mse == result.mse else None  # NaN when stopped mid-fit
     return {"scene": result.scene.to_dict(), "loss": mse, "cancelled": result.cancelled, "seconds": result.seconds}
 
@@ -285,14 +278,13 @@ async def _llm(args: dict[str, Any], run: Any) -> dict[str, Any]:
     ))
     options = RefineOptions(rounds=int(args.get("rounds", 3)), steps_per_round=int(args.get("steps_per_round", 200)))
     engine = await pelican.Engine.borrow()
-    watch = _on_stop(run, engine.cancel)
+    _on_stop(run, engine.cancel)
     try:
         result = await refine(scene, target, client, options, engine=engine,
                               on_round=lambda r: run.round(json.dumps(_page_round(r))),
                               should_stop=lambda: bool(run.stopped),
                               on_progress=_host.RunRelay(run.token))
     finally:
-        watch.destroy()
         engine.close()
     best = result.scene.to_dict()
     out: dict[str, Any] = {"scene": best, "loss": result.best_loss, "cancelled": result.stopped == "cancelled",

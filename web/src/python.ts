@@ -208,7 +208,7 @@ export async function loadPython(
       busy--;
     }
   };
-  const call = <T>(fn: 'has_vectorize' | 'export_svg' | 'import_svg', args: unknown[]) => request<T>({ type: 'call', id: ++calls, fn, args });
+  const call = <T>(fn: 'export_svg' | 'import_svg', args: unknown[]) => request<T>({ type: 'call', id: ++calls, fn, args });
 
   return {
     start: ready.start,
@@ -228,7 +228,8 @@ export async function loadPython(
       }, INTERRUPT_GRACE_MS);
     },
     bridge: {
-      has_vectorize: () => call<boolean>('has_vectorize', []),
+      // Known since start-up: Run asks it before anything else, and must not wait a message for it.
+      has_vectorize: () => Promise.resolve(ready.hasVectorize),
       console_run: (code) => evaluate<string | null>(code, true),
       export_svg: (json, width, height) => call<string>('export_svg', [json, width, height]),
       import_svg: (text) => call<string>('import_svg', [text]),

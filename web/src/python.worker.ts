@@ -131,8 +131,9 @@ async function start(m: Extract<ToWorker, { type: 'start' }>) {
     `import codeop\ndef _complete(src):\n    try:\n        return codeop.compile_command(src, '<console>', 'exec') is not None\n    except SyntaxError:\n        return True\n_complete`,
     { globals: ns },
   ) as (s: string) => boolean;
-  post({ type: 'ready', start, pelicanVersion: version });
-  return { bridge: pyodide.pyimport('pelican_app') as Bridge, complete: codeop };
+  const bridge = pyodide.pyimport('pelican_app') as Bridge;
+  post({ type: 'ready', start, pelicanVersion: version, hasVectorize: Boolean(bridge.has_vectorize()) });
+  return { bridge, complete: codeop };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -142,7 +143,8 @@ async function start(m: Extract<ToWorker, { type: 'start' }>) {
 interface Run {
   stopped: boolean;
   engines: Set<client.EngineClient>;
-  onStop: Array<() => void>;
+  /** Python callables (proxies) to call on Stop; this worker destroys them when the run ends. */
+  onStop: Array<{ (): void; destroy?(): void }>;
 }
 
 const active = new Map<number, Run>();
@@ -168,7 +170,7 @@ function stopRun(token: number) {
   if (!run || run.stopped) return;
   run.stopped = true;
   for (const engine of run.engines) engine.cancel();
-  for (const fn of run.onStop.splice(0)) {
+  for (const fn of run.onStop) {
     try {
       fn();
     } catch (e) {
@@ -316,9 +318,9 @@ self.onmessage = ({ data: m }: MessageEvent<ToWorker>) => {
           get stopped() {
             return run.stopped;
           },
-          onStop(fn: () => void) {
+          onStop(fn: { (): void; destroy?(): void }) {
+            run.onStop.push(fn);
             if (run.stopped) fn();
-            else run.onStop.push(fn);
           },
           round: (json: string) => post({ type: 'round', token: m.token, record: JSON.parse(json) }),
         };
@@ -326,6 +328,7 @@ self.onmessage = ({ data: m }: MessageEvent<ToWorker>) => {
           return JSON.parse(await bridge.run_page_action(m.kind, JSON.stringify(m.args), pyRun));
         } finally {
           active.delete(m.token);
+          for (const fn of run.onStop) fn.destroy?.();
         }
       }, false);
     case 'stop':
