@@ -1,10 +1,11 @@
 // Starts the pelican Python package under Node exactly as the page does: Pyodide from the npm
-// package, py/pelican on its path, and `pelican_host` (py/pelican/_host.py's contract) backed by
-// the same worker client the browser uses (build/workers/client.js over worker_threads).
+// package, py/pelican on its path, and `pelican_host` made by the page's own createHost()
+// (py/host/host.mjs) over the same worker client (build/workers/client.js over worker_threads).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createHost } from './host.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLIENT = join(root, 'build', 'workers', 'client.js');
@@ -129,25 +130,12 @@ export async function loadPelican(options = {}) {
     pyodide.FS.mkdirTree(CWD_DIR);
     pyodide.mountNodeFS(CWD_DIR, process.cwd());
   }
-  const pool = client.createEnginePool(options.poolSize ? { size: options.poolSize } : {});
-  const owned = new Set();
-  // Python validates scenes with the engine's own table; one pool worker hands it over.
-  const tableEngine = await pool.acquire();
-  const shapeModel = JSON.stringify(await tableEngine.shapeModel());
-  pool.release(tableEngine);
-  pyodide.registerJsModule('pelican_host', {
-    shapeModel,
-    createEngine() {
-      const engine = client.createEngine();
-      owned.add(engine);
-      return engine;
-    },
-    pool,
-    poolSize: pool.size,
-    ...(await decoders()),
-    ...(await gifEncoder()),
-    ...(options.files ?? {}),
+  const host = await createHost({
+    client,
+    poolSize: options.poolSize,
+    extras: { ...(await decoders()), ...(await gifEncoder()), ...(options.files ?? {}) },
   });
+  pyodide.registerJsModule('pelican_host', host.module);
   for (const [name, module] of Object.entries(options.extraModules ?? {})) pyodide.registerJsModule(name, module);
   pyodide.runPython(`import sys\nsys.path.insert(0, ${JSON.stringify(PY_SOURCE_DIR)})\nsys.dont_write_bytecode = True`);
   if (options.mountCwd) pyodide.runPython(`import os\nos.chdir(${JSON.stringify(CWD_DIR)})`);
@@ -155,12 +143,11 @@ export async function loadPelican(options = {}) {
     pyodide,
     /** 'snapshot' or 'cold' */
     start,
-    pool,
+    pool: host.pool,
     client,
+    /** The `pelican_host` module Python was given (py/host/host.mjs). */
+    hostModule: host.module,
     /** Stops every worker so Node can exit. */
-    close() {
-      pool.terminate();
-      for (const engine of owned) engine.terminate();
-    },
+    close: () => host.close(),
   };
 }

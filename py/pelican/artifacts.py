@@ -1,4 +1,5 @@
-"""Files a run leaves behind, named as the original named them (spec §1.2, §6.5, §8.3)."""
+"""The CLI's files: what a run reads (targets, scenes) and leaves behind, named as the original
+named them (spec §1.2, §6.5, §8.3). Paths are the user's own spelling; the host reads and writes."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 from . import _host
 from .images import Image
 from .scene import Scene
-from .svg import to_svg
+from .svg import from_svg, to_svg
 
 
 class FileError(ValueError):
@@ -137,3 +138,15 @@ def pipeline_stages_svg(stages: list[tuple[str, Scene]]) -> str:
         ]
     out.append("</svg>")
     return "\n".join(out)
+
+
+def load_target(path: str, resolution: int) -> Image:
+    """Grayscale, longest side ``resolution``, aspect kept (a square stays the original's res×res).
+    The host decodes and shrinks it (a huge photo never reaches Python at full size)."""
+    return Image.from_bytes(read_bytes(path, "target"), path, fit=resolution).gray()
+
+
+def load_scene(path: str) -> Scene:
+    """A scene file: our SVG or scene JSON."""
+    text = read_bytes(path, "scene").decode("utf-8", errors="replace")
+    return from_svg(text) if text.lstrip().startswith("<") else Scene.from_json(text)

@@ -18,7 +18,8 @@ import time
 from typing import Any
 
 from . import artifacts
-from .engine import BREAKDOWN_KEYS, Cancelled, Engine, EngineCrashed, EngineError, Model, fixed_tau
+from . import engine as _engine
+from .engine import Cancelled, Engine, EngineCrashed, EngineError, Model, fixed_tau
 from .greedy import GreedyOptions, greedy_refine
 from .images import Image, ImageError
 from .optimizer import metrics
@@ -30,20 +31,10 @@ class UsageError(Exception):
     """Bad arguments or input files: printed as one line, exit status 1."""
 
 
-def _read(path: str, what: str) -> bytes:
-    return artifacts.read_bytes(path, what)
-
-
-def load_target(path: str, resolution: int) -> Image:
-    """Grayscale, longest side ``resolution``, aspect kept (a square stays the original's res×res).
-    The host decodes and shrinks it (a huge photo never reaches Python at full size)."""
-    return Image.from_bytes(_read(path, "target"), path, fit=resolution).gray()
-
-
-def load_scene(path: str) -> Scene:
-    data = _read(path, "scene")
-    text = data.decode("utf-8", errors="replace")
-    return from_svg(text) if text.lstrip().startswith("<") else Scene.from_json(text)
+# The CLI's files and paths live in artifacts (one module, shared with llm/cli.py).
+_read = artifacts.read_bytes
+load_target = artifacts.load_target
+load_scene = artifacts.load_scene
 
 
 class Progress:
@@ -190,7 +181,7 @@ async def cmd_eval(a: argparse.Namespace) -> None:
     async with await Engine.borrow(target) as engine:
         await engine.set_scene(scene)
         ev = await engine.evaluate(a.tau if a.tau is not None else fixed_tau(scene))
-    text = json.dumps({"breakdown": {k: ev.breakdown[k] for k in BREAKDOWN_KEYS}, "gradients": ev.gradients})
+    text = json.dumps({"breakdown": {k: ev.breakdown[k] for k in _engine.BREAKDOWN_KEYS}, "gradients": ev.gradients})
     if a.output:
         artifacts.write_text(a.output, text)
     print(text)

@@ -12,40 +12,24 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from . import _host
+from .errors import Cancelled, EngineCrashed, EngineError
 from .images import Image
 from . import shape_table
 from .scene import Scene, Shape
 
-BREAKDOWN_KEYS = ("mse", "edge", "ssim", "perimeter", "degeneracy", "canvas", "total")
-#: The original's loss weights (spec §4); workers/protocol.ts DEFAULT_WEIGHTS is the same table.
-DEFAULT_WEIGHTS = {"perimeter": 0.001, "degeneracy": 0.1, "canvas": 1.0, "edge": 0.1, "ssim": 0.05}
+#: Awaits a raw engine-client call, its named JS errors raised as their Python kinds.
+_call = _host.call
 
 
-class EngineError(ValueError):
-    """The engine rejected a call; the message names the call and the bad input."""
-
-
-class EngineCrashed(RuntimeError):
-    """The worker crashed; it has been replaced and the last good state re-sent."""
-
-
-class Cancelled(Exception):
-    """The run was stopped on request."""
-
-
-_KINDS = {"EngineError": EngineError, "EngineCrashed": EngineCrashed, "AbortError": Cancelled}
-
-
-async def _call(promise: Any) -> Any:
-    try:
-        return await promise
-    except Exception as e:  # a JsException: re-raise it with its JS name as a Python kind
-        name = getattr(e, "name", None) or getattr(getattr(e, "js_error", None), "name", None)
-        kind = _KINDS.get(str(name))
-        if kind is None:
-            raise
-        message = getattr(getattr(e, "js_error", None), "message", None) or str(e)
-        raise kind(str(message)) from None
+def __getattr__(name: str) -> Any:
+    # BREAKDOWN_KEYS (the breakdown's order) and DEFAULT_WEIGHTS (the original's loss weights,
+    # spec §4) are workers/protocol.ts's, handed over by the host when first asked for: the
+    # build's snapshot imports this module with no host to ask.
+    if name == "BREAKDOWN_KEYS":
+        return _host.protocol().breakdown_keys
+    if name == "DEFAULT_WEIGHTS":
+        return dict(_host.protocol().default_weights)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -107,18 +91,13 @@ class OptimizeResult:
     elapsed_ms: float
 
 
-def _breakdown(value: Any) -> dict[str, float]:
-    d = _host.to_py(value)
-    return {k: float(d[k]) for k in BREAKDOWN_KEYS}
-
-
 class Engine:
     """One worker. Create with ``await Engine.open(target)``; close with ``engine.close()``."""
 
-    def __init__(self, client: Any, owned: bool, release: Callable[[Any], None] | None = None) -> None:
-        self._client = client
+    def __init__(self, client: Any, owned: bool, release: Callable[[Any], None] | None = None,
+                 handle: _host.EngineHandle | None = None) -> None:
+        self._handle: _host.EngineHandle | None = handle or _host.EngineHandle(client, owned, release)
         self._owned = owned
-        self._release = release
         self._size: tuple[int, int] | None = None
         self._model = ORIGINAL
         self._scene: Scene | None = None
@@ -127,7 +106,8 @@ class Engine:
     @staticmethod
     async def open(target: Image | None = None) -> "Engine":
         """A new worker of its own."""
-        engine = Engine(await _maybe_await(_host.create_engine()), owned=True)
+        handle = await _host.open_engine()
+        engine = Engine(handle.client, owned=True, handle=handle)
         if target is not None:
             await engine.set_target(target)
         return engine
@@ -135,24 +115,20 @@ class Engine:
     @staticmethod
     async def borrow(target: Image | None = None) -> "Engine":
         """A worker from the shared pool; ``close()`` gives it back."""
-        pool = _host.engine_pool()
-        engine = Engine(await pool.acquire(), owned=False, release=pool.release)
+        handle = await _host.borrow_engine()
+        engine = Engine(handle.client, owned=False, handle=handle)
         if target is not None:
             await engine.set_target(target)
         return engine
 
     def close(self) -> None:
-        if self._client is None:
+        if self._handle is None:
             return
-        client, self._client = self._client, None
+        handle, self._handle = self._handle, None
         if self._weights_changed and not self._owned:
-            # A shared worker goes back with the original's weights; the call is queued ahead of
-            # whatever its next user asks.
-            _host.detach(client.setWeights(_host.to_js_object(dict(DEFAULT_WEIGHTS))))
-        if self._owned:
-            client.terminate()
-        elif self._release is not None:
-            self._release(client)
+            # A shared worker goes back with the original's weights, ahead of its next user's calls.
+            handle.reset_weights()
+        handle.close()
 
     async def __aenter__(self) -> "Engine":
         return self
@@ -162,9 +138,13 @@ class Engine:
 
     @property
     def client(self) -> Any:
-        if self._client is None:
+        """The raw engine client (workers/client.ts), for calls this class does not wrap."""
+        return self._engine().client
+
+    def _engine(self) -> _host.EngineHandle:
+        if self._handle is None:
             raise EngineError("this engine was closed")
-        return self._client
+        return self._handle
 
     @property
     def scene(self) -> Scene | None:
@@ -181,12 +161,12 @@ class Engine:
         if target.channels != model.channels:
             raise EngineError(f"set_target: the target has {target.channels} channel(s) but the model {model.channels}")
         if self._size != (target.width, target.height) or self._model != model:
-            await _call(self.client.init(target.width, target.height, _host.to_js_object(model.to_js())))
+            await self._engine().init(target.width, target.height, model.to_js())
             if self._model != model:
                 self._scene = None
             self._size = (target.width, target.height)
             self._model = model
-        await _call(self.client.setTarget(_host.float32(target.pixels)))
+        await self._engine().set_target(target.pixels)
 
     async def set_scene(self, scene: Scene, freeze: list[int] | tuple[int, ...] = ()) -> None:
         """Loads ``scene``; shapes flagged frozen, and those at indices ``freeze``, stay put."""
@@ -198,41 +178,38 @@ class Engine:
         m = self._model
         if not m.opacity and any(s.opacity != 1.0 for s in scene.shapes):
             raise EngineError("set_scene: the scene has translucent shapes but this engine's model has no opacity")
-        await _call(self.client.setScene(_host.int32(scene.type_codes()), _host.float64(scene.values(m.channels, m.opacity)),
-                                         _host.float64(scene.background_values(m.channels))))
-        await _call(self.client.setFrozen(_host.uint8(scene.frozen_mask(freeze))))
+        await self._engine().set_scene(scene.type_codes(), scene.values(m.channels, m.opacity),
+                                       scene.background_values(m.channels))
+        await self._engine().set_frozen(scene.frozen_mask(freeze))
         self._scene = scene.copy()
 
     async def set_weights(self, weights: dict[str, float] | None) -> None:
         """Loss weights (perimeter, degeneracy, canvas, edge, ssim); None restores the original's."""
-        values = dict(DEFAULT_WEIGHTS)
+        defaults = _host.protocol().default_weights
+        values = dict(defaults)
         for key, value in (weights or {}).items():
-            if key not in DEFAULT_WEIGHTS:
-                raise EngineError(f"set_weights: unknown weight {key!r} (known: {', '.join(DEFAULT_WEIGHTS)})")
+            if key not in defaults:
+                raise EngineError(f"set_weights: unknown weight {key!r} (known: {', '.join(defaults)})")
             values[key] = float(value)
-        await _call(self.client.setWeights(_host.to_js_object(values)))
+        await self._engine().set_weights(values)
         self._weights_changed = weights is not None
 
     async def set_frozen(self, mask: list[int]) -> None:
-        await _call(self.client.setFrozen(_host.uint8(mask)))
+        await self._engine().set_frozen(mask)
 
     async def evaluate(self, tau: float | None = None, window: tuple[int, int, int, int] | None = None) -> Evaluation:
         """Loss and gradients at ``tau``; with ``window`` = (x0, y0, x1, y1) in pixels (half-open),
         of that window only: the MSE over its pixels, the priors over every shape (the edge and
         ssim weights must be 0)."""
         scene = self._require_scene("evaluate")
-        tau = fixed_tau(scene) if tau is None else tau
-        if window is None:
-            result = await _call(self.client.evaluate(tau))
-        else:
-            result = await _call(self.client.evaluate(tau, _host.to_js_object(_window("evaluate", window))))
-        flat = _host.floats(result.gradients)
+        window_js = None if window is None else _window("evaluate", window)
+        breakdown, flat = await self._engine().evaluate(fixed_tau(scene) if tau is None else tau, window_js)
         grads, o = [], 0
         for shape in scene.shapes:
             n = shape.value_count(self._model.channels, self._model.opacity)
             grads.append([float(v) for v in flat[o:o + n]])
             o += n
-        return Evaluation(_breakdown(result.breakdown), grads, [float(v) for v in flat[o:]])
+        return Evaluation(breakdown, grads, [float(v) for v in flat[o:]])
 
     async def loss(self, tau: float | None = None) -> float:
         return (await self.evaluate(tau)).total
@@ -241,8 +218,8 @@ class Engine:
         scene = self._require_scene("render")
         width = scene.width if width is None else width
         height = scene.height if height is None else height
-        pixels = await _call(self.client.render(fixed_tau(scene) if tau is None else tau, width, height))
-        return Image(width, height, _host.floats(pixels), self._model.channels)
+        pixels = await self._engine().render(fixed_tau(scene) if tau is None else tau, width, height)
+        return Image(width, height, pixels, self._model.channels)
 
     async def optimize(
         self,
@@ -272,25 +249,16 @@ class Engine:
             options["previewEvery"] = int(preview_every)
             if preview_size:
                 options["previewSize"] = int(preview_size)
-        callback = None
-        if on_progress is not None:
-            callback = _host.proxy(lambda p: on_progress(_progress(p)))
-        try:
-            js_options = _host.to_js_object(options)
-            result = await _call(self.client.optimize(js_options, callback) if callback else self.client.optimize(js_options))
-        finally:
-            if callback is not None:
-                callback.destroy()
-        history_flat = _host.floats(result.history)
-        history = [
-            {k: float(history_flat[i * 7 + j]) for j, k in enumerate(BREAKDOWN_KEYS)}
-            for i in range(len(history_flat) // 7)
-        ]
+        # A page run's relay (_host.RunRelay) goes to the host as it is: its progress then travels
+        # from the engine to the page without entering Python.
+        relay = on_progress if on_progress is None or isinstance(on_progress, _host.RunRelay) else (
+            lambda p: on_progress(_progress(p)))
+        result = await self._engine().optimize(options, relay)
         m = self._model
-        best = scene.with_values(_host.doubles(result.values), _host.doubles(result.background), m.channels, m.opacity)
+        best = scene.with_values(result["values"], result["background"], m.channels, m.opacity)
         self._scene = best
-        return OptimizeResult(best, history, float(result.bestLoss), int(result.stepsCompleted),
-                              bool(result.cancelled), float(result.elapsedMs))
+        return OptimizeResult(best, result["history"], result["best_loss"], result["steps_completed"],
+                              result["cancelled"], result["elapsed_ms"])
 
     async def propose(self, count: int, candidates: int = 128, mutations: int = 96, seed: int = 1,
                       types: tuple[str, ...] | None = None, tau: float | None = None) -> list[Shape]:
@@ -308,9 +276,7 @@ class Engine:
                                    "seed": int(seed) & 0x7FFFFFFF, "typeMask": mask}
         if tau is not None:
             options["tau"] = float(tau)
-        result = await _call(self.client.propose(_host.to_js_object(options)))
-        codes = list(_host.to_py(result.types))
-        values = _host.doubles(result.values)
+        codes, values = await self._engine().propose(options)
         m, names, out, o = self._model, set(scene.names()), [], 0
         for code in codes:
             kind = table.by_code[int(code)].name
@@ -326,8 +292,8 @@ class Engine:
 
     def cancel(self) -> None:
         """Stops a running optimize within one chunk of steps; it keeps the best so far."""
-        if self._client is not None:
-            self._client.cancel()
+        if self._handle is not None:
+            self._handle.cancel()
 
     def _require_scene(self, call: str) -> Scene:
         if self._scene is None:
@@ -348,18 +314,10 @@ def _window(call: str, window: Any) -> dict[str, int]:
     return values
 
 
-def _progress(p: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"step": int(p.step), "steps": int(p.steps), "breakdown": _breakdown(p.breakdown)}
-    preview = getattr(p, "preview", None)
+def _progress(p: dict[str, Any]) -> dict[str, Any]:
+    preview = p.get("preview")
     if preview is not None:
-        pixels = _host.floats(preview.pixels)
-        width, height = int(preview.width), int(preview.height)
-        out["preview"] = Image(width, height, pixels, len(pixels) // (width * height))
-    return out
-
-
-async def _maybe_await(value: Any) -> Any:
-    if hasattr(value, "then"):
-        return await value
-    return value
+        width, height, pixels = preview
+        p["preview"] = Image(width, height, pixels, len(pixels) // (width * height))
+    return p
 

@@ -73,5 +73,5 @@ export async function runPython(page: Page, code: string, options?: { timeout?: 
   const ms = options?.timeout ?? PY_WAIT_MS;
   const door = page.python;
   const runtime = door.runtime ?? (await within(door.loaded, ms, () => `pelican.py: Python did not finish loading within ${ms / 1000} s (status: ${page.store.state.status.text})`));
-  return door.guarded(() => runtime.run(code));
+  return runtime.run(code);
 }

@@ -2,7 +2,6 @@
 // ↑/↓ walk the history, Ctrl+C interrupts running code. Tracebacks are shown without
 // Pyodide's own frames, which say nothing about the user's code.
 import type { PythonRuntime } from './python';
-import { BUDGET_MS } from './watchdog';
 
 export class PyConsole {
   private history: string[] = [];
@@ -25,7 +24,7 @@ export class PyConsole {
     this.cursor = this.history.length;
     this.input.disabled = false;
     this.write(`Python ${'(Pyodide)'} — pelican ${runtime.pelicanVersion ?? '(package missing)'}. ` + `\`app\` is this page, \`pelican\` the package. help(app) for more.\n` +
-        `Ctrl+C interrupts running code; code that holds the page for ${BUDGET_MS / 1000} s without yielding is interrupted for you.\n`, 'muted');
+        'Python runs in its own thread: the page stays responsive while code runs, and Ctrl+C (or Esc) interrupts it, even a loop that never yields.\n', 'muted');
   }
 
   write(text: string, cls?: string) {
@@ -52,9 +51,13 @@ export class PyConsole {
         return;
       }
       const caretAtEnd = ta.selectionStart === code.length;
-      if (code.trim() === '' || (caretAtEnd && this.runtime.isComplete(code))) {
+      if (code.trim() === '') {
         e.preventDefault();
         void this.submit(code);
+      } else if (caretAtEnd) {
+        // Python (in its worker) says whether the entry is complete: run it, or add the line.
+        e.preventDefault();
+        void this.enter(code);
       }
       return;
     }
@@ -69,6 +72,13 @@ export class PyConsole {
       this.cursor = Math.min(this.history.length, this.cursor + 1);
       ta.value = this.history[this.cursor] ?? '';
     }
+  }
+
+  private async enter(code: string) {
+    const complete = await this.runtime!.isComplete(code);
+    if (this.input.value !== code) return; // typed on meanwhile
+    if (complete) void this.submit(code);
+    else this.input.setRangeText('\n', code.length, code.length, 'end');
   }
 
   async submit(code: string) {

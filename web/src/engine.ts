@@ -1,10 +1,10 @@
 // The page's door to the compute workers (workers/client.ts). The page never does pixel maths
-// itself: it only asks engines for renders and optimisation runs, and passes the same pool to
-// Python as `pelican_host`.
+// itself: it only asks its engine for renders and optimisation runs. Python's pool is its own
+// worker's (python.worker.ts), sized by poolSize().
 //
 // The client is imported on first use, not with the page's bundle: the target and the scene
 // sketch are drawn before the worker code is even parsed.
-import type { EngineClient, EnginePool } from '../../workers/client';
+import type { EngineClient } from '../../workers/client';
 
 export type {
   Breakdown,
@@ -31,19 +31,7 @@ export function poolSize(): number {
   return Math.max(2, Math.min(4, cores));
 }
 
-export async function createPool(): Promise<EnginePool> {
-  const mod = await loadClientModule();
-  return mod.createEnginePool({ size: poolSize() });
-}
-
-let pagePool: Promise<EnginePool> | null = null;
 let viewEngine: Promise<EngineClient> | null = null;
-
-/** The pool handed to Python for its candidate searches. */
-export function pool(): Promise<EnginePool> {
-  pagePool ??= createPool();
-  return pagePool;
-}
 
 /** The page's own engine for renders and optimise runs, outside the pool, so Python's search always has the whole pool. */
 export function engine(): Promise<EngineClient> {

@@ -13,7 +13,7 @@ import { LossChart } from './chart';
 import { PyConsole } from './console';
 import { deferred } from './deferred';
 import { devtoolsApi, installDevtools } from './devtools';
-import { engine, pool } from './engine';
+import { engine } from './engine';
 import { bindInputs, syncInputs } from './inputs';
 import { applyTheme } from './keyboard';
 import { notice, setStatus, showError } from './messages';
@@ -30,7 +30,6 @@ import { initialScene } from './scene';
 import { refreshRender } from './scene-actions';
 import { loadDefaultTarget } from './target-actions';
 import { bindUi } from './ui';
-import { Watchdog } from './watchdog';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -106,11 +105,11 @@ async function boot() {
     return e;
   })();
   const pythonPart = (async () => {
-    const py = await loadPython(pool(), createPageModule(page), (text, stream) => pyConsole.write(text, stream === 'err' ? 'err' : undefined), (s) => {
+    const py = await loadPython(createPageModule(page), (text, stream) => pyConsole.write(text, stream === 'err' ? 'err' : undefined), (s) => {
       const waiting = page.python.waiting;
       if (!store.state.pythonReady) setStatus(store, waiting ? `${s} (then: ${waiting})` : s);
     });
-    page.python.ready(py, new Watchdog(py.flags));
+    page.python.ready(py);
     store.update((s) => void (s.pythonReady = true));
     mark('pythonReady');
     pyConsole.attach(py, store.state.settings.consoleHistory);

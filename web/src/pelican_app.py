@@ -1,8 +1,9 @@
 """The page, seen from Python: ``app`` does what the buttons do, and the page shows the result.
 
-Loaded by web/src/python.ts next to the ``pelican`` package. It is the only Python module that
-talks to the page (through the ``pelican_page`` JS module); ``pelican`` itself never knows about
-the page. In the console, ``app`` and ``pelican`` are already imported.
+Loaded by the page's Python worker (web/src/python.worker.ts) next to the ``pelican`` package. It
+is the only Python module that talks to the page, through the ``pelican_page`` JS module the
+worker registers (the page bridge of web/src/page-protocol.ts); ``pelican`` itself never knows
+about the page. In the console, ``app`` and ``pelican`` are already imported.
 
     app.scene                   # the current scene as a pelican-scene dict
     app.scene = doc             # replace it (dict, JSON text, or a pelican Scene) -> page redraws
@@ -18,9 +19,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pelican_page  # type: ignore[import-not-found]  # registered by web/src/python.ts
-
-IMPORT_ERROR: str | None = None
+import pelican
+import pelican_page  # type: ignore[import-not-found]  # registered by web/src/python.worker.ts
 
 
 def _as_dict(scene: Any) -> dict[str, Any]:
@@ -29,17 +29,36 @@ def _as_dict(scene: Any) -> dict[str, Any]:
         return scene
     if isinstance(scene, str):
         return json.loads(scene)
-    for attr in ("to_dict", "to_json_dict", "as_dict"):
-        fn = getattr(scene, attr, None)
-        if callable(fn):
-            return fn()
-    fn = getattr(scene, "to_json", None)
-    if callable(fn):
-        out = fn()
-        return json.loads(out) if isinstance(out, str) else out
+    if isinstance(scene, pelican.Scene):
+        return scene.to_dict()
     raise TypeError(
         f"app.scene wants a pelican-scene dict, JSON text or a pelican Scene, not {type(scene).__name__}"
     )
+
+
+def _page(method: str, *args: Any) -> Any:
+    """A page bridge call; the page's named errors (page-protocol.ts PELICAN_ERRORS) are raised
+    as pelican's own classes, any other as RuntimeError."""
+    try:
+        return getattr(pelican_page, method)(*args)
+    except Exception as e:
+        raise _from_page(e) from None
+
+
+async def _page_async(method: str, *args: Any) -> Any:
+    try:
+        return await getattr(pelican_page, method)(*args)
+    except Exception as e:
+        raise _from_page(e) from None
+
+
+def _from_page(e: Exception) -> Exception:
+    name = str(getattr(e, "name", "") or "")
+    message = str(getattr(getattr(e, "js_error", None), "message", None) or e)
+    kind = getattr(pelican, name, None) if name in list(pelican_page.errorNames) else None
+    if isinstance(kind, type) and issubclass(kind, Exception):
+        return kind(message)
+    return RuntimeError(message)
 
 
 class App:
@@ -47,19 +66,19 @@ class App:
 
     @property
     def scene(self) -> dict[str, Any]:
-        return json.loads(pelican_page.getScene())
+        return json.loads(_page("getScene"))
 
     @scene.setter
     def scene(self, value: Any) -> None:
-        pelican_page.setScene(json.dumps(_as_dict(value)), "python")
+        _page("setScene", json.dumps(_as_dict(value)), "python")
 
     def show(self, scene: Any, label: str = "python") -> None:
         """Puts a scene on the page (and in the timeline under ``label``)."""
-        pelican_page.setScene(json.dumps(_as_dict(scene)), label)
+        _page("setScene", json.dumps(_as_dict(scene)), label)
 
     @property
     def target(self) -> dict[str, Any]:
-        t = pelican_page.getTarget().to_py()
+        t = _page("getTarget").to_py()
         return {"width": t["width"], "height": t["height"], "channels": t["channels"], "pixels": list(t["pixels"])}
 
     def set_target(self, pixels: Any, width: int, height: int, label: str = "python", channels: int = 1) -> None:
@@ -69,24 +88,24 @@ class App:
         flat = [float(v) for v in pixels]
         if len(flat) != channels * width * height:
             raise ValueError(f"set_target: {len(flat)} values for a {width}x{height} target of {channels} channel(s)")
-        pelican_page.setTarget(json.dumps(flat), int(width), int(height), label, int(channels))
+        _page("setTarget", json.dumps(flat), int(width), int(height), label, int(channels))
 
     async def optimize(self, steps: int = 500, lr: float = 0.02) -> dict[str, Any]:
         """Runs the page's optimiser on the current scene (live in the page); returns the metrics."""
-        out = await pelican_page.run("optimize", json.dumps({"steps": steps, "lr": lr}))
+        out = await _page_async("run", "optimize", json.dumps({"steps": steps, "lr": lr}))
         return json.loads(out)
 
     async def greedy(self, max_shapes: int = 35, proposal: str = "residual", candidates: int = 4) -> dict[str, Any]:
         """Runs greedy refinement from the current scene, as the page's button does."""
         args = {"maxShapes": max_shapes, "proposal": proposal, "candidates": candidates}
-        out = await pelican_page.run("greedy", json.dumps(args))
+        out = await _page_async("run", "greedy", json.dumps(args))
         return json.loads(out)
 
     def stop(self) -> None:
-        pelican_page.stop()
+        _page("stop")
 
     def log(self, text: str) -> None:
-        pelican_page.log(str(text))
+        _page("log", str(text))
 
     def __repr__(self) -> str:
         s = self.scene
@@ -95,19 +114,20 @@ class App:
 
 app = App()
 
-# The console's namespace (set by web/src/python.ts), so console_run sees what the user defined.
+# The console's namespace (set by web/src/python.worker.ts), so console_run sees what the user defined.
 CONSOLE_NS: dict[str, Any] = {}
 
 
 class Interrupted(Exception):
     """KeyboardInterrupt as an ordinary exception. Raised out of a task, a BaseException is re-raised
     by asyncio into Pyodide's event loop, where it becomes an uncaught page error; this one just ends
-    the console entry that was interrupted (Ctrl+C, Stop, or the page's watchdog)."""
+    the console entry that was interrupted (Ctrl+C or Stop)."""
 
 
 # The task running console code, so Ctrl+C can cancel code that awaits. (Pyodide's interrupt
 # buffer would be read by whatever Python runs next, often the event loop's own machinery, between
-# two of the user's awaits; it is left to the page's watchdog, for code that never yields.)
+# two of the user's awaits; the page writes it only when this worker does not answer a Ctrl+C,
+# that is for code that never yields: web/src/python.ts.)
 _RUNNING: list[Any] = []
 
 
@@ -147,23 +167,29 @@ async def console_run(src: str) -> str | None:
     return None if result is None else repr(result)
 
 
-async def run_page_action(kind: str, args_json: str, hooks: Any) -> str:
+async def run_page_action(kind: str, args_json: str, run: Any) -> str:
     """The page's Greedy, LLM and (on a picture) Run buttons.
 
-    ``hooks`` (from the page): round(json) per round, progress(json), shouldStop(), apiKey().
+    ``run`` (web/src/python.worker.ts): the run's ``token``, the page's ``target`` and ``apiKey``
+    as they were when the run started, ``round(json)`` for each round record, ``stopped`` and
+    ``onStop(fn)`` for the page's Stop. Progress goes from the engines to the page under the
+    token (pelican._host.RunRelay), never through here.
     Returns JSON ``{"scene", "loss", "cancelled"}``; an LLM run adds ``"rewound"`` (its best scene
     is not its last) and ``"error"`` when it ended on failures.
     """
     args = json.loads(args_json)
-    if kind == "greedy":
-        return json.dumps(await _greedy(args, hooks))
-    if kind == "llm":
-        return json.dumps(await _llm(args, hooks))
-    if kind == "vectorize":
-        return json.dumps(await _vectorize(args, hooks))
-    raise NotImplementedError(
-        f"{kind}: the pelican package does not provide this yet" + (f" ({IMPORT_ERROR})" if IMPORT_ERROR else "")
-    )
+    actions = {"greedy": _greedy, "llm": _llm, "vectorize": _vectorize}
+    if kind not in actions:
+        raise ValueError(f"unknown page action {kind!r} (known: {', '.join(actions)})")
+    return json.dumps(await actions[kind](args, run))
+
+
+def _on_stop(run: Any, stop: Any) -> None:
+    """Calls ``stop`` when the page stops the run (at once if it already has). The worker keeps
+    the proxy until the run has ended: a Stop may arrive while this coroutine is finishing."""
+    from pyodide.ffi import create_proxy  # type: ignore[import-not-found]
+
+    run.onStop(create_proxy(stop))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -171,18 +197,17 @@ async def run_page_action(kind: str, args_json: str, hooks: Any) -> str:
 # page's Stop button and live loss wired in.
 
 
-def _page_target() -> Any:
-    import pelican
+def _page_target(run: Any) -> Any:
     from pelican import _host
 
-    t = pelican_page.getTarget()
+    t = run.target
     return pelican.Image(int(t.width), int(t.height), _host.floats(t.pixels), int(t.channels))
 
 
-async def _greedy(args: dict[str, Any], hooks: Any) -> dict[str, Any]:
-    import pelican
+async def _greedy(args: dict[str, Any], run: Any) -> dict[str, Any]:
+    from pelican import _host
 
-    target = _page_target()
+    target = _page_target(run)
     scene = pelican.Scene.from_dict(dict(args["scene"], width=target.width, height=target.height))
     stop = pelican.StopToken()
     # The page has already optimised the scene; the search runs the app's tuned preset.
@@ -198,12 +223,11 @@ async def _greedy(args: dict[str, Any], hooks: Any) -> dict[str, Any]:
 
     def on_round(record: dict[str, Any], current: Any) -> None:
         out = dict(record, scene=current.to_dict()) if record["accepted"] else record
-        hooks.round(json.dumps(out))
-        if hooks.shouldStop():
-            stop.stop()
+        run.round(json.dumps(out))
 
+    _on_stop(run, stop.stop)
     result = await pelican.greedy_refine(scene, target, options, on_round=on_round, stop=stop,
-                                         on_progress=_page_progress(hooks, stop.stop))
+                                         on_progress=_host.RunRelay(run.token))
     # The page says why the search ended: a run that hit its failure limit is not "done".
     why = "cancelled" if result.cancelled else ("budget" if len(result.scene) >= options.max_shapes else "failures")
     return {"scene": result.scene.to_dict(), "loss": result.final_loss, "cancelled": result.cancelled, "stopped": why}
@@ -215,26 +239,21 @@ async def _greedy(args: dict[str, Any], hooks: Any) -> dict[str, Any]:
 
 
 def has_vectorize() -> bool:
-    try:
-        import pelican
-    except ImportError:
-        return False
     return hasattr(pelican, "vectorize")
 
 
-async def _vectorize(args: dict[str, Any], hooks: Any) -> dict[str, Any]:
-    import pelican
+async def _vectorize(args: dict[str, Any], run: Any) -> dict[str, Any]:
+    from pelican import _host
 
-    target = _page_target()
+    target = _page_target(run)
     stop = pelican.StopToken()
 
     def on_round(record: dict[str, Any], current: Any) -> None:
-        hooks.round(json.dumps(dict(record, accepted=True, scene=current.to_dict())))
-        if hooks.shouldStop():
-            stop.stop()
+        run.round(json.dumps(dict(record, accepted=True, scene=current.to_dict())))
 
+    _on_stop(run, stop.stop)
     result = await pelican.vectorize(target, shapes=int(args.get("shapes", 35)), gray=target.channels == 1,
-                                     on_round=on_round, stop=stop, on_progress=_page_progress(hooks, stop.stop))
+                                     on_round=on_round, stop=stop, on_progress=_host.RunRelay(run.token))
     mse = result.mse if result.mse == result.mse else None  # NaN when stopped mid-fit
     return {"scene": result.scene.to_dict(), "loss": mse, "cancelled": result.cancelled, "seconds": result.seconds}
 
@@ -244,26 +263,27 @@ async def _vectorize(args: dict[str, Any], hooks: Any) -> dict[str, Any]:
 # on the page's scene and target, with the page's Stop button, log and timeline wired in.
 
 
-async def _llm(args: dict[str, Any], hooks: Any) -> dict[str, Any]:
-    import pelican
+async def _llm(args: dict[str, Any], run: Any) -> dict[str, Any]:
+    from pelican import _host
     from pelican.llm import LlmClient, ProviderConfig, RefineOptions, refine
 
-    target = _page_target()
+    target = _page_target(run)
     scene = pelican.Scene.from_dict(dict(args["scene"], width=target.width, height=target.height))
     # The key is asked for now, for this run only: it lives in this client, which ends with it.
     client = LlmClient(ProviderConfig(
         str(args.get("provider", "anthropic")),
         model=args.get("model") or None,
         base_url=args.get("base_url") or None,
-        api_key=str(hooks.apiKey() or ""),
+        api_key=str(run.apiKey or ""),
     ))
     options = RefineOptions(rounds=int(args.get("rounds", 3)), steps_per_round=int(args.get("steps_per_round", 200)))
     engine = await pelican.Engine.borrow()
+    _on_stop(run, engine.cancel)
     try:
         result = await refine(scene, target, client, options, engine=engine,
-                              on_round=lambda r: hooks.round(json.dumps(_page_round(r))),
-                              should_stop=lambda: bool(hooks.shouldStop()),
-                              on_progress=_page_progress(hooks, engine.cancel))
+                              on_round=lambda r: run.round(json.dumps(_page_round(r))),
+                              should_stop=lambda: bool(run.stopped),
+                              on_progress=_host.RunRelay(run.token))
     finally:
         engine.close()
     best = result.scene.to_dict()
@@ -276,16 +296,6 @@ async def _llm(args: dict[str, Any], hooks: Any) -> dict[str, Any]:
     if errors and ((result.stopped == "failures" and last.get("error")) or len(errors) == len(result.history)):
         out["error"] = errors[-1]
     return out
-
-
-def _page_progress(hooks: Any, stop: Any) -> Any:
-    """The optimiser's progress to the page's chart; a pressed Stop cancels the running fit."""
-    def on_progress(p: dict[str, Any]) -> None:
-        if hooks.shouldStop():
-            stop()
-        hooks.progress(json.dumps({"step": p["step"], "steps": p["steps"], "breakdown": p["breakdown"]}))
-
-    return on_progress
 
 
 def _page_round(r: dict[str, Any]) -> dict[str, Any]:
@@ -313,8 +323,7 @@ def _page_round(r: dict[str, Any]) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------------------------
 # SVG files for the page: pelican.svg writes and reads them; the page never parses SVG itself.
-# Both answer JSON, {"svg"}/{"scene"} or {"error": why}, so a refused file is a message, not a
-# traceback.
+# A refused file raises SceneError, which reaches the page as an Error named SceneError.
 
 
 def export_svg(scene_json: str, width: int | None = None, height: int | None = None) -> str:
@@ -323,23 +332,13 @@ def export_svg(scene_json: str, width: int | None = None, height: int | None = N
     is the canvas every coordinate refers to, stays."""
     import re
 
-    import pelican
-
-    try:
-        svg = pelican.to_svg(pelican.Scene.from_json(scene_json))
-    except pelican.SceneError as e:
-        return json.dumps({"error": str(e)})
+    svg = pelican.to_svg(pelican.Scene.from_json(scene_json))
     if width and height:
         svg = re.sub(r'^(<svg [^>]*?)\bwidth="[^"]*" height="[^"]*"', rf'\g<1>width="{int(width)}" height="{int(height)}"',
                      svg, count=1, flags=re.M)
-    return json.dumps({"svg": svg})
+    return svg
 
 
 def import_svg(text: str) -> str:
-    import pelican
-
-    try:
-        scene = pelican.from_svg(text)
-    except pelican.SceneError as e:
-        return json.dumps({"error": str(e)})
-    return json.dumps({"scene": scene.to_dict()})
+    """The scene of one of our SVGs, as pelican-scene JSON."""
+    return json.dumps(pelican.from_svg(text).to_dict())

@@ -6,39 +6,12 @@ import type { Breakdown } from './engine';
 import { setStatus } from './messages';
 import type { PageStore } from './page-state';
 import { normalisePythonError, type PythonRuntime } from './python';
-import { SceneError, type Scene } from './scene';
-import type { Watchdog } from './watchdog';
+import type { PageRound, PageRunResult } from './page-protocol';
+import type { Scene } from './scene';
 
-/** A round record as pelican_app.py sends it. */
-export interface PyRound {
-  round: number;
-  accepted: boolean;
-  action?: string;
-  shape_type?: string;
-  shape_name?: string;
-  loss_before?: number;
-  loss_after?: number;
-  num_shapes?: number;
-  scene?: Scene;
-  message?: string;
-  rolled_back?: boolean;
-  error?: boolean;
-  /** Vectorize: shapes added this round, and the scene's loss. */
-  added?: number;
-  loss?: number;
-}
-
-export interface PyRunResult {
-  scene?: Scene;
-  loss?: number;
-  cancelled?: boolean;
-  /** Set when the run stopped on a failure (e.g. the LLM provider could not be reached). */
-  error?: string;
-  /** LLM: the returned (best) scene is not the last accepted round's. */
-  rewound?: boolean;
-  /** Greedy: why the search ended. */
-  stopped?: 'cancelled' | 'budget' | 'failures';
-}
+/** The protocol's records, with the scene documents as the page reads them. */
+export type PyRound = PageRound & { scene?: Scene };
+export type PyRunResult = PageRunResult & { scene?: Scene };
 
 export type PageActionKind = 'greedy' | 'llm' | 'vectorize';
 
@@ -52,8 +25,6 @@ export interface RunHooks {
 
 export class PythonDoor {
   runtime: PythonRuntime | null = null;
-  /** Interrupts console and devtools Python that holds the page's thread too long. */
-  watchdog: Watchdog | null = null;
   readonly #loaded = deferred<PythonRuntime>();
   /** What is waiting for Python to load, said on the status line while it loads. */
   waiting: string | null = null;
@@ -64,9 +35,8 @@ export class PythonDoor {
     return this.#loaded.promise;
   }
 
-  ready(runtime: PythonRuntime, watchdog: Watchdog): void {
+  ready(runtime: PythonRuntime): void {
     this.runtime = runtime;
-    this.watchdog = watchdog;
     this.#loaded.resolve(runtime);
   }
 
@@ -82,13 +52,9 @@ export class PythonDoor {
     return this.loaded;
   }
 
-  guarded<T>(run: () => Promise<T>): Promise<T> {
-    return this.watchdog ? this.watchdog.guard(run) : run();
-  }
-
-  /** Stops console code that awaits (the page is free meanwhile), as Ctrl+C does. */
+  /** Stops console and devtools code as Ctrl+C does. */
   interruptConsole(): void {
-    if (this.watchdog?.busy) this.runtime?.interrupt();
+    if (this.runtime?.busy) this.runtime.interrupt();
   }
 
   async hasVectorize(): Promise<boolean> {
@@ -99,27 +65,22 @@ export class PythonDoor {
   async runPageAction(kind: PageActionKind, args: object, hooks: RunHooks): Promise<PyRunResult> {
     const py = this.runtime;
     if (!py) throw new Error('Python is still loading.');
-    const out = (await py.bridge.run_page_action(kind, JSON.stringify(args), {
-      round: (json: string) => hooks.onRound(JSON.parse(json) as PyRound),
-      progress: (json: string) => hooks.onProgress(JSON.parse(json)),
+    return (await py.bridge.run_page_action(kind, args, {
+      round: (r) => hooks.onRound(r as PyRound),
+      progress: (p) => hooks.onProgress(p),
       shouldStop: () => hooks.shouldStop(),
       apiKey: () => hooks.apiKey ?? '',
-    })) as string;
-    return JSON.parse(out) as PyRunResult;
+    })) as PyRunResult;
   }
 
   /** The SVG of a scene as pelican.svg writes it, at w × h (its viewBox stays the canvas). */
   async sceneSvg(scene: Scene, w: number, h: number): Promise<string> {
-    const out = JSON.parse((await (await this.get('write the SVG')).bridge.export_svg(JSON.stringify(scene), w, h)) as string);
-    if (out.error) throw new SceneError(out.error);
-    return out.svg as string;
+    return (await this.get('write the SVG')).bridge.export_svg(JSON.stringify(scene), w, h);
   }
 
   /** A scene document from one of our SVGs, read by pelican.from_svg (which refuses anything else). */
   async svgSceneDoc(text: string): Promise<unknown> {
-    const out = JSON.parse((await (await this.get('read the SVG')).bridge.import_svg(text)) as string);
-    if (out.error) throw new SceneError(out.error);
-    return out.scene;
+    return JSON.parse(await (await this.get('read the SVG')).bridge.import_svg(text));
   }
 
   /** The console's run: the repr of the last expression, or null. */
@@ -127,14 +88,7 @@ export class PythonDoor {
     const py = this.runtime;
     if (!py) throw new Error('Python is still loading.');
     try {
-      const r = (await this.guarded(async () => {
-        try {
-          return await py.bridge.console_run(code);
-        } catch (e) {
-          throw normalisePythonError(e);
-        }
-      })) as string | undefined;
-      return r ?? null;
+      return (await py.bridge.console_run(code)) ?? null;
     } catch (e) {
       throw normalisePythonError(e);
     }

@@ -1,151 +1,109 @@
-// Pyodide on the page: loaded from the app's own origin (vite.config.ts serves/copies the npm
-// package at ./pyodide/), the py/pelican sources written into its file system, the engine pool
-// registered as the `pelican_host` JS module (its contract: py/pelican/_host.py), then `import pelican`.
-// The page's own hooks are a second module, `pelican_page`, used only by web/src/pelican_app.py.
+// The page's side of Python. Python runs in its own worker (web/src/python.worker.ts), never on
+// this thread; this module starts it, answers its calls on the page bridge (main.ts's page
+// module) and gives the page today's functions over the messages of web/src/page-protocol.ts.
 
-import { loadClientModule, type EnginePool } from './engine';
-import bridgeSource from './pelican_app.py?raw';
-import thawSource from '../../py/host/pelican_thaw.py?raw';
-import type { SnapshotReply } from './snapshot.worker';
-import { explainMissingModule } from './offline-modules';
-import { THAW_MODULE, resumeFromSnapshot, snapshotFileName, snapshotKey } from '../../py/host/snapshot-resume.mjs';
+import { poolSize } from './engine';
+import {
+  PythonError,
+  SYNC_DONE,
+  SYNC_TOO_BIG,
+  encodeAnswer,
+  errorFromRecord,
+  recordOf,
+  type FromWorker,
+  type PageBridge,
+  type PageRunHooks,
+  type PageRunKind,
+  type PageRunResult,
+  type PythonStart,
+  type SyncAnswer,
+  type ToWorker,
+} from './page-protocol';
 
-// Every .py under py/pelican, bundled as text. Empty until the python helper's package exists.
-const pelicanSources = import.meta.glob<string>('../../py/pelican/**/*.py', {
-  query: '?raw',
-  import: 'default',
-  eager: true,
-});
-
-export interface PyodideLike {
-  runPythonAsync(code: string, opts?: { globals?: unknown; filename?: string }): Promise<unknown>;
-  runPython(code: string, opts?: { globals?: unknown }): unknown;
-  registerJsModule(name: string, module: object): void;
-  setStdout(o: { batched: (s: string) => void }): void;
-  setStderr(o: { batched: (s: string) => void }): void;
-  setInterruptBuffer(b: Int32Array): void;
-  FS: { mkdirTree(p: string): void; writeFile(p: string, data: string): void };
-  globals: { get(name: string): unknown };
-  pyimport(name: string): unknown;
-  toPy(o: unknown): unknown;
-  version: string;
-}
-
-export class PythonError extends Error {
-  override name = 'PythonError';
-  constructor(
-    message: string,
-    /** The Python exception's class name, kept across the hop (e.g. SceneError, KeyboardInterrupt). */
-    readonly type: string,
-  ) {
-    super(message);
-  }
-}
-
-const HOME = '/home/pyodide';
-
-/** [path under /home/pyodide, text] of every Python file this page writes for Pyodide (the snapshot's key too). */
-const PYTHON_FILES: Array<[string, string]> = [
-  ...Object.entries(pelicanSources).map(([path, text]): [string, string] => [path.slice(path.indexOf('/py/') + 4), text]),
-  [`${THAW_MODULE}.py`, thawSource],
-];
-
-export function hasPelicanPackage(): boolean {
-  return Object.keys(pelicanSources).some((k) => k.endsWith('/pelican/__init__.py'));
-}
+export { PythonError, type PythonStart } from './page-protocol';
 
 export interface PythonRuntime {
-  pyodide: PyodideLike;
   /** Runs code in the console's namespace; the value of the last expression comes back as JS. */
   run(code: string): Promise<unknown>;
   /** True when `code` is a complete statement (so Enter runs it rather than adding a line). */
-  isComplete(code: string): boolean;
+  isComplete(code: string): Promise<boolean>;
+  /** Ctrl+C: cancels console code at its await, or interrupts code that never yields. */
   interrupt(): void;
-  /** The shared ints behind interrupt(): [0] is Pyodide's interrupt buffer. */
-  flags: Int32Array;
+  /** A console or devtools run is going on. */
+  readonly busy: boolean;
   pelicanVersion: string | null;
   /** 'snapshot': resumed from the build's memory snapshot (py/host/make-snapshot.mjs); 'cold': started from scratch. */
   start: PythonStart;
-  /** The page's bridge module (web/src/pelican_app.py). */
-  bridge: Record<string, (...a: unknown[]) => Promise<unknown>>;
+  /** The page's calls into web/src/pelican_app.py. */
+  bridge: {
+    has_vectorize(): Promise<boolean>;
+    /** A page run; `hooks` get its rounds and progress, and are asked whether to stop. */
+    run_page_action(kind: PageRunKind, args: object, hooks: PageRunHooks): Promise<PageRunResult>;
+    /** One console entry: the repr of its final expression, or null. */
+    console_run(code: string): Promise<string | null>;
+    /** pelican.to_svg's file; a bad scene rejects with an Error named SceneError. */
+    export_svg(sceneJson: string, width?: number, height?: number): Promise<string>;
+    /** The scene (pelican-scene JSON) of one of our SVGs; anything else rejects with SceneError. */
+    import_svg(text: string): Promise<string>;
+  };
 }
 
-export type PythonStart = 'snapshot' | 'cold';
+/** How long the page lets the worker take to see a Ctrl+C before it interrupts Python's thread. */
+const INTERRUPT_GRACE_MS = 300;
 
-interface PyodideModule {
-  loadPyodide(o: object): Promise<PyodideLike>;
-}
-
-interface Snapshot {
-  length: Promise<number | null>;
-  file: Promise<Uint8Array | null>;
-}
-let snapshotDownload: Snapshot | undefined;
-let pyodideBoot: Promise<{ pyodide: PyodideLike; start: PythonStart }> | undefined;
+let worker: Worker | undefined;
+let started: Promise<PythonStart> | undefined;
+let calls = 0;
+const replies = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+/** [0] Pyodide's interrupt buffer, read by Python's eval loop in the worker. */
+const interruptFlag = new Int32Array(new SharedArrayBuffer(4));
+let interruptsSeen = 0;
+let page: PageBridge | null = null;
+let pendingAnswer: { control: Int32Array; bytes: Uint8Array } | null = null;
+let onOutput: ((text: string, stream: 'out' | 'err') => void) | null = null;
+let onStatus: ((s: string) => void) | null = null;
+const early: FromWorker[] = [];
+let tokens = 0;
+const runHooks = new Map<number, PageRunHooks>();
+let readyMessage: Promise<Extract<FromWorker, { type: 'ready' }>> | undefined;
+let settleReady: { resolve(m: Extract<FromWorker, { type: 'ready' }>): void; reject(e: Error): void };
 
 const pyodideBase = () => new URL('pyodide/', document.baseURI).href;
-
 const coldStartAsked = () => new URLSearchParams(location.search).get('python') === 'cold';
 
-/**
- * The build's snapshot of Python with pelican imported, if there is one for exactly these sources
- * (null otherwise, and for `?python=cold`, which forces a start from scratch).
- */
-function downloadSnapshot(): Snapshot {
-  if (coldStartAsked()) return { length: Promise.resolve(null), file: Promise.resolve(null) };
-  const url = pyodideBase() + snapshotFileName(snapshotKey(__PYODIDE_VERSION__, PYTHON_FILES));
-  const worker = new Worker(new URL('./snapshot.worker.ts', import.meta.url), { type: 'module' });
-  let announce: (length: number | null) => void;
-  let deliver: (file: Uint8Array | null) => void;
-  const length = new Promise<number | null>((done) => (announce = done));
-  const file = new Promise<Uint8Array | null>((done) => (deliver = done));
-  const finish = (result: Uint8Array | null) => {
-    worker.terminate();
-    announce(null); // no-op when the length came first
-    deliver(result);
-  };
-  worker.onmessage = ({ data }: MessageEvent<SnapshotReply>) => {
-    if (data && 'length' in data) announce(data.length);
-    else finish(data ? new Uint8Array(data.file) : null);
-  };
-  worker.onerror = () => finish(null);
-  worker.postMessage(url);
-  return { length, file };
+function send(message: ToWorker, transfer: Transferable[] = []) {
+  worker!.postMessage(message, transfer);
 }
 
-/** Starts downloading Python's snapshot (in a worker); nothing runs on the main thread until startPyodide(). */
+function request<T>(message: ToWorker & { id: number }, transfer: Transferable[] = []): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    replies.set(message.id, { resolve: resolve as (v: unknown) => void, reject });
+    send(message, transfer);
+  });
+}
+
+/** Starts the Python worker and its download of the snapshot; Python itself starts on startPyodide(). */
 export function prefetchPyodide(): void {
-  snapshotDownload ??= downloadSnapshot();
+  if (worker) return;
+  readyMessage = new Promise((resolve, reject) => (settleReady = { resolve, reject }));
+  readyMessage.catch(() => undefined);
+  worker = new Worker(new URL('./python.worker.ts', import.meta.url), { type: 'module', name: 'pelican-python' });
+  worker.onmessage = ({ data }: MessageEvent<FromWorker>) => onWorkerMessage(data);
+  worker.onerror = (e) => settleReady.reject(new Error(`the Python worker failed to start: ${e.message || 'error event'}`));
+  send({ type: 'prefetch', pyodideBase: pyodideBase(), cold: coldStartAsked() });
 }
 
 /**
- * Starts Python: resumed from the snapshot when the build has one for these sources, otherwise
- * from scratch (some 4 s longer on a first visit here: CPython's own start-up, run by Wasm code
- * the browser has not optimised yet).
+ * Starts Python in its worker: resumed from the snapshot when the build has one for these
+ * sources, otherwise from scratch. Resolves to how it started.
  */
-export function startPyodide(): Promise<{ pyodide: PyodideLike; start: PythonStart }> {
+export function startPyodide(): Promise<PythonStart> {
   prefetchPyodide();
-  pyodideBoot ??= (async () => {
-    const mod = (await import(/* @vite-ignore */ pyodideBase() + 'pyodide.mjs')) as PyodideModule;
-    const options = {
-      indexURL: pyodideBase(),
-      // Nothing else is ever fetched: the package is standard library only.
-      packages: [],
-      checkAPIVersion: true,
-    };
-    if (!coldStartAsked()) {
-      try {
-        // The same module loadPyodide would import; not awaited, so that it loads meanwhile.
-        const asm = import(/* @vite-ignore */ pyodideBase() + 'pyodide.asm.mjs') as Promise<{ default: (s: object) => Promise<unknown> }>;
-        const createModule = async (settings: object) => (await asm).default(settings);
-        return { pyodide: await resumeFromSnapshot(mod, createModule, snapshotDownload!, options, browserLang()), start: 'snapshot' as const };
-      } catch (e) {
-        console.warn('Starting Python from scratch:', (e as Error).message ?? e);
-      }
-    }
-    return { pyodide: await mod.loadPyodide(options), start: 'cold' as const };
-  })();
-  return pyodideBoot;
+  if (!started) {
+    send({ type: 'start', lang: browserLang(), poolSize: poolSize(), interrupt: interruptFlag.buffer as SharedArrayBuffer });
+    started = readyMessage!.then((m) => m.start);
+  }
+  return started;
 }
 
 /** LANG as Emscripten sets it for a fresh start in this browser (a resume takes it again). */
@@ -153,118 +111,153 @@ function browserLang(): string {
   return (navigator.languages?.[0] || 'C').replace('-', '_') + '.UTF-8';
 }
 
-export async function loadPython(
-  pool: Promise<EnginePool>,
-  page: object,
-  onOutput: (text: string, stream: 'out' | 'err') => void,
-  onStatus: (s: string) => void,
-): Promise<PythonRuntime> {
-  onStatus('loading Python (Pyodide)…');
-  const { pyodide, start } = await startPyodide();
-  pyodide.setStdout({ batched: (s) => onOutput(s + '\n', 'out') });
-  pyodide.setStderr({ batched: (s) => onOutput(s + '\n', 'err') });
-
-  // Ctrl+C in the console and the Stop button raise KeyboardInterrupt in running Python code.
-  // Two ints: [0] Pyodide's interrupt buffer, [1] free for the page's watchdog (web/src/watchdog.ts),
-  // which writes both from another thread while Python holds this one.
-  const flags = new Int32Array(typeof SharedArrayBuffer !== 'undefined' ? new SharedArrayBuffer(8) : new ArrayBuffer(8));
-  const interruptBuffer = flags.subarray(0, 1);
-  pyodide.setInterruptBuffer(interruptBuffer);
-
-  onStatus('loading the pelican package…');
-  for (const [path, text] of PYTHON_FILES) {
-    pyodide.FS.mkdirTree(`${HOME}/${path.slice(0, path.lastIndexOf('/') + 1)}`);
-    pyodide.FS.writeFile(`${HOME}/${path}`, text);
+function onWorkerMessage(m: FromWorker) {
+  switch (m.type) {
+    case 'output':
+    case 'status':
+      if (!onOutput) early.push(m);
+      else if (m.type === 'output') onOutput(m.text, m.stream);
+      else onStatus?.(m.text);
+      return;
+    case 'started':
+      return;
+    case 'ready':
+      return settleReady.resolve(m);
+    case 'failed':
+      return settleReady.reject(errorFromRecord(m.error));
+    case 'reply': {
+      const waiting = replies.get(m.id);
+      replies.delete(m.id);
+      if (m.error) waiting?.reject(errorFromRecord(m.error));
+      else waiting?.resolve(m.ok);
+      return;
+    }
+    case 'round':
+      return runHooks.get(m.token)?.round(m.record);
+    case 'progress':
+      return runHooks.get(m.token)?.progress(m.progress);
+    case 'interrupt-seen':
+      interruptsSeen++;
+      return;
+    case 'page-call': {
+      const [kind, json] = m.args as [string, string];
+      const answer = page ? page.run(kind, json) : Promise.reject(new Error('the page is not attached to Python'));
+      answer.then(
+        (ok) => send({ type: 'page-reply', id: m.id, ok }),
+        (e) => send({ type: 'page-reply', id: m.id, error: recordOf(e) }),
+      );
+      return;
+    }
+    case 'page-sync': {
+      let answer: SyncAnswer;
+      try {
+        if (!page) throw new Error('the page is not attached to Python');
+        answer = { ok: (page[m.method] as (...a: unknown[]) => unknown)(...m.args) };
+      } catch (e) {
+        answer = { error: recordOf(e) };
+      }
+      const bytes = encodeAnswer(answer);
+      const control = new Int32Array(m.control);
+      control[1] = bytes.length;
+      if (bytes.length <= m.data.byteLength) {
+        new Uint8Array(m.data).set(bytes);
+        Atomics.store(control, 0, SYNC_DONE);
+      } else {
+        pendingAnswer = { control, bytes };
+        Atomics.store(control, 0, SYNC_TOO_BIG);
+      }
+      Atomics.notify(control, 0);
+      return;
+    }
+    case 'page-sync-more': {
+      const { control, bytes } = pendingAnswer!;
+      pendingAnswer = null;
+      new Uint8Array(m.data).set(bytes);
+      Atomics.store(control, 0, SYNC_DONE);
+      Atomics.notify(control, 0);
+      return;
+    }
   }
-  pyodide.FS.writeFile(`${HOME}/pelican_app.py`, bridgeSource);
+}
 
-  // The contract with py/pelican (py/pelican/_host.py): createEngine() gives Python an engine of its
-  // own (a new worker it may terminate); the pool is shared with the page's searches.
-  const enginePool = await pool;
-  const client = await loadClientModule();
-  // Python validates scenes with the engine's own table; one pool worker hands it over.
-  const tableEngine = await enginePool.acquire();
-  const shapeModel = JSON.stringify(await tableEngine.shapeModel());
-  enginePool.release(tableEngine);
-  pyodide.registerJsModule('pelican_host', {
-    shapeModel,
-    createEngine: () => (client.createEngine ? client.createEngine() : enginePool.acquire()),
-    createEnginePool: () => enginePool,
-    pool: enginePool,
-    poolSize: enginePool.size,
-  });
-  pyodide.registerJsModule('pelican_page', page);
+export async function loadPython(
+  pageBridge: PageBridge,
+  output: (text: string, stream: 'out' | 'err') => void,
+  status: (s: string) => void,
+): Promise<PythonRuntime> {
+  page = pageBridge;
+  onOutput = output;
+  onStatus = status;
+  status('loading Python (Pyodide)…');
+  for (const m of early.splice(0)) onWorkerMessage(m);
+  void startPyodide();
+  const ready = await readyMessage!;
 
-  const ns = pyodide.runPython('dict()') as { get(k: string): unknown; destroy?(): void };
-  await pyodide.runPythonAsync(
-    // After '' (the working directory): where the snapshot has it too.
-    `import sys\nif '${HOME}' not in sys.path: sys.path.insert(1, '${HOME}')\n` +
-      `import pelican_app\nfrom pelican_app import app\npelican_app.CONSOLE_NS = globals()\n` +
-      `try:\n    import pelican\nexcept ImportError as e:\n    pelican = None\n    pelican_app.IMPORT_ERROR = repr(e)\n`,
-    { globals: ns },
-  );
-  const version = (await pyodide.runPythonAsync(
-    `getattr(pelican, '__version__', 'unknown') if pelican else None`,
-    { globals: ns },
-  )) as string | null;
-
-  const codeop = pyodide.runPython(
-    `import codeop\ndef _complete(src):\n    try:\n        return codeop.compile_command(src, '<console>', 'exec') is not None\n    except SyntaxError:\n        return True\n_complete`,
-    { globals: ns },
-  ) as (s: string) => boolean;
+  let busy = 0;
+  const evaluate = async <T>(code: string, repr: boolean): Promise<T> => {
+    Atomics.store(interruptFlag, 0, 0); // an old Ctrl+C must not hit this run
+    busy++;
+    try {
+      return await request<T>({ type: 'eval', id: ++calls, code, repr });
+    } finally {
+      busy--;
+    }
+  };
+  const call = <T>(fn: 'export_svg' | 'import_svg', args: unknown[]) => request<T>({ type: 'call', id: ++calls, fn, args });
 
   return {
-    pyodide,
-    start,
-    pelicanVersion: version,
-    bridge: pyodide.pyimport('pelican_app') as PythonRuntime['bridge'],
-    isComplete(code: string) {
-      // A trailing blank line always ends a block, as in the standard REPL.
-      if (code.endsWith('\n')) return true;
-      return codeop(code);
+    start: ready.start,
+    pelicanVersion: ready.pelicanVersion,
+    get busy() {
+      return busy > 0;
     },
-    flags,
+    run: (code) => evaluate<unknown>(code, false),
+    isComplete: (code) => request<boolean>({ type: 'complete', id: ++calls, code }),
     interrupt() {
-      // Code that awaits is cancelled at its await (the page can only get here while Python yields);
-      // code that never yields is the watchdog's (web/src/watchdog.ts), through the interrupt buffer.
-      (pyodide.pyimport('pelican_app') as { interrupt_console(): boolean }).interrupt_console();
+      // The worker cancels code that awaits at once; if it does not answer, Python holds its
+      // thread (`while True: pass`), and the interrupt buffer stops it at its next bytecode.
+      const seen = interruptsSeen;
+      send({ type: 'interrupt' });
+      setTimeout(() => {
+        if (interruptsSeen === seen && busy > 0) Atomics.store(interruptFlag, 0, 2); // SIGINT
+      }, INTERRUPT_GRACE_MS);
     },
-    async run(code: string) {
-      interruptBuffer[0] = 0;
-      try {
-        // Through pelican_app so that an interrupt ends this call instead of escaping into the event loop.
-        const result = await (pyodide.pyimport('pelican_app') as { console_eval(c: string): Promise<unknown> }).console_eval(code);
-        return toJs(result);
-      } catch (e) {
-        throw normalisePythonError(e);
-      }
+    bridge: {
+      // Known since start-up: Run asks it before anything else, and must not wait a message for it.
+      has_vectorize: () => Promise.resolve(ready.hasVectorize),
+      console_run: (code) => evaluate<string | null>(code, true),
+      export_svg: (json, width, height) => call<string>('export_svg', [json, width, height]),
+      import_svg: (text) => call<string>('import_svg', [text]),
+      async run_page_action(kind, args, hooks) {
+        const token = ++tokens;
+        // What Python works on is what the page had when the run started.
+        const t = page!.getTarget();
+        const target = { width: t.width, height: t.height, channels: t.channels, pixels: t.pixels.slice() };
+        runHooks.set(token, hooks);
+        // Stop is the page's state (main.ts); seen here, it goes to the worker as one message,
+        // which cancels the run's engines there without asking Python.
+        const watch = setInterval(() => {
+          if (hooks.shouldStop()) {
+            clearInterval(watch);
+            send({ type: 'stop', token });
+          }
+        }, 50);
+        try {
+          return await request<PageRunResult>(
+            { type: 'action', id: ++calls, token, kind, args, target, apiKey: hooks.apiKey() ?? '' },
+            [target.pixels.buffer],
+          );
+        } finally {
+          clearInterval(watch);
+          runHooks.delete(token);
+        }
+      },
     },
   };
 }
 
-function toJs(v: unknown): unknown {
-  if (v && typeof v === 'object' && 'toJs' in v && typeof (v as { toJs: unknown }).toJs === 'function') {
-    const px = v as { toJs(o: object): unknown; toString(): string; destroy(): void };
-    try {
-      const out = px.toJs({ dict_converter: Object.fromEntries, create_pyproxies: false });
-      return out;
-    } catch {
-      return px.toString();
-    } finally {
-      px.destroy();
-    }
-  }
-  return v;
-}
-
 /** Keeps the Python exception's class and traceback text; other throws become plain Errors. */
 export function normalisePythonError(e: unknown): Error {
-  if (e instanceof Error) {
-    if (e.constructor?.name === 'PythonError' || e.name === 'PythonError') {
-      const pe = e as Error & { type?: string };
-      return new PythonError(explainMissingModule(e.message), pe.type ?? 'Exception');
-    }
-    return e;
-  }
+  if (e instanceof Error) return e;
   return new Error(String(e));
 }

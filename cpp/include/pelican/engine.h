@@ -82,7 +82,7 @@ float intensity_raw(double intensity);
 // The original's initial 9-shape pelican (§2.2), back to front, in the raw layout.
 void initial_pelican(std::vector<int32_t>* types, std::vector<float>* raw);
 
-struct EngineState;  // workspace, scene, target and optimiser state (cpp/src/engine_state.h)
+struct EngineState;  // workspace, scene, target and optimiser state (defined in cpp/src/engine.cpp)
 
 class Engine {
  public:

@@ -62,13 +62,11 @@ async def judge_command(a: argparse.Namespace, read: Callable[[str, str], bytes]
 
 async def refine_command(a: argparse.Namespace, load_target: Callable[[str, int], Image]) -> int:
     """Exit status 1 when every round failed: a script must not take the starting scene for a result."""
-    from ..cli import load_scene
-
     target = load_target(a.target, a.resolution)
     client = client_for(a)
     out = artifacts.ensure_dir(a.output_dir)
     if a.scene:
-        scene = load_scene(a.scene)
+        scene = artifacts.load_scene(a.scene)
     else:
         # The original's first round optimises the initial pelican before anyone judges it.
         scene = (await optimize(Scene.initial(target.width, target.height), target, steps=a.steps_per_round)).scene

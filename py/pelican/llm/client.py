@@ -32,7 +32,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Awaitable, Sequence
 
-from .. import untrusted
+from .. import _host, untrusted
 
 PROVIDERS = ("anthropic", "openai")
 DEFAULT_BASE_URLS = {"anthropic": "https://api.anthropic.com", "openai": "http://127.0.0.1:8080/v1"}
@@ -137,28 +137,18 @@ Transport = Callable[[str, dict, str, float], Awaitable[HttpReply]]
 
 
 async def fetch_transport(url: str, headers: dict[str, str], body: str, timeout_s: float) -> HttpReply:
-    try:
-        from js import AbortSignal, Object, fetch  # type: ignore[import-not-found]
-        from pyodide.ffi import to_js  # type: ignore[import-not-found]
-    except ImportError:
+    if not _host.has_http():
         return await _urllib_transport(url, headers, body, timeout_s)
-    # redirect "manual": a redirect must not carry the key's header to another address (fetch
-    # drops Authorization on cross-origin redirects, but not x-api-key). Browsers then report an
-    # opaque response with status 0, Node the 3xx itself; both are refused below.
-    options = to_js(
-        {"method": "POST", "headers": headers, "body": body, "redirect": "manual",
-         "signal": AbortSignal.timeout(int(timeout_s * 1000))},
-        dict_converter=Object.fromEntries,
-    )
+    # The host does not follow redirects: a redirect must not carry the key's header to another
+    # address (fetch drops Authorization on cross-origin redirects, but not x-api-key). Browsers
+    # then report an opaque response with status 0, Node the 3xx itself; both are refused below.
     try:
-        response = await fetch(url, options)
-        text = await response.text()
-    except Exception as e:  # a JsException: TypeError (network, CORS) or TimeoutError/AbortError
-        name = f"{getattr(e, 'name', '')} {type(e).__name__} {_first_line(e)}"
-        if "Timeout" in name or "Abort" in name or "aborted" in name:
-            raise _Retryable(f"no answer within {timeout_s:g} s") from None
+        answer = await _host.http_post(url, headers, body, timeout_s)
+    except _host.HttpTimeout:
+        raise _Retryable(f"no answer within {timeout_s:g} s") from None
+    except _host.HttpUnreachable as e:
         raise _Retryable(f"network error ({_first_line(e)})") from None
-    return HttpReply(int(response.status), str(text), _retry_after(response.headers.get("retry-after")))
+    return HttpReply(answer.status, answer.text, _retry_after(answer.retry_after))
 
 
 async def _urllib_transport(url: str, headers: dict[str, str], body: str, timeout_s: float) -> HttpReply:
