@@ -1,4 +1,4 @@
-// `npm run bench [-- --json FILE] [--runtime native|native-portable|wasm-node|chromium|greedy|quality|cli|app]`: runs every
+// `npm run bench [-- --json FILE] [--runtime native|native-portable|wasm-node|chromium|greedy|quality|speed|cli|app]`: runs every
 // benchmark and merges their records into one JSON array, so one file holds the whole table.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +21,8 @@ const BENCHES = [
   { script: 'bench:wasm', runtimes: ['wasm-node', 'chromium'] },
   { script: 'bench:greedy', runtimes: ['greedy'] },
   { script: 'bench:quality', runtimes: ['quality'] },
+  // Time to N shapes (the vectorize pipeline) beside geometrize.
+  { script: 'bench:speed', runtimes: ['speed'] },
   { script: 'bench:cli', runtimes: ['cli'] },
   { script: 'bench:app', runtimes: ['app'] },
 ];
