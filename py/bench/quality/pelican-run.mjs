@@ -4,7 +4,8 @@
 // `vectorize` (colour or gray), that is what runs; else the older greedy pipeline.
 import { quantised } from './images.mjs';
 
-const PYTHON = `
+/** Defines `_quality_run(pixels, ...)` (pixels: anything with .to_py() giving planar floats). */
+export const PYTHON = `
 import array, json, time
 import pelican
 from pelican import GreedyOptions, Image, Scene, to_svg
@@ -29,7 +30,8 @@ async def _quality_run(pixels, width, height, channels, shapes, gray, options_js
                        "rounds": rounds})
 `;
 
-function planar(image) {
+/** The image's 8-bit values as planar floats (channel-major), what Image takes. */
+export function planar(image) {
   const { width, height, channels, data } = quantised(image);
   const n = width * height;
   const out = new Float32Array(n * channels);
@@ -38,7 +40,7 @@ function planar(image) {
 }
 
 /**
- * Loads Python with pelican; `run(image, shapes, options)` → {svg, seconds, shapes, api, rounds}
+ * Loads Python with pelican; `run(image, shapes, options)` → {svg, seconds, cpuSeconds, shapes, api, rounds}
  * (options: VectorizeOptions fields to override; rounds: vectorize's on_round records); `close()`.
  */
 export async function createPelicanRunner({ log = () => {} } = {}) {
@@ -48,9 +50,12 @@ export async function createPelicanRunner({ log = () => {} } = {}) {
   const call = host.pyodide.globals.get('_quality_run');
   return {
     async run(image, shapes, options = {}) {
+      // CPU time of the whole process (Python and the engine workers are its threads).
+      const before = process.cpuUsage();
       const out = await call(planar(image), image.width, image.height, image.channels, shapes, image.channels === 1,
         JSON.stringify(options));
-      return JSON.parse(out);
+      const used = process.cpuUsage(before);
+      return { ...JSON.parse(out), cpuSeconds: (used.user + used.system) / 1e6 };
     },
     close() {
       call.destroy();

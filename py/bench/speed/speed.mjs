@@ -1,6 +1,7 @@
 // `npm run bench:speed -- [--json FILE] [--images a,b] [--shapes 50,100,200,300] [--resolution 256]
-//   [--mode color|gray] [--methods pelican,geometrize] [--variants JSON] [--quick]`
-// Time to N shapes: pelican's vectorize (in Node, the CLI's host) run to each budget N, beside
+//   [--mode color|gray] [--methods pelican,geometrize] [--variants JSON] [--host node|chromium] [--quick]`
+// Time to N shapes: pelican's vectorize (in Node, the CLI's host, or with `--host chromium` in the
+// built app in headless Chromium, where the issue's goal is measured) run to each budget N, beside
 // geometrizejs run once to the largest N in the same process (its snapshots give every smaller
 // N). Per record: wall time to N, PSNR of the SVG as headless Chromium draws it, and seconds per
 // added shape over the first and the last 50 shapes (pelican: from its on_round records, which
@@ -23,7 +24,7 @@ const fail = (message) => {
   process.exit(2);
 };
 
-const VALUED = ['--json', '--images', '--shapes', '--resolution', '--mode', '--methods', '--variants', '--runtime'];
+const VALUED = ['--json', '--images', '--shapes', '--resolution', '--mode', '--methods', '--variants', '--host', '--runtime'];
 const args = {};
 for (let i = 2; i < process.argv.length; i++) {
   const flag = process.argv[i];
@@ -40,7 +41,10 @@ const integer = (name, text, min) => {
   return n;
 };
 
-if (args.runtime && args.runtime !== 'speed') fail(`--runtime '${args.runtime}' is not this benchmark's ('speed')`);
+const host = args.host ?? (args.runtime === 'speed-chromium' ? 'chromium' : 'node');
+if (!['node', 'chromium'].includes(host)) fail(`--host: unknown '${host}'; known: node, chromium`);
+const runtime = host === 'node' ? 'speed' : 'speed-chromium';
+if (args.runtime && args.runtime !== runtime) fail(`--runtime '${args.runtime}' is not this benchmark's ('speed', 'speed-chromium')`);
 const PHOTOS = ['china', 'flower', 'grace_hopper'];
 const images = catalogue(targetsDir);
 const names = list('images', args.quick ? 'china' : PHOTOS.join(','));
@@ -70,9 +74,11 @@ if (args.variants) {
 const output = resolve(args.json ?? join(root, 'build', 'bench', 'speed.json'));
 
 const rasteriser = await createRasteriser();
-const pelican = methods.includes('pelican')
-  ? await (await import('../quality/pelican-run.mjs')).createPelicanRunner({ log })
-  : null;
+const pelican = !methods.includes('pelican')
+  ? null
+  : host === 'node'
+    ? await (await import('../quality/pelican-run.mjs')).createPelicanRunner({ log })
+    : await (await import('./chromium-run.mjs')).createChromiumRunner({ log });
 const round = (v) => (v === undefined ? null : +v.toPrecision(4));
 const records = [];
 try {
@@ -85,13 +91,14 @@ try {
     const add = async (method, budget, run, curve) => {
       const p = pace(curve, budget);
       const record = {
-        bench: 'speed', runtime: 'speed', host: 'node', image: name, resolution, mode, method, shapes_budget: budget,
+        bench: 'speed', runtime, host: method === 'geometrize' ? 'node' : host, image: name, resolution, mode, method, shapes_budget: budget,
         shapes: run.shapes, seconds: round(run.seconds), psnr: round(await score(run.svg)),
+        ...(run.cpuSeconds !== undefined ? { cpu_seconds: round(run.cpuSeconds) } : {}),
         per_shape_first50: round(p.first), per_shape_last50: round(p.last), last_over_first: round(p.ratio),
         ...(run.rounds ? { rounds: run.rounds.length } : {}),
       };
       records.push(record);
-      log(`${name} ${image.width}x${image.height} ${mode} N=${budget} ${method}: ${record.shapes} shapes, ${record.seconds} s, ` +
+      log(`${name} ${image.width}x${image.height} ${mode} N=${budget} ${method}: ${record.shapes} shapes, ${record.seconds} s (CPU ${record.cpu_seconds ?? "–"} s), ` +
         `PSNR ${record.psnr.toFixed(2)} dB, s/shape first 50 ${record.per_shape_first50}, last 50 ${record.per_shape_last50}`);
     };
     if (methods.includes('geometrize')) {
@@ -112,7 +119,7 @@ try {
     }
   }
 } finally {
-  pelican?.close();
+  await pelican?.close();
   await rasteriser.close();
 }
 
