@@ -39,8 +39,10 @@ class VectorizeOptions:
     #: Fit the luma of the picture instead of its colours.
     gray: bool = False
     #: New shapes per round as a fraction of the shapes so far (at least one, at most max_batch).
+    #: Rounds that keep growing with the scene keep the joint passes (every joint_every rounds)
+    #: at a flat cost per added shape; a cap makes them come every max_batch·joint_every shapes.
     growth: float = 0.2
-    max_batch: int = 24
+    max_batch: int = 64
     #: Steps of each joint optimisation (every shape and the background), and of the final polish.
     round_steps: int = 80
     polish_steps: int = 150
