@@ -54,15 +54,15 @@ class Evaluator {
     reserve_shapes(shapes_.size());
   }
 
+  // Buffers whose size follows the shape count. The tile lists and the chunks' scratch follow
+  // the picture (how many pairs are listed) and grow inside evaluate() when a scene needs more.
   void reserve_shapes(size_t n) {
     shapes_.resize(n);
-    tile_class_.resize(n * size_t(n_tiles_));
     value_grad_.resize(n * kValueSlots);
-    scratch_.resize(n * (3 * kLanes + kValueSlots * kTileSide + 1));
-    edge_scratch_.resize(n);
-    pair_scratch_.resize(2 * n);
-    cov_slot_.resize(n * size_t(n_tiles_));
-    // One slot per (shape, tile) pair up to a budget; past it, edge pairs are recomputed.
+    lists_.reserve(n, size_t(n_tiles_));
+    fold_.reserve(n);
+    for (ChunkScratch<T>& c : chunks_) c.fit(0, n);
+    // One slot per edge pair up to a budget; past it, edge pairs are recomputed.
     const size_t pairs = std::min(n * size_t(n_tiles_), cov_cache_limit_);
     cov_cache_.resize(pairs * 2 * kLanes);
   }
@@ -132,7 +132,7 @@ class Evaluator {
     }
     const int K = int(n);
     const TileRect walk = walked_rect();
-    classify_tiles<T>(shapes_.data(), K, w_, h_, scale_, tau, cull_, tile_class_.data(), walk);
+    build_tile_lists<T>(shapes_.data(), K, w_, h_, scale_, tau, cull_, walk, &lists_);
 
     RasterParams<T> p = {};
     p.shapes = shapes_.data();
@@ -144,14 +144,13 @@ class Evaluator {
     p.height = h_;
     p.scale = scale_;
     p.tau = tau;
-    p.tx0 = walk.x0, p.ty0 = walk.y0, p.tx1 = walk.x1, p.ty1 = walk.y1;
-    p.tile_class = tile_class_.data();
+    p.lists = &lists_;
+    p.fold = &fold_;
     p.image = image_.data();
     // The cache only pays when the backward pass follows.
     if (grad) {
       p.cov_cache = cov_cache_.data();
       p.cov_cache_pairs = cov_cache_.size() / (2 * kLanes);
-      p.cov_slot = cov_slot_.data();
     }
     render_forward(p);
 
@@ -163,9 +162,8 @@ class Evaluator {
       p.image_grad = image_grad_.data();
       p.value_grad = value_grad_.data();
       p.background_grad = model_.fit_background ? bg_grad : nullptr;
-      p.scratch = scratch_.data();
-      p.edge_scratch = edge_scratch_.data();
-      p.pair_scratch = pair_scratch_.data();
+      for (int c = 0; c < chunk_count(walk); ++c) chunks_[c].fit(lists_.max_entries, n);
+      p.chunks = chunks_;
       render_backward(p);
     }
     PriorTerms pri;
@@ -282,12 +280,12 @@ class Evaluator {
   // 16384 pairs: 8 MB of float coverage, every pair of 128²×35 or 256²×9 shapes, and the edge
   // pairs of 256²×35 (culling leaves a fraction of the pairs as edges).
   size_t cov_cache_limit_ = 16384;
-  std::vector<uint8_t> tile_class_, edge_scratch_;
-  std::vector<int32_t> cov_slot_;
-  std::vector<const T*> pair_scratch_;
+  TileLists lists_;
+  FoldTables fold_;
+  ChunkScratch<T> chunks_[kMaxChunks];
   std::vector<T> cov_cache_;
   std::vector<Acc> value_grad_;
-  std::vector<T> scratch_, image_, image_grad_;
+  std::vector<T> image_, image_grad_;
   ImageLoss<T> loss_;
 };
 
@@ -303,8 +301,12 @@ void render_scene(const int32_t* types, size_t n, const T* raw, const Model& mod
     offset += size_t(raw_params_of(types[k], model));
   }
   const T scale = T(width > height ? width : height);
-  std::vector<uint8_t> cls(n * size_t(tiles_along(width) * tiles_along(height)));
-  classify_tiles<T>(shapes.data(), int(n), width, height, scale, tau, cull, cls.data());
+  const TileRect walk{0, 0, tiles_along(width), tiles_along(height)};
+  TileLists lists;
+  lists.reserve(n, size_t(walk.count()));
+  build_tile_lists<T>(shapes.data(), int(n), width, height, scale, tau, cull, walk, &lists);
+  FoldTables fold;
+  fold.reserve(n);
   RasterParams<T> p = {};
   p.shapes = shapes.data();
   p.shape_count = int(n);
@@ -315,7 +317,8 @@ void render_scene(const int32_t* types, size_t n, const T* raw, const Model& mod
   p.height = height;
   p.scale = scale;
   p.tau = tau;
-  p.tile_class = cls.data();
+  p.lists = &lists;
+  p.fold = &fold;
   p.image = out;
   render_forward(p);
 }

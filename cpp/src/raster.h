@@ -1,36 +1,79 @@
 // Soft rasteriser (§2.4, §3): coverage σ(−clamp(sdf/τ, −10, 10)) composited back to front over
-// white, and its hand-written backward pass (§13).
+// the background, and its hand-written backward pass (§13).
 //
 // The canvas is walked in 8×8 tiles of 64 lanes; every inner loop runs over those lanes with no
-// branches so it vectorises. A (shape, tile) pair whose conservative SDF bound puts every pixel
-// beyond ±10τ is "saturated": the clamp makes its coverage the constant σ(∓10) and its SDF
-// gradient exactly zero, so skipping the SDF there changes no bit of the result. Classification
-// with culling off marks every pair as an edge pair, which is the plain path the tests compare.
+// branches so it vectorises. Each tile visits only the shapes of its list (tile_lists.h): the
+// edge pairs (SDF, coverage and its gradient per lane) and the inside-saturated pairs (the
+// constant σ(10)). The outside-saturated shapes between them blend the constant σ(−10): each run
+// of them is one affine map o ← P·o + Q (FoldTables), and their gradients are gathered per run
+// and resolved once per evaluation (resolve_outside_runs), so a tile costs what its list costs.
+// With culling off every shape is an edge entry of every tile: the plain path, the reference the
+// exactness tests compare with.
+//
+// Opaque tiles: walking a tile's list from the top, the transmittance of everything below is at
+// most the product of (1 − α·σ(10)) over the inside entries above it. Once that bound is below
+// kOpaqueCutoff (half a unit in the last place of 1 in T: 2^-24 in float), the entries and runs
+// below are skipped in both passes: what they could still change is below the render's own
+// rounding (an absolute 2^-24 on a value in [0, 1]), and their gradients in that tile are that
+// small relative to the tile's upstream gradient. The skipped part starts from the background.
+//
+// Work is split into fixed chunks of tile rows (chunk_count: a function of the walk only) run by
+// parallel_chunks; each chunk has its own scratch and partial sums, combined in chunk order, so
+// the result is the same for any number of threads.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <type_traits>
 #include <vector>
 
 #include "fastmath.h"
+#include "parallel.h"
 #include "sdf.h"
 #include "simd_wasm.h"
+#include "tile_lists.h"
 
 namespace pelican::detail {
 
-constexpr int kTileSide = 8;
-constexpr int kLanes = kTileSide * kTileSide;
+template <class T>
+constexpr double kOpaqueCutoff = double(std::numeric_limits<T>::epsilon()) / 2;
 
-enum : uint8_t { kTileEdge = 0, kTileOutside = 1, kTileInside = 2 };
+// At most this many chunks of tile rows per pass (fewer when the walk has fewer rows).
+constexpr int kMaxChunks = 8;
 
-inline int tiles_along(int pixels) { return (pixels + kTileSide - 1) / kTileSide; }
+inline int chunk_count(const TileRect& walk) { return std::max(1, std::min(walk.y1 - walk.y0, kMaxChunks)); }
 
-// Tiles [x0, x1) × [y0, y1); by default every tile of a canvas.
-struct TileRect {
-  int x0 = 0, y0 = 0, x1 = 0, y1 = 0;
-  int count() const { return (x1 - x0) * (y1 - y0); }
+// Tile rows [first, last) of one chunk.
+inline void chunk_rows(const TileRect& walk, int chunks, int chunk, int* first, int* last) {
+  const int rows = walk.y1 - walk.y0;
+  *first = walk.y0 + int(int64_t(rows) * chunk / chunks);
+  *last = walk.y0 + int(int64_t(rows) * (chunk + 1) / chunks);
+}
+
+// One chunk's backward scratch, sized for the longest tile list; it only ever grows.
+template <class T>
+struct ChunkScratch {
+  std::vector<T> cov, dcds, trans, vtrans;  // [E][64] ×3, [E + 1][64]
+  std::vector<const T*> ck, dk;             // [E]
+  std::vector<Acc> grad;                    // [K][kValueSlots] partial dL/d values
+  std::vector<Acc> diff;                    // [K + 1][C + 2] outside-run sums, as differences
+  Acc bg[3] = {0, 0, 0};
+
+  void fit(size_t entries, size_t shapes) {
+    if (cov.size() < entries * kLanes) {
+      cov.resize(entries * kLanes);
+      dcds.resize(entries * kLanes);
+      trans.resize(entries * kLanes);
+      ck.resize(entries);
+      dk.resize(entries);
+    }
+    if (vtrans.size() < (entries + 1) * kLanes) vtrans.resize((entries + 1) * kLanes);
+    if (grad.size() < shapes * kValueSlots) grad.resize(shapes * kValueSlots);
+    if (diff.size() < (shapes + 1) * 5) diff.resize((shapes + 1) * 5);
+  }
 };
 
 template <class T>
@@ -44,33 +87,22 @@ struct RasterParams {
   int width, height;             // Incoming: canvas in pixels
   T scale;                       // Incoming: S = max(width, height)
   T tau;                         // Incoming: softness in normalised units
-  // Incoming: the tiles [tx0, tx1) × [ty0, ty1) to walk (a window); tx1 == 0 means every tile.
-  // Pixels outside them are neither written (forward) nor read (backward).
-  int tx0, ty0, tx1, ty1;
-  const uint8_t* tile_class;     // Incoming: [shape][tile] kTileEdge / kTileOutside / kTileInside
+  const TileLists* lists;        // Incoming: built for these shapes, τ and walk (only its tiles are walked)
+  FoldTables* fold;              // Outgoing (forward) / incoming (backward): the outside runs' tables
   T* image;                      // Outgoing (forward): channels planes of width*height, row-major
   const T* image_grad;           // Incoming (backward): dL/dimage, same layout
   Acc* value_grad;               // Outgoing (backward): [shape][kValueSlots] dL/d constrained values (added)
-  T* scratch;                    // Incoming (backward): shape_count*(3*kLanes + kValueSlots*kTileSide + 1) scalars
-  uint8_t* edge_scratch;         // Incoming (backward): shape_count bytes
-  // Optional coverage cache (all null/0 for none): the forward pass keeps c and dc/ds of the
-  // first cov_cache_pairs edge pairs it meets, the backward pass of the same evaluation reads
-  // them instead of recomputing the SDF and the coverage. Pairs that did not fit are recomputed
-  // by the very same lane code, so the cache changes no bit of the result.
+  ChunkScratch<T>* chunks;       // Incoming (backward): chunk_count(walk) scratches, fitted to the lists
+  // Optional coverage cache (null/0 for none): the forward pass keeps c and dc/ds of the edge
+  // entries whose rank (TileLists::edge_start order) is below cov_cache_pairs; the backward pass of
+  // the same evaluation reads them instead of recomputing the SDF and the coverage. The others are
+  // recomputed by the very same lane code, so the cache changes no bit of the result.
   T* cov_cache;                  // Outgoing (forward) / incoming (backward): [slot][c, dc/ds][kLanes]
   size_t cov_cache_pairs;        // Incoming: slots in cov_cache
-  int32_t* cov_slot;             // Outgoing (forward) / incoming (backward): [shape][tile] slot, −1 none
-  const T** pair_scratch;        // Incoming (backward): 2·shape_count pointers
 };
 
-template <class T>
-inline TileRect walked_tiles(const RasterParams<T>& p) {
-  if (p.tx1 > 0) return TileRect{p.tx0, p.ty0, p.tx1, p.ty1};
-  return TileRect{0, 0, tiles_along(p.width), tiles_along(p.height)};
-}
-
 // ---------------------------------------------------------------------------------------------
-// Shared setup: tile coordinates, coverage, saturated constants, tile classification.
+// Shared setup: tile coordinates, coverage, saturated constants.
 
 // Pixel centres of a tile: one row of X and one column of Y are computed (the divisions) and
 // broadcast, which gives the same values as dividing per lane.
@@ -134,51 +166,6 @@ inline void saturated_coverages(T tau, T* c_out, T* c_in) {
 }
 
 template <class T>
-void classify_tiles(const ShapeParams<T>* shapes, int shape_count, int width, int height, T scale, T tau,
-                    bool cull, uint8_t* out, TileRect rect = TileRect{}) {
-  const int tx_n = tiles_along(width), ty_n = tiles_along(height), n_tiles = tx_n * ty_n;
-  if (rect.x1 == 0) rect = TileRect{0, 0, tx_n, ty_n};
-  const int rect_w = rect.x1 - rect.x0, n_rect = rect.count();
-  auto tile_of = [&](int i) { return (rect.y0 + i / rect_w) * tx_n + rect.x0 + i % rect_w; };
-  if (!cull) {
-    for (int k = 0; k < shape_count; ++k)
-      for (int i = 0; i < n_rect; ++i) out[size_t(k) * n_tiles + tile_of(i)] = kTileEdge;
-    return;
-  }
-  // Farthest pixel centre of a tile from the tile's centre: √2 · 3.5 px.
-  const double reach = 3.5 * std::sqrt(2.0) / double(scale);
-  // 1e-3 relative + 1e-5 absolute margin dwarfs the float rounding of the per-pixel SDF (and of
-  // this bound), so a pixel in a culled tile is certain to have |s/τ| > 10 when computed.
-  const T limit = T(10.0 * double(tau) * (1.0 + 1e-3) + 1e-5);
-  // Tile centres in chunks of 64 so the SDF runs through the same vectorised lane loops.
-  alignas(64) T X[kLanes], Y[kLanes], sd[kLanes];
-  for (int first = 0; first < n_rect; first += kLanes) {
-    const int count = n_rect - first < kLanes ? n_rect - first : kLanes;
-    for (int i = 0; i < kLanes; ++i) {
-      const int tile = tile_of(first + (i < count ? i : 0));
-      X[i] = T((tile % tx_n) * kTileSide + 4) / scale;
-      Y[i] = T((tile / tx_n) * kTileSide + 4) / scale;
-    }
-    for (int k = 0; k < shape_count; ++k) {
-      const ShapeParams<T>& s = shapes[k];
-      sdf_lanes(s, X, Y, sd);
-      const T bound = T(double(s.lipschitz) * (1.0 + 1e-3) * reach);
-      uint8_t* row = out + size_t(k) * n_tiles;
-      for (int i = 0; i < count; ++i) {
-        const T margin = std::fabs(sd[i]) - bound;
-        // NaN/inf bounds compare false and stay edge tiles.
-        row[tile_of(first + i)] = margin > limit ? (sd[i] > T(0) ? kTileOutside : kTileInside) : kTileEdge;
-      }
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Forward: composite every shape over the background. C channels share one coverage per shape;
-// with opacity the coverage is α·c. For C = 1 without opacity over white this is the original's
-// arithmetic operation for operation (α is not even multiplied in).
-
-template <class T>
 inline void store_tile(const T* o, int tx, int ty, int width, int height, T* plane) {
   const int x0 = tx * kTileSide, y0 = ty * kTileSide;
   const int nx = width - x0 < kTileSide ? width - x0 : kTileSide;
@@ -193,55 +180,114 @@ inline void store_tile(const T* o, int tx, int ty, int width, int height, T* pla
   }
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// Lists: where a tile's work starts, and the outside runs between its entries.
+
+inline int entry_shape(uint32_t e) { return int(e >> 1); }
+inline bool entry_inside(uint32_t e) { return (e & 1u) != 0; }
+
+// First entry of the list e[0..n) that is drawn. *skip: everything below it (the entries before,
+// the run under it, the background) weighs less than kOpaqueCutoff in every pixel of the tile.
+template <class T, bool A>
+inline int first_visible(const ShapeParams<T>* shapes, const uint32_t* e, int n, T c_in, bool* skip) {
+  double bound = 1;  // ≥ the transmittance of the entries above the one looked at
+  for (int i = n - 1; i >= 0; --i) {
+    if (bound < kOpaqueCutoff<T>) {
+      *skip = true;
+      return i + 1;
+    }
+    if (entry_inside(e[i])) {
+      const T cc = A ? shapes[entry_shape(e[i])].alpha * c_in : c_in;
+      bound *= 1.0 - double(cc);
+    }
+  }
+  *skip = bound < kOpaqueCutoff<T>;
+  return 0;
+}
+
+// The outside shapes [lo, hi) composited onto o.
+template <class T, int C>
+PELICAN_INLINE void apply_run(const FoldTables& F, int lo, int hi, T (*o)[kLanes]) {
+  if (hi <= lo) return;
+  const Acc* prod = F.prod.data();
+  const Acc* sum = F.sum.data();
+  const T P = T(prod[hi] / prod[lo]);
+  for (int ch = 0; ch < C; ++ch) {
+    const T Q = T(prod[hi] * (sum[hi * C + ch] - sum[lo * C + ch]));
+    T* PELICAN_RESTRICT oc = o[ch];
+    for (int i = 0; i < kLanes; ++i) oc[i] = P * oc[i] + Q;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forward: composite every shape over the background. C channels share one coverage per shape;
+// with opacity the coverage is α·c. For C = 1 without opacity over white the plain path is the
+// original's arithmetic operation for operation (α is not even multiplied in).
+
 template <class T, int C, bool A>
 void render_forward_impl(const RasterParams<T>& p) {
-  const int tx_n = tiles_along(p.width), ty_n = tiles_along(p.height), n_tiles = tx_n * ty_n;
+  const TileLists& L = *p.lists;
+  const TileRect walk = L.walk;
+  const int K = p.shape_count, ww = walk.width();
   const size_t plane = size_t(p.width) * p.height;
   T c_out, c_in;
   saturated_coverages(p.tau, &c_out, &c_in);
-  alignas(64) T X[kLanes], Y[kLanes], o[C][kLanes], s[kLanes], c[kLanes], cp[kLanes];
-  size_t next_slot = 0;
-  const TileRect walk = walked_tiles(p);
-  for (int ty = walk.y0; ty < walk.y1; ++ty)
-    for (int tx = walk.x0; tx < walk.x1; ++tx) {
-      const int tile = ty * tx_n + tx;
-      tile_coords(tx, ty, p.scale, X, Y);
-      for (int ch = 0; ch < C; ++ch)
-        for (int i = 0; i < kLanes; ++i) o[ch][i] = p.background[ch];
-      for (int k = 0; k < p.shape_count; ++k) {
-        const ShapeParams<T>& sh = p.shapes[k];
-        const uint8_t cls = p.tile_class[size_t(k) * n_tiles + tile];
-        if (cls == kTileEdge) {
-          sdf_lanes(sh, X, Y, s);
-          const T* ck = c;
-          if (next_slot < p.cov_cache_pairs) {
-            T* slot = p.cov_cache + next_slot * 2 * kLanes;
-            p.cov_slot[size_t(k) * n_tiles + tile] = int32_t(next_slot++);
-            coverage_lanes<T>(s, p.tau, slot, slot + kLanes);
-            ck = slot;
+  fold_tables(p.shapes, K, C, A, c_out, p.fold);
+  const FoldTables& F = *p.fold;
+  const int chunks = chunk_count(walk);
+  parallel_chunks(chunks, [&](int chunk) {
+    alignas(64) T X[kLanes], Y[kLanes], o[C][kLanes], s[kLanes], c[kLanes], cp[kLanes];
+    int row0, row1;
+    chunk_rows(walk, chunks, chunk, &row0, &row1);
+    for (int ty = row0; ty < row1; ++ty)
+      for (int tx = walk.x0; tx < walk.x1; ++tx) {
+        const int w = (ty - walk.y0) * ww + (tx - walk.x0);
+        const uint32_t* e = L.entry.data() + L.start[w];
+        const int n = int(L.start[w + 1] - L.start[w]);
+        size_t rank = L.edge_start[w];
+        bool skip;
+        const int first = first_visible<T, A>(p.shapes, e, n, c_in, &skip);
+        for (int i = 0; i < first; ++i) rank += !entry_inside(e[i]);
+        tile_coords(tx, ty, p.scale, X, Y);
+        for (int ch = 0; ch < C; ++ch)
+          for (int i = 0; i < kLanes; ++i) o[ch][i] = p.background[ch];
+        if (!skip) apply_run<T, C>(F, 0, n > 0 ? entry_shape(e[0]) : K, o);
+        for (int j = first; j < n; ++j) {
+          const int k = entry_shape(e[j]);
+          const ShapeParams<T>& sh = p.shapes[k];
+          if (!entry_inside(e[j])) {
+            sdf_lanes(sh, X, Y, s);
+            const T* ck = c;
+            if (rank < p.cov_cache_pairs) {
+              T* slot = p.cov_cache + rank * 2 * kLanes;
+              coverage_lanes<T>(s, p.tau, slot, slot + kLanes);
+              ck = slot;
+            } else {
+              coverage_lanes<T>(s, p.tau, c, nullptr);
+            }
+            ++rank;
+            if constexpr (A) {
+              for (int i = 0; i < kLanes; ++i) cp[i] = sh.alpha * ck[i];
+              ck = cp;
+            }
+            for (int ch = 0; ch < C; ++ch) {
+              const T I = sh.paint[ch];
+              for (int i = 0; i < kLanes; ++i) o[ch][i] = (T(1) - ck[i]) * o[ch][i] + ck[i] * I;
+            }
           } else {
-            if (p.cov_slot) p.cov_slot[size_t(k) * n_tiles + tile] = -1;
-            coverage_lanes<T>(s, p.tau, c, nullptr);
+            T cc = c_in;
+            if constexpr (A) cc = sh.alpha * cc;
+            for (int ch = 0; ch < C; ++ch) {
+              const T I = sh.paint[ch];
+              for (int i = 0; i < kLanes; ++i) o[ch][i] = (T(1) - cc) * o[ch][i] + cc * I;
+            }
           }
-          if constexpr (A) {
-            for (int i = 0; i < kLanes; ++i) cp[i] = sh.alpha * ck[i];
-            ck = cp;
-          }
-          for (int ch = 0; ch < C; ++ch) {
-            const T I = sh.paint[ch];
-            for (int i = 0; i < kLanes; ++i) o[ch][i] = (T(1) - ck[i]) * o[ch][i] + ck[i] * I;
-          }
-        } else {
-          T cc = cls == kTileOutside ? c_out : c_in;
-          if constexpr (A) cc = sh.alpha * cc;
-          for (int ch = 0; ch < C; ++ch) {
-            const T I = sh.paint[ch];
-            for (int i = 0; i < kLanes; ++i) o[ch][i] = (T(1) - cc) * o[ch][i] + cc * I;
-          }
+          apply_run<T, C>(F, k + 1, j + 1 < n ? entry_shape(e[j + 1]) : K, o);
         }
+        for (int ch = 0; ch < C; ++ch) store_tile(o[ch], tx, ty, p.width, p.height, p.image + ch * plane);
       }
-      for (int ch = 0; ch < C; ++ch) store_tile(o[ch], tx, ty, p.width, p.height, p.image + ch * plane);
-    }
+  });
 }
 
 template <class T>
@@ -253,28 +299,12 @@ void render_forward(const RasterParams<T>& p) {
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Backward: with T_k = Π_{j>k}(1 − c_j), ∂o/∂c_k = (I_k − o_{k−1})·T_k and ∂o/∂I_k = c_k·T_k.
-// Per tile: recompute every coverage (forward setup repeated), build the suffix products T_k,
-// then walk front-to-back again re-deriving o_{k−1} — no division by (1 − c), which would lose
-// float precision where c saturates at σ(10).
-
 // Adds a 64-lane tile into an 8-lane accumulator, row by row: lane-wise adds vectorise without
-// reassociation, and the horizontal sum is left for once per tile row (flush_lanes).
+// reassociation, and the horizontal sum is left for once per pair (flush8).
 template <class T>
 PELICAN_INLINE void add_lanes(const T* a, T* acc8) {
   for (int r = 0; r < kTileSide; ++r)
     for (int j = 0; j < kTileSide; ++j) acc8[j] += a[r * kTileSide + j];
-}
-
-template <class T>
-inline void flush_lanes(T* acc8, Acc* out) {
-  Acc total = 0;
-  for (int j = 0; j < kTileSide; ++j) {
-    total += Acc(acc8[j]);
-    acc8[j] = T(0);
-  }
-  *out += total;
 }
 
 // acc8: [6][8] lane accumulators for the geometry values of this shape.
@@ -309,189 +339,329 @@ inline void sdf_grad_lanes(const ShapeParams<T>& s, const T* X, const T* Y, cons
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Backward: with T_k = Π_{j>k}(1 − c_j), ∂o/∂c_k = (I_k − o_{k−1})·T_k and ∂o/∂I_k = c_k·T_k.
+// Per tile: the listed coverages (cache or recomputed), the suffix products T_k of the drawn
+// entries and V above each outside run, then front to back again re-deriving o_{k−1} — no
+// division by (1 − c), which would lose float precision where c saturates at σ(10).
+//
+// An outside shape j of the run [lo, hi) under V (per lane) has T_j = t_j·V with the scalar
+// t_j = prod[hi]/prod[j+1], and o_{j−1} = (prod[j]/prod[lo])·o_lo + prod[j]·(sum[j] − sum[lo])
+// (FoldTables). Its gradients are per-run lane sums g_ch = Σ G_ch·V and m = Σ Σ_ch G_ch·V·o_lo
+// times factors of j alone (a_j its outside coverage, c'_j = α_j·σ(−10)):
+//   dL/dI_j,ch = (a_j / prod[j+1])·H1_ch,  H1_ch = Σ_runs prod[hi]·g_ch
+//   dL/dc'_j = Σ_ch (I_j,ch − prod[j]·sum[j]_ch)/prod[j+1]·H1_ch + (prod[j]/prod[j+1])·(H2 − H3),
+//     H2 = Σ_runs prod[hi]·Σ_ch sum[lo]_ch·g_ch,  H3 = Σ_runs (prod[hi]/prod[lo])·m
+// A run adds its sums at lo and subtracts them at hi (difference arrays, in double), so it costs
+// O(1) whatever its length; resolve_outside_runs() takes the prefix sums once per evaluation.
+
+// Adds the 8 lanes of one accumulator slot to a value's gradient and clears them.
+template <class T>
+PELICAN_INLINE void flush8(T* acc8, Acc* out) {
+  Acc total = 0;
+  for (int j = 0; j < kTileSide; ++j) {
+    total += Acc(acc8[j]);
+    acc8[j] = T(0);
+  }
+  *out += total;
+}
+
+template <class T, int C, bool A>
+PELICAN_INLINE void run_backward(const FoldTables& F, int lo, int hi, const T* V, T (*G)[kLanes], T (*o)[kLanes],
+                                 Acc* diff) {
+  if (hi <= lo) return;
+  constexpr int D = A ? C + 2 : C;
+  const Acc* prod = F.prod.data();
+  const Acc* sum = F.sum.data();
+  Acc g[C];
+  Acc m = 0;
+  for (int ch = 0; ch < C; ++ch) {
+    T part[kTileSide] = {}, part_m[kTileSide] = {};
+    const T* PELICAN_RESTRICT gc = G[ch];
+    const T* PELICAN_RESTRICT oc = o[ch];
+    for (int r = 0; r < kTileSide; ++r)
+      for (int j = 0; j < kTileSide; ++j) {
+        const T gv = gc[r * kTileSide + j] * V[r * kTileSide + j];
+        part[j] += gv;
+        if constexpr (A) part_m[j] += gv * oc[r * kTileSide + j];
+      }
+    g[ch] = 0;
+    for (int j = 0; j < kTileSide; ++j) {
+      g[ch] += Acc(part[j]);
+      if constexpr (A) m += Acc(part_m[j]);
+    }
+  }
+  const Acc ph = prod[hi];
+  for (int ch = 0; ch < C; ++ch) {
+    diff[size_t(lo) * D + ch] += ph * g[ch];
+    diff[size_t(hi) * D + ch] -= ph * g[ch];
+  }
+  if constexpr (A) {
+    Acc h2 = 0;
+    for (int ch = 0; ch < C; ++ch) h2 += sum[size_t(lo) * C + ch] * g[ch];
+    h2 *= ph;
+    const Acc h3 = ph / prod[lo] * m;
+    diff[size_t(lo) * D + C] += h2;
+    diff[size_t(hi) * D + C] -= h2;
+    diff[size_t(lo) * D + C + 1] += h3;
+    diff[size_t(hi) * D + C + 1] -= h3;
+  }
+  apply_run<T, C>(F, lo, hi, o);
+}
+
+// The outside shapes' gradients from the runs' difference arrays (combined over chunks).
+template <class T, int C, bool A>
+void resolve_outside_runs(const RasterParams<T>& p, const Acc* diff, T c_out) {
+  constexpr int D = A ? C + 2 : C;
+  const FoldTables& F = *p.fold;
+  const Acc* prod = F.prod.data();
+  const Acc* sum = F.sum.data();
+  Acc H[C + 2] = {};
+  for (int j = 0; j < p.shape_count; ++j) {
+    for (int q = 0; q < D; ++q) H[q] += diff[size_t(j) * D + q];
+    const Acc inv = 1 / prod[j + 1];
+    Acc* g = p.value_grad + size_t(j) * kValueSlots;
+    g[0] += F.cover[j] * inv * H[0];
+    for (int ch = 1; ch < C; ++ch) g[kSlotPaint1 + ch - 1] += F.cover[j] * inv * H[ch];
+    if constexpr (A) {
+      Acc u = prod[j] * inv * (H[C] - H[C + 1]);
+      for (int ch = 0; ch < C; ++ch) u += (Acc(p.shapes[j].paint[ch]) - prod[j] * sum[size_t(j) * C + ch]) * inv * H[ch];
+      g[kSlotOpacity] += u * Acc(c_out);
+    }
+  }
+}
+
+inline int geometry_slots(int32_t type) { return type == kCircle ? 3 : type == kEllipse ? 5 : 6; }
+
 template <class T, int C, bool A>
 void render_backward_impl(const RasterParams<T>& p) {
-  const int tx_n = tiles_along(p.width), ty_n = tiles_along(p.height), n_tiles = tx_n * ty_n;
+  const TileLists& L = *p.lists;
+  const FoldTables& F = *p.fold;
+  const TileRect walk = L.walk;
+  const int K = p.shape_count, ww = walk.width();
   const size_t plane = size_t(p.width) * p.height;
-  const int K = p.shape_count;
   // The original's path (gray, opaque) keeps its fused Wasm SIMD pair kernels.
   constexpr bool kPlain = C == 1 && !A;
+  constexpr int D = A ? C + 2 : C;
   T c_out, c_in;
   saturated_coverages(p.tau, &c_out, &c_in);
-  T* cov = p.scratch;                          // [K][64] coverage
-  T* dcds = p.scratch + size_t(K) * kLanes;     // [K][64] dc/ds (edge pairs only)
-  T* trans = p.scratch + size_t(2 * K) * kLanes;  // [K][64] T_k
-  T* lanes = p.scratch + size_t(3 * K) * kLanes;  // [K][kValueSlots][8] partial sums, flushed per tile row
-  T* cconst = lanes + size_t(K) * kValueSlots * kTileSide;  // [K] saturated coverage of this tile
-  uint8_t* edge = p.edge_scratch;                 // [K] 1 = edge pair in this tile
-  const T** ck_of = p.pair_scratch;               // [K] where each edge pair's c is (cache or cov)
-  const T** dk_of = p.pair_scratch + K;           // [K] and its dc/ds (cache or dcds)
-  for (size_t i = 0; i < size_t(K) * kValueSlots * kTileSide; ++i) lanes[i] = T(0);
-  alignas(64) T X[kLanes], Y[kLanes], G[C][kLanes], s[kLanes], acc_t[kLanes], o[C][kLanes], tmp[kLanes];
-  alignas(64) T tmp_paint[C][kLanes], tmp_alpha[kLanes], c_lane[kLanes], cp_lane[kLanes], u_lane[kLanes];
-  T bg_lanes[C][kTileSide] = {};
-  const TileRect walk = walked_tiles(p);
-  for (int ty = walk.y0; ty < walk.y1; ++ty)
-    for (int tx = walk.x0; tx < walk.x1; ++tx) {
-      const int tile = ty * tx_n + tx;
-      tile_coords(tx, ty, p.scale, X, Y);
-      // Lanes off the canvas get a zero upstream gradient, so they contribute nothing.
-      const int x0 = tx * kTileSide, y0 = ty * kTileSide;
-      const int nx = p.width - x0 < kTileSide ? p.width - x0 : kTileSide;
-      const int ny = p.height - y0 < kTileSide ? p.height - y0 : kTileSide;
-      for (int ch = 0; ch < C; ++ch) {
-        T* g = G[ch];
-        const T* src = p.image_grad + ch * plane;
-        for (int i = 0; i < kLanes; ++i) g[i] = T(0);
-        if (nx == kTileSide) {
-          for (int r = 0; r < ny; ++r)
-            for (int j = 0; j < kTileSide; ++j) g[r * kTileSide + j] = src[size_t(y0 + r) * p.width + x0 + j];
-        } else {
-          for (int r = 0; r < ny; ++r)
-            for (int j = 0; j < nx; ++j) g[r * kTileSide + j] = src[size_t(y0 + r) * p.width + x0 + j];
-        }
-      }
-
-      // Coverages (forward setup repeated). Saturated pairs keep a scalar constant instead of a
-      // filled lane array; every loop below does the same arithmetic with it.
-      // With the forward pass's cache, an edge pair's c and dc/ds are simply looked up.
-      for (int k = 0; k < K; ++k) {
-        const uint8_t cls = p.tile_class[size_t(k) * n_tiles + tile];
-        edge[k] = cls == kTileEdge;
-        cconst[k] = cls == kTileInside ? c_in : c_out;
-        if (edge[k]) {
-          const int32_t slot = p.cov_slot ? p.cov_slot[size_t(k) * n_tiles + tile] : -1;
-          if (slot >= 0) {
-            ck_of[k] = p.cov_cache + size_t(slot) * 2 * kLanes;
-            dk_of[k] = ck_of[k] + kLanes;
-          } else {
-            sdf_lanes(p.shapes[k], X, Y, s);
-            coverage_lanes<T>(s, p.tau, cov + size_t(k) * kLanes, dcds + size_t(k) * kLanes);
-            ck_of[k] = cov + size_t(k) * kLanes;
-            dk_of[k] = dcds + size_t(k) * kLanes;
-          }
-        }
-      }
-      // Suffix transmittances T_k (of the opacity-scaled coverages).
-      for (int i = 0; i < kLanes; ++i) acc_t[i] = T(1);
-      for (int k = K - 1; k >= 0; --k) {
-        T* tk = trans + size_t(k) * kLanes;
-        const T a = p.shapes[k].alpha;
-        if (edge[k]) {
-          const T* ck = ck_of[k];
-          for (int i = 0; i < kLanes; ++i) {
-            tk[i] = acc_t[i];
-            if constexpr (A) {
-              acc_t[i] *= T(1) - a * ck[i];
-            } else {
-              acc_t[i] *= T(1) - ck[i];
-            }
-          }
-        } else {
-          const T cc = A ? a * cconst[k] : cconst[k];
-          for (int i = 0; i < kLanes; ++i) {
-            tk[i] = acc_t[i];
-            acc_t[i] *= T(1) - cc;
-          }
-        }
-      }
-      // What reaches the eye of the canvas itself: its transmittance through every shape.
-      if (p.background_grad)
+  const int chunks = chunk_count(walk);
+  parallel_chunks(chunks, [&](int chunk) {
+    ChunkScratch<T>& S = p.chunks[chunk];
+    std::fill(S.grad.begin(), S.grad.begin() + size_t(K) * kValueSlots, Acc(0));
+    std::fill(S.diff.begin(), S.diff.begin() + size_t(K + 1) * D, Acc(0));
+    for (int ch = 0; ch < 3; ++ch) S.bg[ch] = 0;
+    const T** ck_of = S.ck.data();
+    const T** dk_of = S.dk.data();
+    T* trans = S.trans.data();
+    T* vtrans = S.vtrans.data();
+    alignas(64) T X[kLanes], Y[kLanes], G[C][kLanes], s[kLanes], acc_t[kLanes], o[C][kLanes], tmp[kLanes];
+    alignas(64) T tmp_paint[C][kLanes], tmp_alpha[kLanes], c_lane[kLanes], cp_lane[kLanes], u_lane[kLanes];
+    alignas(64) T acc8[kValueSlots * kTileSide] = {};
+    const Acc* prod = F.prod.data();
+    int row0, row1;
+    chunk_rows(walk, chunks, chunk, &row0, &row1);
+    for (int ty = row0; ty < row1; ++ty)
+      for (int tx = walk.x0; tx < walk.x1; ++tx) {
+        const int w = (ty - walk.y0) * ww + (tx - walk.x0);
+        const uint32_t* e = L.entry.data() + L.start[w];
+        const int n = int(L.start[w + 1] - L.start[w]);
+        size_t rank = L.edge_start[w];
+        bool skip;
+        const int first = first_visible<T, A>(p.shapes, e, n, c_in, &skip);
+        for (int i = 0; i < first; ++i) rank += !entry_inside(e[i]);
+        tile_coords(tx, ty, p.scale, X, Y);
+        // Lanes off the canvas get a zero upstream gradient, so they contribute nothing.
+        const int x0 = tx * kTileSide, y0 = ty * kTileSide;
+        const int nx = p.width - x0 < kTileSide ? p.width - x0 : kTileSide;
+        const int ny = p.height - y0 < kTileSide ? p.height - y0 : kTileSide;
         for (int ch = 0; ch < C; ++ch) {
-          for (int i = 0; i < kLanes; ++i) tmp[i] = G[ch][i] * acc_t[i];
-          add_lanes(tmp, bg_lanes[ch]);
+          T* g = G[ch];
+          const T* src = p.image_grad + ch * plane;
+          for (int i = 0; i < kLanes; ++i) g[i] = T(0);
+          if (nx == kTileSide) {
+            for (int r = 0; r < ny; ++r)
+              for (int j = 0; j < kTileSide; ++j) g[r * kTileSide + j] = src[size_t(y0 + r) * p.width + x0 + j];
+          } else {
+            for (int r = 0; r < ny; ++r)
+              for (int j = 0; j < nx; ++j) g[r * kTileSide + j] = src[size_t(y0 + r) * p.width + x0 + j];
+          }
         }
-      // Front-to-back again: o holds o_{k−1} when shape k is visited.
-      for (int ch = 0; ch < C; ++ch)
-        for (int i = 0; i < kLanes; ++i) o[ch][i] = p.background[ch];
-      for (int k = 0; k < K; ++k) {
-        const ShapeParams<T>& sh = p.shapes[k];
-        const T* tk = trans + size_t(k) * kLanes;
-        T* acc8 = lanes + size_t(k) * kValueSlots * kTileSide;
-        if constexpr (kPlain) {
-          const T I = sh.value[0];
-          T* o0 = o[0];
-          const T* G0 = G[0];
-          if (edge[k]) {
-            const T* ck = ck_of[k];
-            const T* dk = dk_of[k];
-#if PELICAN_WASM_SIMD
-            if constexpr (std::is_same_v<T, float>) {
-              wasm::backward_edge_pair(G0, ck, dk, tk, I, o0, tmp, acc8);
-            } else
-#endif
-            {
-              for (int i = 0; i < kLanes; ++i) tmp[i] = G0[i] * ck[i] * tk[i];
-              add_lanes(tmp, acc8);
-              for (int i = 0; i < kLanes; ++i) tmp[i] = G0[i] * (I - o0[i]) * tk[i] * dk[i];
-              for (int i = 0; i < kLanes; ++i) o0[i] = (T(1) - ck[i]) * o0[i] + ck[i] * I;
-            }
-            sdf_grad_lanes(sh, X, Y, tmp, acc8 + kTileSide);
+
+        // Coverages of the edge entries: the forward pass's cache, or recomputed.
+        for (int j = first; j < n; ++j) {
+          if (entry_inside(e[j])) continue;
+          const int idx = j - first;
+          if (rank < p.cov_cache_pairs) {
+            ck_of[idx] = p.cov_cache + rank * 2 * kLanes;
+            dk_of[idx] = ck_of[idx] + kLanes;
           } else {
-            const T cc = cconst[k];
-#if PELICAN_WASM_SIMD
-            if constexpr (std::is_same_v<T, float>) {
-              wasm::backward_saturated_pair(G0, cc, tk, I, o0, acc8);
-            } else
-#endif
-            {
-              for (int i = 0; i < kLanes; ++i) tmp[i] = G0[i] * cc * tk[i];
-              add_lanes(tmp, acc8);
-              for (int i = 0; i < kLanes; ++i) o0[i] = (T(1) - cc) * o0[i] + cc * I;
-            }
+            T* cv = S.cov.data() + size_t(idx) * kLanes;
+            T* dv = S.dcds.data() + size_t(idx) * kLanes;
+            sdf_lanes(p.shapes[entry_shape(e[j])], X, Y, s);
+            coverage_lanes<T>(s, p.tau, cv, dv);
+            ck_of[idx] = cv;
+            dk_of[idx] = dv;
           }
-        } else {
-          // u = dL/dc' (c' = α·c): Σ_ch G·(I − o_{k−1})·T_k; dL/dI_ch = G·c'·T_k, dL/dα = u·c,
-          // dL/ds = u·α·dc/ds. One simple lane loop per quantity: clang vectorises these, not
-          // the fused form (its cost model gives up on it).
-          const T a = sh.alpha;
-          const bool is_edge = edge[k];
-          const T* PELICAN_RESTRICT ck = is_edge ? ck_of[k] : nullptr;
-          const T cc = cconst[k];
-          if (is_edge) {
-            for (int i = 0; i < kLanes; ++i) c_lane[i] = ck[i];
-          } else {
-            for (int i = 0; i < kLanes; ++i) c_lane[i] = cc;
-          }
-          if constexpr (A) {
-            for (int i = 0; i < kLanes; ++i) cp_lane[i] = a * c_lane[i];
-          } else {
-            for (int i = 0; i < kLanes; ++i) cp_lane[i] = c_lane[i];
-          }
-          for (int i = 0; i < kLanes; ++i) u_lane[i] = T(0);
-          for (int ch = 0; ch < C; ++ch) {
-            const T I = sh.paint[ch];
-            T* PELICAN_RESTRICT oc = o[ch];
-            const T* PELICAN_RESTRICT gc = G[ch];
-            T* PELICAN_RESTRICT pc = tmp_paint[ch];
-            for (int i = 0; i < kLanes; ++i) u_lane[i] += gc[i] * (I - oc[i]);
-            for (int i = 0; i < kLanes; ++i) pc[i] = gc[i] * cp_lane[i] * tk[i];
-            for (int i = 0; i < kLanes; ++i) oc[i] = (T(1) - cp_lane[i]) * oc[i] + cp_lane[i] * I;
-          }
-          for (int i = 0; i < kLanes; ++i) u_lane[i] *= tk[i];
-          if constexpr (A) {
-            for (int i = 0; i < kLanes; ++i) tmp_alpha[i] = u_lane[i] * c_lane[i];
-          }
-          if (is_edge) {
-            const T* PELICAN_RESTRICT dk = dk_of[k];
-            if constexpr (A) {
-              for (int i = 0; i < kLanes; ++i) tmp[i] = u_lane[i] * (a * dk[i]);
-            } else {
-              for (int i = 0; i < kLanes; ++i) tmp[i] = u_lane[i] * dk[i];
-            }
-          }
-          add_lanes(tmp_paint[0], acc8);
-          for (int ch = 1; ch < C; ++ch) add_lanes(tmp_paint[ch], acc8 + (kSlotPaint1 + ch - 1) * kTileSide);
-          if constexpr (A) add_lanes(tmp_alpha, acc8 + kSlotOpacity * kTileSide);
-          if (is_edge) sdf_grad_lanes(sh, X, Y, tmp, acc8 + kTileSide);
+          ++rank;
         }
-      }
-      if (tx + 1 == walk.x1) {
-        for (size_t j = 0; j < size_t(K) * kValueSlots; ++j) flush_lanes(lanes + j * kTileSide, p.value_grad + j);
+        // Suffix transmittances (of the opacity-scaled coverages): T of each drawn entry, V above
+        // each outside run.
+        for (int i = 0; i < kLanes; ++i) acc_t[i] = T(1);
+        for (int j = n - 1; j >= first; --j) {
+          const int idx = j - first, k = entry_shape(e[j]);
+          const int hi = j + 1 < n ? entry_shape(e[j + 1]) : K;
+          if (hi > k + 1) {
+            T* v = vtrans + size_t(idx + 1) * kLanes;
+            const T P = T(prod[hi] / prod[k + 1]);
+            for (int i = 0; i < kLanes; ++i) {
+              v[i] = acc_t[i];
+              acc_t[i] *= P;
+            }
+          }
+          T* tk = trans + size_t(idx) * kLanes;
+          const T a = p.shapes[k].alpha;
+          if (!entry_inside(e[j])) {
+            const T* ck = ck_of[idx];
+            for (int i = 0; i < kLanes; ++i) {
+              tk[i] = acc_t[i];
+              if constexpr (A) {
+                acc_t[i] *= T(1) - a * ck[i];
+              } else {
+                acc_t[i] *= T(1) - ck[i];
+              }
+            }
+          } else {
+            const T cc = A ? a * c_in : c_in;
+            for (int i = 0; i < kLanes; ++i) {
+              tk[i] = acc_t[i];
+              acc_t[i] *= T(1) - cc;
+            }
+          }
+        }
+        const int bottom_hi = n > 0 ? entry_shape(e[0]) : K;
+        if (!skip && bottom_hi > 0) {
+          const T P = T(prod[bottom_hi] / prod[0]);
+          for (int i = 0; i < kLanes; ++i) {
+            vtrans[i] = acc_t[i];
+            acc_t[i] *= P;
+          }
+        }
+        // What reaches the eye of the canvas itself: its transmittance through every shape.
         if (p.background_grad)
-          for (int ch = 0; ch < C; ++ch) flush_lanes(bg_lanes[ch], p.background_grad + ch);
+          for (int ch = 0; ch < C; ++ch) {
+            for (int i = 0; i < kLanes; ++i) tmp[i] = G[ch][i] * acc_t[i];
+            add_lanes(tmp, acc8);
+            flush8(acc8, &S.bg[ch]);
+          }
+        // Front-to-back again: o holds o_{k−1} when shape k is visited.
+        for (int ch = 0; ch < C; ++ch)
+          for (int i = 0; i < kLanes; ++i) o[ch][i] = p.background[ch];
+        if (!skip) run_backward<T, C, A>(F, 0, bottom_hi, vtrans, G, o, S.diff.data());
+        for (int j = first; j < n; ++j) {
+          const int idx = j - first, k = entry_shape(e[j]);
+          const ShapeParams<T>& sh = p.shapes[k];
+          const T* tk = trans + size_t(idx) * kLanes;
+          const bool is_edge = !entry_inside(e[j]);
+          if constexpr (kPlain) {
+            const T I = sh.value[0];
+            T* o0 = o[0];
+            const T* G0 = G[0];
+            if (is_edge) {
+              const T* ck = ck_of[idx];
+              const T* dk = dk_of[idx];
+#if PELICAN_WASM_SIMD
+              if constexpr (std::is_same_v<T, float>) {
+                wasm::backward_edge_pair(G0, ck, dk, tk, I, o0, tmp, acc8);
+              } else
+#endif
+              {
+                for (int i = 0; i < kLanes; ++i) tmp[i] = G0[i] * ck[i] * tk[i];
+                add_lanes(tmp, acc8);
+                for (int i = 0; i < kLanes; ++i) tmp[i] = G0[i] * (I - o0[i]) * tk[i] * dk[i];
+                for (int i = 0; i < kLanes; ++i) o0[i] = (T(1) - ck[i]) * o0[i] + ck[i] * I;
+              }
+              sdf_grad_lanes(sh, X, Y, tmp, acc8 + kTileSide);
+            } else {
+              const T cc = c_in;
+#if PELICAN_WASM_SIMD
+              if constexpr (std::is_same_v<T, float>) {
+                wasm::backward_saturated_pair(G0, cc, tk, I, o0, acc8);
+              } else
+#endif
+              {
+                for (int i = 0; i < kLanes; ++i) tmp[i] = G0[i] * cc * tk[i];
+                add_lanes(tmp, acc8);
+                for (int i = 0; i < kLanes; ++i) o0[i] = (T(1) - cc) * o0[i] + cc * I;
+              }
+            }
+          } else {
+            // u = dL/dc' (c' = α·c): Σ_ch G·(I − o_{k−1})·T_k; dL/dI_ch = G·c'·T_k, dL/dα = u·c,
+            // dL/ds = u·α·dc/ds. One simple lane loop per quantity: clang vectorises these, not
+            // the fused form (its cost model gives up on it).
+            const T a = sh.alpha;
+            const T* PELICAN_RESTRICT ck = is_edge ? ck_of[idx] : nullptr;
+            const T cc = c_in;
+            if (is_edge) {
+              for (int i = 0; i < kLanes; ++i) c_lane[i] = ck[i];
+            } else {
+              for (int i = 0; i < kLanes; ++i) c_lane[i] = cc;
+            }
+            if constexpr (A) {
+              for (int i = 0; i < kLanes; ++i) cp_lane[i] = a * c_lane[i];
+            } else {
+              for (int i = 0; i < kLanes; ++i) cp_lane[i] = c_lane[i];
+            }
+            for (int i = 0; i < kLanes; ++i) u_lane[i] = T(0);
+            for (int ch = 0; ch < C; ++ch) {
+              const T I = sh.paint[ch];
+              T* PELICAN_RESTRICT oc = o[ch];
+              const T* PELICAN_RESTRICT gc = G[ch];
+              T* PELICAN_RESTRICT pc = tmp_paint[ch];
+              for (int i = 0; i < kLanes; ++i) u_lane[i] += gc[i] * (I - oc[i]);
+              for (int i = 0; i < kLanes; ++i) pc[i] = gc[i] * cp_lane[i] * tk[i];
+              for (int i = 0; i < kLanes; ++i) oc[i] = (T(1) - cp_lane[i]) * oc[i] + cp_lane[i] * I;
+            }
+            for (int i = 0; i < kLanes; ++i) u_lane[i] *= tk[i];
+            if constexpr (A) {
+              for (int i = 0; i < kLanes; ++i) tmp_alpha[i] = u_lane[i] * c_lane[i];
+            }
+            if (is_edge) {
+              const T* PELICAN_RESTRICT dk = dk_of[idx];
+              if constexpr (A) {
+                for (int i = 0; i < kLanes; ++i) tmp[i] = u_lane[i] * (a * dk[i]);
+              } else {
+                for (int i = 0; i < kLanes; ++i) tmp[i] = u_lane[i] * dk[i];
+              }
+            }
+            add_lanes(tmp_paint[0], acc8);
+            for (int ch = 1; ch < C; ++ch) add_lanes(tmp_paint[ch], acc8 + (kSlotPaint1 + ch - 1) * kTileSide);
+            if constexpr (A) add_lanes(tmp_alpha, acc8 + kSlotOpacity * kTileSide);
+            if (is_edge) sdf_grad_lanes(sh, X, Y, tmp, acc8 + kTileSide);
+          }
+          // This pair's partial sums into the chunk's gradient (acc8 is left cleared).
+          Acc* out = S.grad.data() + size_t(k) * kValueSlots;
+          flush8(acc8, out);
+          if (is_edge)
+            for (int g = 1; g <= geometry_slots(sh.type); ++g) flush8(acc8 + g * kTileSide, out + g);
+          for (int ch = 1; ch < C; ++ch) flush8(acc8 + (kSlotPaint1 + ch - 1) * kTileSide, out + kSlotPaint1 + ch - 1);
+          if constexpr (A) flush8(acc8 + kSlotOpacity * kTileSide, out + kSlotOpacity);
+          run_backward<T, C, A>(F, k + 1, j + 1 < n ? entry_shape(e[j + 1]) : K, vtrans + size_t(idx + 1) * kLanes, G,
+                                o, S.diff.data());
+        }
       }
-    }
+  });
+  // Chunk order, whatever ran them.
+  Acc* diff = p.chunks[0].diff.data();
+  for (int c = 0; c < chunks; ++c) {
+    const ChunkScratch<T>& S = p.chunks[c];
+    for (size_t j = 0; j < size_t(K) * kValueSlots; ++j) p.value_grad[j] += S.grad[j];
+    if (p.background_grad)
+      for (int ch = 0; ch < C; ++ch) p.background_grad[ch] += S.bg[ch];
+    if (c > 0)
+      for (size_t j = 0; j < size_t(K + 1) * D; ++j) diff[j] += S.diff[j];
+  }
+  resolve_outside_runs<T, C, A>(p, diff, c_out);
 }
 
 template <class T>

@@ -1,8 +1,13 @@
 // The saturated-tile culling must be exact: the float engine with culling on and off must give
-// bit-identical renders, losses and gradients, across τ, sizes (including ragged tiles) and
-// scenes — and the culled path must actually skip work in these scenes.
+// the same renders, losses and gradients, across τ, sizes (including ragged tiles) and scenes —
+// and the culled path must actually skip work in these scenes. Bit for bit until the per-tile
+// lists: a folded run of outside shapes (one affine map in double) and their gradients from
+// per-run sums round differently from the per-shape float blends of the plain path, and opaque
+// tiles drop what weighs < 2^-24; so now within the tolerances of tile_lists_exact_test.cpp.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "evaluator.h"
@@ -34,7 +39,7 @@ Outcome evaluate_once(int w, int h, const std::vector<int32_t>& types, const std
   return r;
 }
 
-TEST(CullingExact, BitIdenticalToPlainPath) {
+TEST(CullingExact, MatchesThePlainPath) {
   struct Size { int w, h; };
   for (Size sz : {Size{64, 64}, Size{128, 128}, Size{45, 70}, Size{100, 37}}) {
     for (uint32_t seed = 1; seed <= 3; ++seed) {
@@ -51,11 +56,14 @@ TEST(CullingExact, BitIdenticalToPlainPath) {
         const float tau = tau_px / scale;
         Outcome a = evaluate_once(sz.w, sz.h, types, raw, target, tau, true);
         Outcome b = evaluate_once(sz.w, sz.h, types, raw, target, tau, false);
-        EXPECT_EQ(a.b.total, b.b.total);
-        EXPECT_EQ(a.b.mse, b.b.mse);
-        EXPECT_EQ(a.b.ssim, b.b.ssim);
-        EXPECT_EQ(a.b.edge, b.b.edge);
-        for (size_t i = 0; i < a.grad.size(); ++i) ASSERT_EQ(a.grad[i], b.grad[i]) << "raw " << i << " tau " << tau;
+        EXPECT_NEAR(a.b.total, b.b.total, 1e-5 * b.b.total);
+        EXPECT_NEAR(a.b.mse, b.b.mse, 1e-5 * b.b.mse);
+        EXPECT_NEAR(a.b.ssim, b.b.ssim, 1e-5 * b.b.ssim);
+        EXPECT_NEAR(a.b.edge, b.b.edge, 1e-5 * b.b.edge);
+        float peak = 0;
+        for (float g : b.grad) peak = std::max(peak, std::fabs(g));
+        for (size_t i = 0; i < a.grad.size(); ++i)
+          ASSERT_NEAR(a.grad[i], b.grad[i], 1e-4f * peak + 1e-4f * std::fabs(b.grad[i])) << "raw " << i << " tau " << tau;
         // render() always culls; compare it with the evaluator's plain-path image instead.
         pelican::detail::Evaluator<float> plain;
         plain.resize(sz.w, sz.h);
@@ -63,7 +71,7 @@ TEST(CullingExact, BitIdenticalToPlainPath) {
         plain.reserve_shapes(types.size());
         plain.set_culling(false);
         plain.evaluate(types.data(), types.size(), raw.data(), tau, pelican::detail::Weights<float>(), nullptr);
-        for (size_t i = 0; i < a.image.size(); ++i) ASSERT_EQ(a.image[i], plain.image()[i]) << "pixel " << i;
+        for (size_t i = 0; i < a.image.size(); ++i) ASSERT_NEAR(a.image[i], plain.image()[i], 4e-6f) << "pixel " << i;
       }
     }
   }
