@@ -45,7 +45,7 @@ class VectorizeOptions:
     max_batch: int = 64
     #: Steps of each joint optimisation (every shape and the background), and of the final polish.
     round_steps: int = 80
-    polish_steps: int = 150
+    polish_steps: int = 300
     lr: float = 0.02
     #: Softness (pixels) at the start and end of each round's τ schedule, and of the polish, which
     #: matches how a browser antialiases the exported SVG's hard edges.
