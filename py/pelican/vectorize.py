@@ -228,8 +228,8 @@ async def _grow(engine: Engine, coarse: Image, model: Model, opts: VectorizeOpti
             scene = settled.scene
             record.update(windows=settled.windows, window_pixels=settled.pixels)
             cancelled = stop.stopped
-        joint = not opts.local or schedule.joint_due()
-        if joint and opts.round_steps > 0 and not cancelled:
+        joint = (not opts.local or schedule.joint_due()) and opts.round_steps > 0 and not cancelled
+        if joint:
             if engine.model != model:
                 await engine.set_target(coarse, model)
             await engine.set_scene(scene)
