@@ -1,4 +1,4 @@
-// `npm run bench [-- --json FILE] [--runtime native|native-portable|wasm-node|chromium|greedy|quality|cli|app]`: runs every
+// `npm run bench [-- --json FILE] [--runtime native|native-portable|wasm-node|chromium|greedy|quality|speed|speed-chromium|cli|app]`: runs every
 // benchmark and merges their records into one JSON array, so one file holds the whole table.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +21,9 @@ const BENCHES = [
   { script: 'bench:wasm', runtimes: ['wasm-node', 'chromium'] },
   { script: 'bench:greedy', runtimes: ['greedy'] },
   { script: 'bench:quality', runtimes: ['quality'] },
+  // Time to N shapes (the vectorize pipeline) beside geometrize, in Node and in the app in Chromium.
+  { script: 'bench:speed', runtimes: ['speed'] },
+  { script: 'bench:speed', runtimes: ['speed-chromium'], args: ['--host', 'chromium'] },
   { script: 'bench:cli', runtimes: ['cli'] },
   { script: 'bench:app', runtimes: ['app'] },
 ];
@@ -39,10 +42,11 @@ const records = [];
 let failed = false;
 for (const bench of BENCHES) {
   if (runtime && !bench.runtimes.includes(runtime)) continue;
-  const part = join(partsDir, `${bench.script.replace(':', '-')}.json`);
+  const part = join(partsDir, `${bench.args ? bench.runtimes[0] : bench.script.replace(':', '-')}.json`);
   rmSync(part, { force: true });
   const args = ['run', '--silent', bench.script, '--', '--json', part];
   if (runtime) args.push('--runtime', runtime);
+  if (bench.args) args.push(...bench.args);
   const run = spawnSync('npm', args, { cwd: root, stdio: 'inherit' });
   if (run.status !== 0 || !existsSync(part)) {
     console.error(`[bench] ${bench.script} failed (exit code ${run.status})`);

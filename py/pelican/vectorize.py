@@ -2,10 +2,14 @@
 
 It starts from the background alone (the target's mean colour) and grows the scene in rounds.
 Each round the engine proposes new shapes where the residual is largest, their colour and
-opacity solved in closed form (Engine.propose), and then every shape, the background included,
-is optimised jointly by gradient descent: the hill-climbing tools freeze a shape once placed,
-this keeps improving all of them. Rounds add more shapes at a time as the scene grows (a shape
-changes less of a busy picture), so the time to N shapes grows about linearly.
+opacity solved in closed form (Engine.propose), and settles them locally: each new shape is
+optimised on the window of tiles it can touch with every other shape frozen (pelican.settle),
+so a round costs what its new shapes cover, not the whole canvas times the whole scene. Every
+few rounds, or sooner when the local gains fade, every shape and the background are optimised
+jointly by gradient descent: the hill-climbing tools freeze a shape once placed, this keeps
+improving all of them. Rounds add more shapes at a time as the scene grows (a shape changes
+less of a busy picture), and the joint passes come at a fixed number of rounds, so their cost
+per added shape stays about flat.
 
 The search reaches its budget: a round only stops adding when no shape would lower the error
 anywhere (the picture is already matched), and shapes the optimiser made invisible are dropped
@@ -26,6 +30,7 @@ from .engine import Cancelled, Engine, Model
 from .greedy import StopToken, _maybe
 from .images import Image
 from .scene import Scene
+from .settle import settle
 
 
 @dataclass
@@ -34,9 +39,11 @@ class VectorizeOptions:
     #: Fit the luma of the picture instead of its colours.
     gray: bool = False
     #: New shapes per round as a fraction of the shapes so far (at least one, at most max_batch).
+    #: Rounds that keep growing with the scene keep the joint passes (every joint_every rounds)
+    #: at a flat cost per added shape; a cap makes them come every max_batch·joint_every shapes.
     growth: float = 0.2
-    max_batch: int = 24
-    #: Joint optimisation steps after each round's additions, and the final polish.
+    max_batch: int = 64
+    #: Steps of each joint optimisation (every shape and the background), and of the final polish.
     round_steps: int = 80
     polish_steps: int = 300
     lr: float = 0.02
@@ -51,6 +58,19 @@ class VectorizeOptions:
     coarse_side: int = 128
     #: Seeds grown side by side on the engine pool, the best kept (0: two up to 50 shapes, else one).
     tries: int = 0
+    #: Settle new shapes locally (window, the rest frozen) and optimise jointly only on schedule;
+    #: False runs a joint optimisation after every round (the pipeline before local settling).
+    local: bool = True
+    #: Steps of each local settling, per window.
+    settle_steps: int = 10
+    #: A joint pass after this many rounds since the last (0: only when the gains fade).
+    joint_every: int = 4
+    #: ...or sooner, once a round's error decrease per new shape falls below this fraction of
+    #: the first round's after the last joint pass (0: never sooner).
+    fade: float = 0.5
+    #: Pixels (of the growing picture) a settling window reaches beyond a new shape's box, on
+    #: top of 3 τ_start where its soft edge fades.
+    settle_margin_px: float = 1.0
     #: The proposal search per new shape.
     candidates: int = 128
     mutations: int = 96
@@ -64,13 +84,22 @@ class VectorizeOptions:
 
     def validate(self) -> "VectorizeOptions":
         checks.whole_numbers(self, ("shapes", "max_batch", "round_steps", "polish_steps", "candidates", "mutations",
-                                    "coarse_side", "tries"), 0)
+                                    "coarse_side", "tries", "settle_steps", "joint_every"), 0)
         if self.shapes > 1000:
             raise ValueError(f"shapes: at most 1000, got {self.shapes}")
         if self.max_batch < 1 or self.candidates < 1:
             raise ValueError("max_batch and candidates must be at least 1")
         checks.learning_rate(self.lr)
-        for name in ("growth", "tau_start_px", "tau_end_px", "polish_tau_px", "min_opacity"):
+        if not isinstance(self.local, bool):
+            raise ValueError(f"local: expected true or false, got {self.local!r}")
+        if self.local and self.settle_steps == 0 and self.round_steps == 0:
+            raise ValueError("settle_steps and round_steps are both 0: local rounds would never optimise a shape")
+        if self.local and self.settle_steps > 0 and any(self.weights.get(k, 0.0) > 0 for k in ("edge", "ssim")):
+            raise ValueError("weights: local settling scores a window by its MSE alone, so edge and ssim must be 0 "
+                             "(or set local=False)")
+        if isinstance(self.fade, bool) or not isinstance(self.fade, (int, float)) or not 0 <= self.fade <= 1:
+            raise ValueError(f"fade: expected a number in [0, 1], got {self.fade!r}")
+        for name in ("growth", "tau_start_px", "tau_end_px", "polish_tau_px", "min_opacity", "settle_margin_px"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 100:
                 raise ValueError(f"{name}: expected a number in [0, 100], got {value!r}")
@@ -165,37 +194,90 @@ async def _grow(engine: Engine, coarse: Image, model: Model, opts: VectorizeOpti
                 stop: StopToken, started: float, on_round: Callable[[dict[str, Any], Scene], Any] | None,
                 on_progress: Callable[[dict[str, Any]], Any] | None) -> None:
     side = coarse.side
+    tau_start, tau_end = opts.tau_start_px / side, opts.tau_end_px / side
+    # Local settling keeps the canvas colour fixed (a window would pull it towards its own
+    # pixels); the joint passes fit it. Switching models reloads the target and the scene.
+    fixed = Model(model.channels, model.opacity, False)
     await engine.set_target(coarse, model)
     await engine.set_weights(opts.weights)
     await engine.set_scene(growth.scene)
-    fitted = await engine.optimize(30, opts.lr, opts.tau_end_px / side, opts.tau_end_px / side)  # the background
+    fitted = await engine.optimize(30, opts.lr, tau_end, tau_end)  # the background
     growth.scene = fitted.scene
+    loss = await engine.loss(tau_end)
+    schedule = _Schedule(opts)
     round_no, stalls = 0, 0
     while len(growth.scene) < opts.shapes and not stop.stopped and stalls < 3:
         round_no += 1
+        round_started = time.perf_counter() - started
         scene = growth.scene.copy()
         want = min(opts.shapes - len(scene), opts.max_batch, max(1, int(len(scene) * opts.growth)))
-        new = await engine.propose(want, opts.candidates, opts.mutations, seed=seed * 7919 + round_no,
-                                   tau=opts.tau_end_px / side)
+        new = await engine.propose(want, opts.candidates, opts.mutations, seed=seed * 7919 + round_no, tau=tau_end)
         if not new:
             break  # no shape lowers the error anywhere: the picture is matched
+        first_new = len(scene)
         for shape in new:
             scene.add(shape)
-        await engine.set_scene(scene)
-        result = await engine.optimize(opts.round_steps, opts.lr, opts.tau_start_px / side, opts.tau_end_px / side,
-                                       on_progress=on_progress)
-        scene = result.scene
+        record: dict[str, Any] = {"round": round_no, "added": len(new), "started": round_started}
+        cancelled = False
+        if opts.local and opts.settle_steps > 0:
+            if engine.model != fixed:
+                await engine.set_target(coarse, fixed)
+            await engine.set_scene(scene)
+            settled = await settle(engine, scene, list(range(first_new, len(scene))), opts.settle_steps, opts.lr,
+                                   tau_start, tau_end, opts.settle_margin_px + 3 * opts.tau_start_px, on_progress)
+            scene = settled.scene
+            record.update(windows=settled.windows, window_pixels=settled.pixels)
+            cancelled = stop.stopped
+        joint = (not opts.local or schedule.joint_due()) and opts.round_steps > 0 and not cancelled
+        if joint:
+            if engine.model != model:
+                await engine.set_target(coarse, model)
+            await engine.set_scene(scene)
+            result = await engine.optimize(opts.round_steps, opts.lr, tau_start, tau_end, on_progress=on_progress)
+            scene, cancelled = result.scene, result.cancelled
         dropped = [s.name for s in scene.shapes if s.opacity < opts.min_opacity]
         for name in dropped:
             scene.remove(name)
         stalls = stalls + 1 if len(dropped) >= len(new) else 0
+        await engine.set_scene(scene)
+        before, loss = loss, await engine.loss(tau_end)
+        schedule.after_round(joint, (before - loss) / len(new))
         growth.scene = scene
-        record = {"round": round_no, "added": len(new), "dropped": len(dropped), "num_shapes": len(scene),
-                  "loss": result.best_loss, "seconds": time.perf_counter() - started}
+        record.update({"dropped": len(dropped), "num_shapes": len(scene), "loss": loss, "joint": joint,
+                       "seconds": time.perf_counter() - started})
         growth.rounds.append(record)
         if on_round:
             await _maybe(on_round(record, scene))
-        if result.cancelled:
+        if cancelled:
             break
+    if engine.model != model:
+        await engine.set_target(coarse, model)
     await engine.set_scene(growth.scene)
-    growth.loss = await engine.loss(opts.tau_end_px / side)
+    growth.loss = await engine.loss(tau_end)
+
+
+class _Schedule:
+    """When the joint passes come: after ``joint_every`` rounds since the last, or sooner once a
+    round's error decrease per new shape has fallen below ``fade`` of the first round's since the
+    last joint pass (the local moves are running out; re-fitting everything opens new ones)."""
+
+    def __init__(self, opts: VectorizeOptions) -> None:
+        self.every, self.fade = opts.joint_every, opts.fade
+        self.rounds = 0  # local rounds since the last joint pass
+        self.first_gain: float | None = None
+        self.last_gain: float | None = None
+
+    def joint_due(self) -> bool:
+        if self.every and self.rounds + 1 >= self.every:
+            return True
+        faded = self.first_gain is not None and self.last_gain is not None and self.first_gain > 0
+        return bool(self.fade and faded and self.last_gain < self.fade * self.first_gain)  # type: ignore[operator]
+
+    def after_round(self, joint: bool, gain_per_shape: float) -> None:
+        if joint:
+            self.rounds, self.first_gain, self.last_gain = 0, None, None
+            return
+        self.rounds += 1
+        if self.first_gain is None:
+            self.first_gain = gain_per_shape
+        self.last_gain = gain_per_shape

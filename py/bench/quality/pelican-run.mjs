@@ -1,30 +1,37 @@
-// The one place the quality benchmark calls pelican. Python is loaded once (Pyodide under Node,
-// the same worker pool the page uses) and each target goes in as the very 8-bit values the other
-// methods get (planar floats; file decoding is the CLI's and its tests' business). When the
-// package has `vectorize` (colour or gray), that is what runs; else the older greedy pipeline.
+// The one place the benchmarks call pelican. Python is loaded once (Pyodide under Node, the same
+// worker pool the page uses) and each target goes in as the very 8-bit values the other methods
+// get (planar floats; file decoding is the CLI's and its tests' business). When the package has
+// `vectorize` (colour or gray), that is what runs; else the older greedy pipeline.
 import { quantised } from './images.mjs';
 
-const PYTHON = `
+/** Defines `_quality_run(pixels, ...)` (pixels: anything with .to_py() giving planar floats). */
+export const PYTHON = `
 import array, json, time
 import pelican
 from pelican import GreedyOptions, Image, Scene, to_svg
 
-async def _quality_run(pixels, width, height, channels, shapes, gray):
+async def _quality_run(pixels, width, height, channels, shapes, gray, options_json):
     target = Image(width, height, array.array("f", pixels.to_py()), channels)
+    rounds = []
     if hasattr(pelican, "vectorize"):
         api = "vectorize"
+        overrides = json.loads(options_json)
+        options = pelican.VectorizeOptions(**overrides) if overrides else None
         started = time.perf_counter()
-        result = await pelican.vectorize(target, shapes=shapes, gray=gray)
+        result = await pelican.vectorize(target, shapes=shapes, gray=gray, options=options,
+                                         on_round=lambda record, scene: rounds.append(dict(record)))
     else:
         api = "greedy_refine (luma placeholder)"
         started = time.perf_counter()
         result = await pelican.greedy_refine(Scene.initial(target.width, target.height), target.gray(),
                                              GreedyOptions.pipeline(max_shapes=shapes))
     seconds = time.perf_counter() - started
-    return json.dumps({"svg": to_svg(result.scene), "seconds": seconds, "shapes": len(result.scene), "api": api})
+    return json.dumps({"svg": to_svg(result.scene), "seconds": seconds, "shapes": len(result.scene), "api": api,
+                       "rounds": rounds})
 `;
 
-function planar(image) {
+/** The image's 8-bit values as planar floats (channel-major), what Image takes. */
+export function planar(image) {
   const { width, height, channels, data } = quantised(image);
   const n = width * height;
   const out = new Float32Array(n * channels);
@@ -32,16 +39,23 @@ function planar(image) {
   return out;
 }
 
-/** Loads Python with pelican; `run(image, shapes)` → {svg, seconds, shapes, api}; `close()`. */
+/**
+ * Loads Python with pelican; `run(image, shapes, options)` → {svg, seconds, cpuSeconds, shapes, api, rounds}
+ * (options: VectorizeOptions fields to override; rounds: vectorize's on_round records); `close()`.
+ */
 export async function createPelicanRunner({ log = () => {} } = {}) {
   const { loadPelican } = await import('../../host/node.mjs');
   const host = await loadPelican({ stdout: () => {}, stderr: (s) => log(s) });
   await host.pyodide.runPythonAsync(PYTHON);
   const call = host.pyodide.globals.get('_quality_run');
   return {
-    async run(image, shapes) {
-      const out = await call(planar(image), image.width, image.height, image.channels, shapes, image.channels === 1);
-      return JSON.parse(out);
+    async run(image, shapes, options = {}) {
+      // CPU time of the whole process (Python and the engine workers are its threads).
+      const before = process.cpuUsage();
+      const out = await call(planar(image), image.width, image.height, image.channels, shapes, image.channels === 1,
+        JSON.stringify(options));
+      const used = process.cpuUsage(before);
+      return { ...JSON.parse(out), cpuSeconds: (used.user + used.system) / 1e6 };
     },
     close() {
       call.destroy();
