@@ -53,3 +53,16 @@ test('pelican.py from devtools running away is stopped by Esc; Python works afte
   expect(out).toContain('KeyboardInterrupt');
   expect(await app.evaluate(() => (window as any).pelican.py('1 + 1'))).toBe(2);
 });
+
+test('Esc pressed before Python has even started the code still stops it', async ({ app }) => {
+  // The call and the key in one turn of the page: the worker sees the interrupt before the code.
+  await app.evaluate(() => {
+    (window as any).early = (window as any).pelican.py('while True: pass').then(
+      () => 'returned',
+      (e: Error & { type?: string }) => `${e.name}|${e.type}|${e.message}`,
+    );
+    document.body.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
+  });
+  expect(await app.evaluate(() => (window as any).early)).toContain('KeyboardInterrupt');
+  expect(await app.evaluate(() => (window as any).pelican.py('2 + 2'))).toBe(4);
+});

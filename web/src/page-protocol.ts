@@ -172,7 +172,6 @@ export type FromWorker =
   | { type: 'reply'; id: number; ok?: unknown; error?: ErrorRecord }
   | { type: 'round'; token: number; record: PageRound }
   | { type: 'progress'; token: number; progress: PageProgress }
-  | { type: 'interrupt-seen' }
   | { type: 'page-call'; id: number; method: 'run'; args: unknown[] }
   | { type: 'page-sync'; method: SyncPageCall; args: unknown[]; control: SharedArrayBuffer; data: SharedArrayBuffer }
   | { type: 'page-sync-more'; data: SharedArrayBuffer };

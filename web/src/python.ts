@@ -4,7 +4,6 @@
 
 import { poolSize } from './engine';
 import {
-  PythonError,
   SYNC_DONE,
   SYNC_TOO_BIG,
   encodeAnswer,
@@ -57,7 +56,6 @@ let calls = 0;
 const replies = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
 /** [0] Pyodide's interrupt buffer, read by Python's eval loop in the worker. */
 const interruptFlag = new Int32Array(new SharedArrayBuffer(4));
-let interruptsSeen = 0;
 let page: PageBridge | null = null;
 let pendingAnswer: { control: Int32Array; bytes: Uint8Array } | null = null;
 let onOutput: ((text: string, stream: 'out' | 'err') => void) | null = null;
@@ -136,9 +134,6 @@ function onWorkerMessage(m: FromWorker) {
       return runHooks.get(m.token)?.round(m.record);
     case 'progress':
       return runHooks.get(m.token)?.progress(m.progress);
-    case 'interrupt-seen':
-      interruptsSeen++;
-      return;
     case 'page-call': {
       const [kind, json] = m.args as [string, string];
       const answer = page ? page.run(kind, json) : Promise.reject(new Error('the page is not attached to Python'));
@@ -193,14 +188,18 @@ export async function loadPython(
   void startPyodide();
   const ready = await readyMessage!;
 
-  let busy = 0;
+  /** Ids of the console/devtools evaluations not answered yet. */
+  const running = new Set<number>();
   const evaluate = async <T>(code: string, repr: boolean): Promise<T> => {
     Atomics.store(interruptFlag, 0, 0); // an old Ctrl+C must not hit this run
-    busy++;
+    const id = ++calls;
+    running.add(id);
     try {
-      return await request<T>({ type: 'eval', id: ++calls, code, repr });
+      return await request<T>({ type: 'eval', id, code, repr });
     } finally {
-      busy--;
+      running.delete(id);
+      // A SIGINT set just as the last evaluation answered must not hit the next Python to run.
+      if (running.size === 0) Atomics.store(interruptFlag, 0, 0);
     }
   };
   const call = <T>(fn: 'export_svg' | 'import_svg', args: unknown[]) => request<T>({ type: 'call', id: ++calls, fn, args });
@@ -209,17 +208,19 @@ export async function loadPython(
     start: ready.start,
     pelicanVersion: ready.pelicanVersion,
     get busy() {
-      return busy > 0;
+      return running.size > 0;
     },
     run: (code) => evaluate<unknown>(code, false),
     isComplete: (code) => request<boolean>({ type: 'complete', id: ++calls, code }),
     interrupt() {
       // The worker cancels code that awaits at once; if it does not answer, Python holds its
       // thread (`while True: pass`), and the interrupt buffer stops it at its next bytecode.
-      const seen = interruptsSeen;
+      // An evaluation the worker has not started yet when the message arrives has no await to
+      // cancel; it too is stopped by the buffer, since it is still unanswered after the grace.
+      const targets = [...running];
       send({ type: 'interrupt' });
       setTimeout(() => {
-        if (interruptsSeen === seen && busy > 0) Atomics.store(interruptFlag, 0, 2); // SIGINT
+        if (targets.some((id) => running.has(id))) Atomics.store(interruptFlag, 0, 2); // SIGINT
       }, INTERRUPT_GRACE_MS);
     },
     bridge: {

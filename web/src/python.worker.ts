@@ -335,10 +335,9 @@ self.onmessage = ({ data: m }: MessageEvent<ToWorker>) => {
       return stopRun(m.token);
     case 'interrupt': {
       // This thread is free, so no Python is running: whatever awaits is cancelled at its await.
-      // The page sets the interrupt buffer only when this answer does not come (Python holds
-      // the thread); one set meanwhile must not hit the next Python to run.
+      // The page sets the interrupt buffer when the evaluation is still unanswered after a grace
+      // (Python holds the thread, or had not started it yet); one set earlier must not hit it.
       if (interruptBuffer) Atomics.store(interruptBuffer, 0, 0);
-      post({ type: 'interrupt-seen' });
       void ready?.then(({ bridge }) => bridge.interrupt_console());
       return;
     }
