@@ -1,5 +1,5 @@
 // `npm run bench:wasm -- --json FILE [--runtime wasm-node|chromium] [--steps N] [--no-build]
-//                       [--resolutions 64,128,256] [--shapes 9,35]`
+//                       [--resolutions 128,256] [--shapes 35,200]`
 // ms/step of the Wasm engine in Node worker threads and in headless Chromium (Debian's), with
 // the configurations of the native benchmark, plus RPC overhead and pool speed-up.
 // Builds what is missing first; leaves no server or browser running.
@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchInputs } from './scenes.mjs';
-import { RESOLUTIONS, SHAPE_COUNTS, runSuite } from './suite.js';
+import { runSuite } from './suite.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -31,8 +31,9 @@ function list(name, fallback) {
   }
   return values;
 }
-const resolutions = list('--resolutions', RESOLUTIONS);
-const shapeCounts = list('--shapes', SHAPE_COUNTS);
+// Without them, every configuration of the native benchmark (scenes.mjs).
+const resolutions = list('--resolutions', undefined);
+const shapeCounts = list('--shapes', undefined);
 // Two workers keep the speed-up honest on the 2-core CI machine; more cores, more workers.
 const poolSize = Math.max(2, Math.min(4, availableParallelism()));
 const log = (line) => console.log(`[bench:wasm] ${line}`);
@@ -42,13 +43,12 @@ for (const script of process.argv.includes('--no-build') ? [] : ['scripts/build-
   if (built.status !== 0) process.exit(1);
 }
 
-// The rpc and pool records use 128² with 9 shapes.
-const inputs = benchInputs([...new Set([...resolutions, 128])], [...new Set([...shapeCounts, 9])]);
+const inputs = benchInputs({ resolutions, shapes: shapeCounts });
 const records = [];
 
 if (!only || only === 'wasm-node') {
   const client = await import('../../build/workers/client.js');
-  records.push(...(await runSuite(client, inputs, { runtime: 'wasm-node', steps, poolSize, log, resolutions, shapeCounts })));
+  records.push(...(await runSuite(client, inputs, { runtime: 'wasm-node', steps, poolSize, log })));
 }
 
 if (!only || only === 'chromium') {
@@ -68,7 +68,7 @@ if (!only || only === 'chromium') {
     if (!isolated) throw new Error('the benchmark page is not cross-origin isolated');
     const fromPage = await page.evaluate(
       ([inputs, options]) => window.runSuite(inputs, { ...options, log: (line) => console.log(`[bench] ${line}`) }),
-      [inputs, { runtime: 'chromium', steps, poolSize, resolutions, shapeCounts }],
+      [inputs, { runtime: 'chromium', steps, poolSize }],
     );
     records.push(...fromPage);
   } finally {

@@ -120,10 +120,39 @@ export function vectorizeScene(count, seed = 7) {
   return { types, values, background: [0.8, 0.75, 0.7] };
 }
 
-/** Targets per side and scenes per shape count (the initial pelican plus random shapes). */
-export function benchInputs(sides = [64, 128, 256], shapeCounts = [9, 35]) {
+/**
+ * The configurations of the native benchmark (cpp/bench/bench.cpp main): the original's model on
+ * the pelican scenes, and vectorize's model (colour, opacity, fitted background) on
+ * vectorizeScene(), each with its target and scene as plain arrays (they cross into a page).
+ */
+export const PELICAN_CONFIGS = { resolutions: [64, 128, 256, 512], shapes: [9, 35] };
+export const VECTORIZE_CONFIGS = { resolutions: [128, 256, 512], shapes: [35, 100, 200, 500] };
+
+export function benchInputs(only = {}) {
+  const wanted = (list, values) => values.filter((v) => !list || list.includes(v));
+  const configs = [];
+  for (const [scene, table] of [['pelican', PELICAN_CONFIGS], ['vectorize', VECTORIZE_CONFIGS]])
+    for (const resolution of wanted(only.resolutions, table.resolutions))
+      for (const shapes of wanted(only.shapes, table.shapes)) configs.push({ scene, resolution, shapes });
+  const sides = [...new Set([...configs.map((c) => c.resolution), 128])];
+  const gray = Object.fromEntries(sides.map((side) => [side, readPgm(side)]));
+  // Colour planes from the engraving, tinted so the channels differ (as cpp/bench does).
+  const colour = (pixels) => {
+    const out = new Array(3 * pixels.length);
+    for (let c = 0; c < 3; c++)
+      for (let i = 0; i < pixels.length; i++) out[c * pixels.length + i] = pixels[i] * (1 - 0.15 * c) + 0.05 * c;
+    return out;
+  };
   return {
-    targets: Object.fromEntries(sides.map((side) => [side, Array.from(readPgm(side))])),
-    scenes: Object.fromEntries(shapeCounts.map((count) => [count, benchScene(Math.max(0, count - 9))])),
+    configs: configs.map((c) => ({
+      ...c,
+      model: c.scene === 'vectorize' ? { channels: 3, opacity: true, fitBackground: true } : { channels: 1, opacity: false, fitBackground: false },
+      target: c.scene === 'vectorize' ? colour(gray[c.resolution]) : Array.from(gray[c.resolution]),
+      // vectorize's weights: every term but the MSE off.
+      weights: c.scene === 'vectorize' ? { perimeter: 0, degeneracy: 0, canvas: 0, edge: 0, ssim: 0 } : null,
+      ...(c.scene === 'vectorize' ? vectorizeScene(c.shapes) : benchScene(Math.max(0, c.shapes - 9))),
+    })),
+    // The rpc and pool records: the original's model, 128², the initial pelican.
+    small: { target: Array.from(gray[128]), ...benchScene(0) },
   };
 }

@@ -2,8 +2,6 @@
 // Chromium against workers/client.ts served by Vite. Timing of optimize steps is taken inside
 // the worker (OptimizeResult.elapsedMs), so messaging is measured separately (rpc records).
 
-export const RESOLUTIONS = [64, 128, 256];
-export const SHAPE_COUNTS = [9, 35];
 // One thread, then every core (the threads build alone on the machine); where the threads build
 // is unavailable (a page without isolation) both are the single-threaded build.
 export const THREAD_MODES = ['1', 'all'];
@@ -19,60 +17,59 @@ function round(value, digits = 4) {
   return Math.round(value * scale) / scale;
 }
 
-function asTyped(inputs) {
-  // Inputs may arrive as plain arrays (from page.evaluate); the engine takes typed arrays.
-  const targets = {};
-  for (const [side, pixels] of Object.entries(inputs.targets)) targets[side] = Float32Array.from(pixels);
-  const scenes = {};
-  for (const [count, scene] of Object.entries(inputs.scenes)) {
-    scenes[count] = { types: Int32Array.from(scene.types), values: Float64Array.from(scene.values), background: Float64Array.from(scene.background) };
-  }
-  return { targets, scenes };
+function typedScene(scene) {
+  // Inputs may arrive as plain arrays (from page.evaluate); the engine takes typed arrays, and
+  // takes them over (transfer), so every call gets fresh copies.
+  return [Int32Array.from(scene.types), Float64Array.from(scene.values), Float64Array.from(scene.background)];
 }
 
-async function prepared(engine, side, data, shapes) {
-  await engine.init(side, side);
-  await engine.setTarget(data.targets[side].slice());
-  const scene = data.scenes[shapes];
-  await engine.setScene(scene.types.slice(), scene.values.slice(), scene.background.slice());
+async function prepared(engine, config) {
+  await engine.init(config.resolution, config.resolution, config.model);
+  await engine.setTarget(Float32Array.from(config.target));
+  if (config.weights) await engine.setWeights(config.weights);
+  await engine.setScene(...typedScene(config));
 }
+
+const SMALL = (inputs) => ({
+  resolution: 128,
+  model: { channels: 1, opacity: false, fitBackground: false },
+  weights: null,
+  ...inputs.small,
+});
 
 /**
  * @param client  the module exporting createEngine / createEnginePool
- * @param inputs  { targets: {64,128,256: pixels}, scenes: {9,35: {types, values, background}} }
- * @param options { runtime, steps, poolSize, log, resolutions?, shapeCounts? }
+ * @param inputs  scenes.mjs benchInputs(): { configs: [{scene, resolution, shapes, model, target, weights, types, values, background}], small }
+ * @param options { runtime, steps, poolSize, log }
  * @returns records for scripts/bench.mjs
  */
 export async function runSuite(client, inputs, options) {
   const { runtime, steps = 300, poolSize = 2, log = () => undefined } = options;
-  const resolutions = options.resolutions ?? RESOLUTIONS;
-  const shapeCounts = options.shapeCounts ?? SHAPE_COUNTS;
-  const data = asTyped(inputs);
   const records = [];
 
   // Same method as cpp/bench: one optimize over the whole τ schedule, every step timed on its
   // own (inside the worker), median and minimum of the per-step times.
-  for (const resolution of resolutions) {
-    for (const shapes of shapeCounts) {
-     for (const mode of THREAD_MODES) {
+  for (const config of inputs.configs) {
+    for (const mode of THREAD_MODES) {
       const engine = client.createEngine(mode === '1' ? { threads: 1 } : {});
       try {
-        await prepared(engine, resolution, data, shapes);
+        await prepared(engine, config);
         await engine.optimize({ steps: 10 }); // warm-up: JIT tiers, memory growth
         // The helper threads are Web Workers that load the module once this engine's worker
         // yields; give them time to join before anything is timed.
         if (mode !== '1') await new Promise((resolve) => setTimeout(resolve, 300));
         await engine.optimize({ steps: 10 });
         const { flavour, threads } = await engine.info();
-        const scene = data.scenes[shapes];
-        await engine.setScene(scene.types.slice(), scene.values.slice(), scene.background.slice());
+        await engine.setScene(...typedScene(config));
         const result = await engine.optimize({ steps, recordStepTimes: true });
         const perStep = Array.from(result.stepMs);
         const sorted = [...perStep].sort((a, b) => a - b);
+        const { resolution, shapes, scene } = config;
         const record = {
           runtime,
           resolution,
           shapes,
+          scene,
           threads,
           // Upper median, as the native benchmark takes it.
           ms_per_step_median: round(sorted[sorted.length >> 1]),
@@ -80,12 +77,11 @@ export async function runSuite(client, inputs, options) {
           steps: perStep.length,
           flavour,
         };
-        log(`${runtime} ${resolution}² × ${shapes}, ${threads} thread(s): ${record.ms_per_step_median} ms/step (min ${record.ms_per_step_min})`);
+        log(`${runtime} ${resolution}² × ${shapes} ${scene}, ${threads} thread(s): ${record.ms_per_step_median} ms/step (min ${record.ms_per_step_min})`);
         records.push(record);
       } finally {
         engine.terminate();
       }
-     }
     }
   }
 
@@ -93,7 +89,7 @@ export async function runSuite(client, inputs, options) {
   {
     const engine = client.createEngine();
     try {
-      await prepared(engine, 128, data, 9);
+      await prepared(engine, SMALL(inputs));
       for (let i = 0; i < 20; i++) await engine.evaluate(1 / 128);
       const timed = async (call, count) => {
         const times = [];
@@ -126,7 +122,7 @@ export async function runSuite(client, inputs, options) {
   {
     const candidates = Array.from({ length: 4 * poolSize }, (_, i) => i);
     const work = async (engine) => {
-      await prepared(engine, 128, data, 9);
+      await prepared(engine, SMALL(inputs));
       await engine.optimize({ steps: 40 });
     };
     const single = client.createEnginePool({ size: 1 });
