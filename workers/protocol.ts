@@ -41,6 +41,8 @@ export interface ShapeModel {
   background: FieldSpec;
   /** The original's starting pelican in a unit square: intensity, then geometry, per shape. */
   initialPelican: { name: string; type: number; values: number[] }[];
+  /** What an optimisation and the loss use unless told otherwise (DEFAULT_WEIGHTS and OPTIMIZE_DEFAULTS are these). */
+  defaults: { lr: number; clipNorm: number; weights: LossWeights };
 }
 
 /** What a scene is made of besides geometry; fixed per engine by init(). */
@@ -113,6 +115,8 @@ export interface LossWeights {
   ssim: number;
 }
 
+// The engine's defaults (cpp/include/pelican/engine.h, exported as shapeModel().defaults), here
+// for the hosts that need them before any engine has loaded; tests/workers holds the two equal.
 export const DEFAULT_WEIGHTS: Readonly<LossWeights> = { perimeter: 0.001, degeneracy: 0.1, canvas: 1.0, edge: 0.1, ssim: 0.05 };
 
 // ---------------------------------------------------------------------------------------------
@@ -183,6 +187,7 @@ export interface OptimizeOptions {
   window?: PixelWindow;
 }
 
+// The engine's too (shapeModel().defaults); τ 0 means the engine's 1/S and 0.2/S.
 export const OPTIMIZE_DEFAULTS = { lr: 0.02, tauStart: 0, tauEnd: 0, clipNorm: 1 } as const;
 
 export interface Preview {

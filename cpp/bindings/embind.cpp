@@ -294,6 +294,20 @@ val shapeModel() {
     pelicanShapes.set(index++, entry);
   }
   out.set("initialPelican", pelicanShapes);
+  // The defaults of an optimisation and of the loss weights, as the engine applies them.
+  const pelican::OptimizeOptions optimize;
+  const pelican::LossWeights weights;
+  val defaults = val::object();
+  defaults.set("lr", optimize.lr);
+  defaults.set("clipNorm", optimize.clip_norm);
+  val w = val::object();
+  w.set("perimeter", weights.perimeter);
+  w.set("degeneracy", weights.degeneracy);
+  w.set("canvas", weights.canvas);
+  w.set("edge", weights.edge);
+  w.set("ssim", weights.ssim);
+  defaults.set("weights", w);
+  out.set("defaults", defaults);
   return out;
 }
 

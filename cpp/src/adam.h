@@ -8,6 +8,8 @@
 #include <limits>
 #include <vector>
 
+#include "pelican/engine.h"
+
 namespace pelican::detail {
 
 // τ(step) = τ_start·(τ_end/τ_start)^(step/steps); τ_end when steps = 0.
@@ -70,7 +72,7 @@ inline void adam_update(float* theta, const float* g, float* m, float* v, const 
 // gradient is skipped like a NaN one (clipping would turn it into a NaN update).
 struct OptimizerRun {
   int steps = 0;
-  double lr = 0.02, tau_start = 0, tau_end = 0, clip_norm = 1.0;
+  double lr = OptimizeOptions{}.lr, tau_start = 0, tau_end = 0, clip_norm = OptimizeOptions{}.clip_norm;
 
   int step = 0;       // loop index (τ advances on every measured step)
   int updates = 0;    // Adam updates made (drives the cosine schedule and bias correction)

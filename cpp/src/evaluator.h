@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "fastmath.h"
+#include "pelican/engine.h"
 #include "loss.h"
 #include "parallel.h"
 #include "priors.h"
@@ -17,9 +18,12 @@
 
 namespace pelican::detail {
 
+// The original's weights unless set: the engine's public defaults (pelican/engine.h), the one
+// place they are written.
 template <class T>
 struct Weights {
-  T perimeter = T(0.001), degeneracy = T(0.1), canvas = T(1.0), edge = T(0.1), ssim = T(0.05);
+  T perimeter = T(LossWeights{}.perimeter), degeneracy = T(LossWeights{}.degeneracy), canvas = T(LossWeights{}.canvas),
+    edge = T(LossWeights{}.edge), ssim = T(LossWeights{}.ssim);
 };
 
 // mse, edge, ssim, perimeter, degeneracy, canvas, total

@@ -19,7 +19,7 @@ from typing import Any
 
 from . import artifacts
 from . import engine as _engine
-from .engine import Cancelled, Engine, EngineCrashed, EngineError, Model, fixed_tau
+from .engine import DEFAULT_LR, Cancelled, Engine, EngineCrashed, EngineError, Model, fixed_tau
 from .greedy import GreedyOptions, greedy_refine
 from .images import Image, ImageError
 from .optimizer import metrics
@@ -284,7 +284,7 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("optimize", help="fit the initial pelican to a target")
     _run_options(p, "out/optimize")
     p.add_argument("--steps", type=_positive, default=500)
-    p.add_argument("--lr", type=float, default=0.02)
+    p.add_argument("--lr", type=float, default=DEFAULT_LR)
     p.add_argument("--save-every", type=_positive, default=25)
     p.set_defaults(run=cmd_optimize)
 

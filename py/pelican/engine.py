@@ -18,6 +18,10 @@ from . import shape_table
 from .scene import Scene, Shape
 
 #: Awaits a raw engine-client call, its named JS errors raised as their Python kinds.
+#: The engine's learning rate (cpp/include/pelican/engine.h, shapeModel().defaults.lr), a
+#: constant here because option classes take it at import; tests/py holds the two equal.
+DEFAULT_LR = 0.02
+
 _call = _host.call
 
 
@@ -224,7 +228,7 @@ class Engine:
     async def optimize(
         self,
         steps: int,
-        lr: float = 0.02,
+        lr: float = DEFAULT_LR,
         tau_start: float | None = None,
         tau_end: float | None = None,
         on_progress: Callable[[dict[str, Any]], Any] | None = None,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from . import _host, checks
-from .engine import Cancelled, Engine, Model
+from .engine import DEFAULT_LR, Cancelled, Engine, Model
 from .images import Image
 from .proposals import propose
 from .scene import Scene, Shape
@@ -36,7 +36,7 @@ class GreedyOptions:
     proposal: str = "residual"
     #: Candidates fitted per round; 0 means one per pool worker.
     candidates: int = 0
-    lr: float = 0.02
+    lr: float = DEFAULT_LR
     #: τ (in pixels) at which losses are compared; the original evaluated at 0.5 px.
     compare_tau_px: float = 0.5
     #: τ (in pixels) the optimiser anneals to; the original's 0.2 px.

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from .engine import Engine, Model, OptimizeResult
+from .engine import DEFAULT_LR, Engine, Model, OptimizeResult
 from .images import Image
 from .scene import Scene
 
 DEFAULT_STEPS = 500
-DEFAULT_LR = 0.02
 
 
 async def optimize(

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from . import _host, checks
-from .engine import Cancelled, Engine, Model
+from .engine import DEFAULT_LR, Cancelled, Engine, Model
 from .greedy import StopToken, _maybe
 from .images import Image
 from .scene import Scene
@@ -46,7 +46,7 @@ class VectorizeOptions:
     #: Steps of each joint optimisation (every shape and the background), and of the final polish.
     round_steps: int = 80
     polish_steps: int = 300
-    lr: float = 0.02
+    lr: float = DEFAULT_LR
     #: Softness (pixels) at the start and end of each round's τ schedule, and of the polish, which
     #: matches how a browser antialiases the exported SVG's hard edges.
     tau_start_px: float = 1.0

@@ -52,6 +52,20 @@ class Parity(unittest.TestCase):
         self.assertAlmostEqual(result.best_loss, min(h["total"] for h in result.history), places=6)
 
 
+class Defaults(unittest.TestCase):
+    def test_python_defaults_are_the_engines(self):
+        from pelican import _host, engine
+        from pelican.greedy import GreedyOptions
+        from pelican.vectorize import VectorizeOptions
+
+        defaults = _host.shape_model()["defaults"]
+        self.assertAlmostEqual(engine.DEFAULT_LR, defaults["lr"], places=7)  # the engine's is a float32
+        self.assertEqual(GreedyOptions().lr, engine.DEFAULT_LR)
+        self.assertEqual(VectorizeOptions().lr, engine.DEFAULT_LR)
+        for key, value in defaults["weights"].items():
+            self.assertAlmostEqual(engine.DEFAULT_WEIGHTS[key], value, places=7)
+
+
 class Behaviour(unittest.TestCase):
     async def test_frozen_shapes_do_not_move(self):
         scene = Scene.initial(32)

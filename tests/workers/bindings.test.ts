@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { PelicanModuleFactory, PelicanWasmModule, WasmEngine } from '../../workers/pelican-wasm.js';
 import { ENGINE_METHODS, MODULE_FUNCTIONS, VALUE_OBJECTS } from './bound-names.js';
 import { ROOT, initialPelican, initialPelicanRaw, readPgm } from './fixtures.js';
+import { DEFAULT_WEIGHTS, OPTIMIZE_DEFAULTS } from '../../workers/protocol.js';
 
 const FLAVOURS = ['simd-threads', 'simd', 'baseline'] as const;
 const bindingsSource = readFileSync(join(ROOT, 'cpp', 'bindings', 'embind.cpp'), 'utf8');
@@ -173,6 +174,13 @@ describe.each(FLAVOURS)('%s build', (flavour) => {
     expect(values.length).toBe(perShape.reduce((a, b) => a + b, 0));
     expect(Array.from(engine.values())).toEqual(before);
     expect(engine.propose({ ...options, typeMask: 0 }, 1 / W)).toMatchObject({ ok: false, message: expect.stringMatching(/type_mask/) });
+  });
+
+  test("the protocol's defaults are the engine's own", () => {
+    const { defaults } = module.shapeModel();
+    expect(defaults.weights).toEqual(Object.fromEntries(Object.entries(DEFAULT_WEIGHTS).map(([k, v]) => [k, Math.fround(v)])));
+    expect(defaults.lr).toBe(Math.fround(OPTIMIZE_DEFAULTS.lr));
+    expect(defaults.clipNorm).toBe(OPTIMIZE_DEFAULTS.clipNorm);
   });
 
   test('optimisation runs in chunks and keeps a flat history', () => {

@@ -8,6 +8,7 @@ import type { Frame } from './exporters';
 import type { LlmProvider } from './llm-reach';
 import type { NoticeAction } from './notice';
 import type { Scene } from './scene';
+import { OPTIMIZE_DEFAULTS } from '../../workers/protocol';
 import { createStore, type Store } from './store';
 
 export type RunKind = 'optimize' | 'greedy' | 'llm' | 'pipeline';
@@ -83,7 +84,7 @@ export const DEFAULT_SETTINGS: AllSettings = {
   matte: '#ffffff',
   res: 128,
   steps: 500,
-  lr: 0.02,
+  lr: OPTIMIZE_DEFAULTS.lr,
   maxShapes: 35,
   proposal: 'residual',
   candidates: 4,

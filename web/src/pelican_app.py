@@ -90,7 +90,7 @@ class App:
             raise ValueError(f"set_target: {len(flat)} values for a {width}x{height} target of {channels} channel(s)")
         _page("setTarget", json.dumps(flat), int(width), int(height), label, int(channels))
 
-    async def optimize(self, steps: int = 500, lr: float = 0.02) -> dict[str, Any]:
+    async def optimize(self, steps: int = 500, lr: float = pelican.engine.DEFAULT_LR) -> dict[str, Any]:
         """Runs the page's optimiser on the current scene (live in the page); returns the metrics."""
         out = await _page_async("run", "optimize", json.dumps({"steps": steps, "lr": lr}))
         return json.loads(out)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .. import checks
-from ..engine import Cancelled, Engine, EngineCrashed, EngineError, Model
+from ..engine import DEFAULT_LR, Cancelled, Engine, EngineCrashed, EngineError, Model
 from ..images import Image
 from ..optimizer import metrics as optimize_metrics
 from ..scene import Scene, SceneError
@@ -39,7 +39,7 @@ MAX_RECORDED_ACTIONS = 50
 class RefineOptions:
     rounds: int = 3
     steps_per_round: int = 200
-    lr: float = 0.02
+    lr: float = DEFAULT_LR
     #: Roll back when loss_after > tolerance * loss_before (the original's 1.1).
     tolerance: float = 1.1
     max_edits: int = 8
