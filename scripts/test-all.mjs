@@ -40,6 +40,7 @@ function countPlaywright(path) {
 }
 
 const SUITES = [
+  { name: 'format (clang-format, Prettier, Black: one test per file)', script: 'test:format', report: 'format.json', count: countPlain },
   { name: 'cpp (GoogleTest via CTest)', script: 'test:cpp', report: 'cpp.xml', count: countJunit },
   { name: 'workers (vitest, real Wasm in worker threads)', script: 'test:workers', report: 'workers.json', count: countVitest },
   { name: 'web types (tsc --noEmit -p web/tsconfig.json, strict)', script: 'test:types', report: 'web-types.json', count: countPlain },
