@@ -20,13 +20,7 @@ const pyodideDir = join(root, 'node_modules', 'pyodide');
 const snapshotCache = join(root, 'build', 'pyodide-snapshot');
 
 // Only what loadPyodide fetches for a stdlib-only package; the rest of the npm package is Node glue.
-const PYODIDE_FILES = [
-  'pyodide.mjs',
-  'pyodide.asm.mjs',
-  'pyodide.asm.wasm',
-  'python_stdlib.zip',
-  'pyodide-lock.json',
-];
+const PYODIDE_FILES = ['pyodide.mjs', 'pyodide.asm.mjs', 'pyodide.asm.wasm', 'python_stdlib.zip', 'pyodide-lock.json'];
 
 const MIME: Record<string, string> = {
   '.mjs': 'text/javascript',
@@ -37,7 +31,7 @@ const MIME: Record<string, string> = {
   '.json': 'application/json',
 };
 
-export const LLM_CONNECT_SRC = "https: http://127.0.0.1:* http://localhost:*";
+export const LLM_CONNECT_SRC = 'https: http://127.0.0.1:* http://localhost:*';
 
 function csp(dev: boolean): string {
   return [
@@ -58,9 +52,24 @@ function csp(dev: boolean): string {
 }
 
 const PERMISSIONS_POLICY = [
-  'camera', 'microphone', 'geolocation', 'usb', 'serial', 'hid', 'bluetooth', 'midi', 'payment',
-  'display-capture', 'accelerometer', 'gyroscope', 'magnetometer', 'browsing-topics', 'interest-cohort',
-].map((f) => `${f}=()`).join(', ');
+  'camera',
+  'microphone',
+  'geolocation',
+  'usb',
+  'serial',
+  'hid',
+  'bluetooth',
+  'midi',
+  'payment',
+  'display-capture',
+  'accelerometer',
+  'gyroscope',
+  'magnetometer',
+  'browsing-topics',
+  'interest-cohort',
+]
+  .map((f) => `${f}=()`)
+  .join(', ');
 
 function headers(dev: boolean): Record<string, string> {
   return {
@@ -85,7 +94,9 @@ function pyodideFromOwnOrigin(): Plugin {
     configureServer(server) {
       const making = () =>
         ensureSnapshot(snapshotCache).catch((error: Error) => {
-          server.config.logger.error(`[pelican] ${error.message}\n[pelican] the page will start Python without the snapshot`);
+          server.config.logger.error(
+            `[pelican] ${error.message}\n[pelican] the page will start Python without the snapshot`,
+          );
           return null;
         });
       void making();

@@ -19,7 +19,10 @@ async function type(app: Page, code: string) {
 
 test('a multi-line console script changes the scene and the page shows it', async ({ app }) => {
   await openConsole(app);
-  await type(app, 'doc = app.scene\nfor s in doc["shapes"]:\n    s["intensity"] = 0.9 if s["name"] == "body" else s["intensity"]\ndoc["shapes"] = doc["shapes"][:5]\napp.scene = doc');
+  await type(
+    app,
+    'doc = app.scene\nfor s in doc["shapes"]:\n    s["intensity"] = 0.9 if s["name"] == "body" else s["intensity"]\ndoc["shapes"] = doc["shapes"][:5]\napp.scene = doc',
+  );
   await expect(app.locator('#shape-list li')).toHaveCount(5);
   const s = await appState(app);
   expect(s.scene.shapes[0]).toMatchObject({ name: 'body', intensity: 0.9 });
@@ -40,7 +43,10 @@ test('a multi-line console script changes the scene and the page shows it', asyn
 
   // Invalid scenes from Python are refused with the field named, and nothing changes.
   await app.locator('#console-in').fill('');
-  await type(app, 'app.scene = {"format": "pelican-scene", "version": 1, "width": 128, "height": 128, "shapes": [{"name": "c", "type": "circle", "cx": 2, "cy": 0.5, "r": 0.1, "intensity": 0.5}]}');
+  await type(
+    app,
+    'app.scene = {"format": "pelican-scene", "version": 1, "width": 128, "height": 128, "shapes": [{"name": "c", "type": "circle", "cx": 2, "cy": 0.5, "r": 0.1, "intensity": 0.5}]}',
+  );
   await expect(app.locator('#console-out .err').last()).toContainText('shapes[0].cx: 2 is outside [0, 1]');
   expect((await appState(app)).scene.shapes).toHaveLength(5);
 });
@@ -59,7 +65,12 @@ app.show(doc, "devtools")
   );
   await expect(app.locator('#shape-list li')).toHaveCount(10);
   await expect(app.locator('#shape-list li').last().locator('.name')).toHaveText('sun');
-  const err = await app.evaluate(() => (window as any).pelican.py('raise ValueError("nope")').then(() => null, (e: Error) => `${e.name}|${e.message}`));
+  const err = await app.evaluate(() =>
+    (window as any).pelican.py('raise ValueError("nope")').then(
+      () => null,
+      (e: Error) => `${e.name}|${e.message}`,
+    ),
+  );
   expect(err).toMatch(/^PythonError\|/);
   expect(err).toContain('ValueError: nope');
   // The console's app can drive a run and the page shows it live.
@@ -71,7 +82,9 @@ app.show(doc, "devtools")
 test('import pelican works in the console', async ({ app }) => {
   const bundled = await app.evaluate(() => (window as any).pelican.state.pelicanPackage);
   expect(bundled, 'py/pelican is bundled and imported').toMatch(/^\d+\.\d+/);
-  const out = await app.evaluate(() => (window as any).pelican.py('import pelican\n[pelican.__name__, pelican.__version__]'));
+  const out = await app.evaluate(() =>
+    (window as any).pelican.py('import pelican\n[pelican.__name__, pelican.__version__]'),
+  );
   expect(out).toEqual(['pelican', bundled]);
 });
 

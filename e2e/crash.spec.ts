@@ -12,7 +12,10 @@ test('a crashed worker is replaced without losing the scene', async ({ app }) =>
   const crash = await app.evaluate(async () => {
     const e = await (window as any).pelican.engine();
     const gen = e.generation;
-    const err = await e.debugAbort().then(() => null, (x: Error) => x.name);
+    const err = await e.debugAbort().then(
+      () => null,
+      (x: Error) => x.name,
+    );
     return { gen, err, after: e.generation };
   });
   expect(crash.err).toBe('EngineCrashed');

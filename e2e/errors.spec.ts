@@ -23,7 +23,9 @@ async function openLlm(app: Page) {
 
 test('a failing greedy run shows one line, the traceback on demand', async ({ app }) => {
   // The console's app.greedy goes through the page's own Greedy run; a bad proposal kind fails it in Python.
-  await app.evaluate(() => (window as any).pelican.py('await app.greedy(max_shapes=12, proposal="sideways")').catch(() => undefined));
+  await app.evaluate(() =>
+    (window as any).pelican.py('await app.greedy(max_shapes=12, proposal="sideways")').catch(() => undefined),
+  );
   await expectOneLine(app.locator('#error'), /^greedy refine failed: .*sideways/);
 });
 
@@ -39,7 +41,9 @@ test('a malformed LLM base URL shows one line naming the field', async ({ app })
 test('console tracebacks have no JavaScript or Pyodide frames', async ({ app }) => {
   await app.keyboard.press('`');
   const input = app.locator('#console-in');
-  await input.fill('app.scene = {"format": "pelican-scene", "version": 1, "width": 128, "height": 128, "shapes": [{"name": "c", "type": "circle", "cx": 2, "cy": 0.5, "r": 0.1, "intensity": 0.5}]}');
+  await input.fill(
+    'app.scene = {"format": "pelican-scene", "version": 1, "width": 128, "height": 128, "shapes": [{"name": "c", "type": "circle", "cx": 2, "cy": 0.5, "r": 0.1, "intensity": 0.5}]}',
+  );
   await input.press('Enter');
   const err = app.locator('#console-out .err').last();
   await expect(err).toContainText('shapes[0].cx: 2 is outside [0, 1]');

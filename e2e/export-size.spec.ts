@@ -12,7 +12,7 @@ async function save(app: Page, button: string) {
   return readFileSync((await dl.path())!);
 }
 
-test('the exported SVG has the original picture\'s size and the canvas as its viewBox', async ({ app }) => {
+test("the exported SVG has the original picture's size and the canvas as its viewBox", async ({ app }) => {
   await app.setInputFiles('#file-input', { name: 'wide.png', mimeType: 'image/png', buffer: pngBuffer(900, 450) });
   await expect(app.locator('#target-label')).toHaveText(/wide\.png · 128×64/);
   const svg = (await save(app, '#btn-export-svg')).toString('utf8');

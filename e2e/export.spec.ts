@@ -18,7 +18,10 @@ function expectScenesClose(a: AppState['scene'], b: AppState['scene']) {
     const t = b.shapes[i] as Record<string, unknown>;
     for (const [k, v] of Object.entries(s)) {
       if (typeof v === 'number') expect(t[k] as number, `${s.name}.${k}`).toBeCloseTo(v, k === 'intensity' ? 2 : 3);
-      if (k === 'points') (v as number[][]).forEach((p, j) => p.forEach((c, m) => expect((t.points as number[][])[j][m]).toBeCloseTo(c, 3)));
+      if (k === 'points')
+        (v as number[][]).forEach((p, j) =>
+          p.forEach((c, m) => expect((t.points as number[][])[j][m]).toBeCloseTo(c, 3)),
+        );
     }
   });
 }
@@ -42,21 +45,30 @@ test('export SVG: it parses, renders close to the preview, and imports back', as
   expect(text).toBe(fromPython.replace(`width="${scene.width}" height="${scene.height}"`, 'width="512" height="512"'));
   expect(text).toContain(`id="${scene.shapes[0].name}"`);
 
-  const result = await app.evaluate(async ({ text, w, h }) => {
-    const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
-    const parseError = doc.querySelector('parsererror')?.textContent ?? null;
-    const root = doc.documentElement;
-    const img = new Image();
-    img.src = URL.createObjectURL(new Blob([text], { type: 'image/svg+xml' }));
-    await img.decode();
-    const c = new OffscreenCanvas(w, h);
-    const ctx = c.getContext('2d')!;
-    ctx.drawImage(img, 0, 0, w, h);
-    const d = ctx.getImageData(0, 0, w, h).data;
-    const gray: number[] = [];
-    for (let i = 0; i < d.length; i += 4) gray.push((0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2]) / 255);
-    return { parseError, tag: root.tagName, viewBox: root.getAttribute('viewBox'), shapes: root.querySelectorAll('circle,ellipse,polygon').length, gray };
-  }, { text, w: scene.width, h: scene.height });
+  const result = await app.evaluate(
+    async ({ text, w, h }) => {
+      const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+      const parseError = doc.querySelector('parsererror')?.textContent ?? null;
+      const root = doc.documentElement;
+      const img = new Image();
+      img.src = URL.createObjectURL(new Blob([text], { type: 'image/svg+xml' }));
+      await img.decode();
+      const c = new OffscreenCanvas(w, h);
+      const ctx = c.getContext('2d')!;
+      ctx.drawImage(img, 0, 0, w, h);
+      const d = ctx.getImageData(0, 0, w, h).data;
+      const gray: number[] = [];
+      for (let i = 0; i < d.length; i += 4) gray.push((0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2]) / 255);
+      return {
+        parseError,
+        tag: root.tagName,
+        viewBox: root.getAttribute('viewBox'),
+        shapes: root.querySelectorAll('circle,ellipse,polygon').length,
+        gray,
+      };
+    },
+    { text, w: scene.width, h: scene.height },
+  );
   expect(result.parseError).toBeNull();
   expect(result.tag).toBe('svg');
   expect(result.viewBox).toBe(`0 0 ${scene.width} ${scene.height}`);
@@ -120,13 +132,21 @@ test('export scene JSON, PNG at any size, GIF and metrics; JSON imports back exa
   expect(metrics.shapes).toBe(scene.shapes.length);
 
   await app.locator('#timeline li').first().click();
-  await app.setInputFiles('#scene-input', { name: 'pelican-scene.json', mimeType: 'application/json', buffer: json.bytes });
+  await app.setInputFiles('#scene-input', {
+    name: 'pelican-scene.json',
+    mimeType: 'application/json',
+    buffer: json.bytes,
+  });
   await expect.poll(async () => (await appState(app)).stages.at(-1)!.label).toMatch(/imported pelican-scene\.json/);
   expect((await appState(app)).scene.shapes).toEqual(scene.shapes);
 
   // A malformed scene is refused with the field named; the scene stays.
   const bad = { ...doc, shapes: [{ ...doc.shapes[0], cx: 'left' }] };
-  await app.setInputFiles('#scene-input', { name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(bad)) });
+  await app.setInputFiles('#scene-input', {
+    name: 'bad.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify(bad)),
+  });
   await expect(app.locator('#error')).toContainText("shapes[0].cx: expected a number, got str 'left'");
   expect((await appState(app)).scene.shapes).toEqual(scene.shapes);
 });
@@ -134,27 +154,46 @@ test('export scene JSON, PNG at any size, GIF and metrics; JSON imports back exa
 test('a hostile or foreign SVG is refused without touching the scene', async ({ app }) => {
   const before = (await appState(app)).scene;
   const hostile = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 128 128" data-generator="pelican"><script>alert(1)</script><circle cx="10" cy="10" r="5" fill="rgb(0,0,0)"/></svg>`;
-  await app.setInputFiles('#scene-input', { name: 'evil.svg', mimeType: 'image/svg+xml', buffer: Buffer.from(hostile) });
-  await expect(app.locator('#error')).toContainText('Could not import evil.svg: svg: element <script> is not one this program writes');
+  await app.setInputFiles('#scene-input', {
+    name: 'evil.svg',
+    mimeType: 'image/svg+xml',
+    buffer: Buffer.from(hostile),
+  });
+  await expect(app.locator('#error')).toContainText(
+    'Could not import evil.svg: svg: element <script> is not one this program writes',
+  );
   const foreign = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 128 128"><path d="M0 0L10 10"/></svg>`;
-  await app.setInputFiles('#scene-input', { name: 'path.svg', mimeType: 'image/svg+xml', buffer: Buffer.from(foreign) });
-  await expect(app.locator('#error')).toContainText('Could not import path.svg: svg: element <path> is not one this program writes');
+  await app.setInputFiles('#scene-input', {
+    name: 'path.svg',
+    mimeType: 'image/svg+xml',
+    buffer: Buffer.from(foreign),
+  });
+  await expect(app.locator('#error')).toContainText(
+    'Could not import path.svg: svg: element <path> is not one this program writes',
+  );
   const entity = `<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa">]><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 128 128"><desc>&a;&a;</desc></svg>`;
   await app.setInputFiles('#scene-input', { name: 'bomb.svg', mimeType: 'image/svg+xml', buffer: Buffer.from(entity) });
-  await expect(app.locator('#error')).toContainText('Could not import bomb.svg: svg: DOCTYPE and ENTITY declarations are not accepted');
+  await expect(app.locator('#error')).toContainText(
+    'Could not import bomb.svg: svg: DOCTYPE and ENTITY declarations are not accepted',
+  );
   const empty = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 128 128"><rect width="128" height="128" fill="#ffffff"/></svg>`;
   await app.setInputFiles('#scene-input', { name: 'empty.svg', mimeType: 'image/svg+xml', buffer: Buffer.from(empty) });
-  await expect(app.locator('#error')).toContainText('Could not import empty.svg: svg: no circle, ellipse or polygon in it');
+  await expect(app.locator('#error')).toContainText(
+    'Could not import empty.svg: svg: no circle, ellipse or polygon in it',
+  );
   expect((await appState(app)).scene).toEqual(before);
 });
 
 test('a dropped SVG: one of ours is imported as a scene, any other becomes the target picture', async ({ app }) => {
   const drop = (name: string, text: string) =>
-    app.evaluate(({ name, text }) => {
-      const dt = new DataTransfer();
-      dt.items.add(new File([text], name, { type: 'image/svg+xml' }));
-      window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, cancelable: true }));
-    }, { name, text });
+    app.evaluate(
+      ({ name, text }) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([text], name, { type: 'image/svg+xml' }));
+        window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, cancelable: true }));
+      },
+      { name, text },
+    );
   const ours = await app.evaluate(() =>
     (window as any).pelican.py(`
 import pelican

@@ -28,7 +28,8 @@ export const test = base.extend<AppFixtures>({
     });
     page.on('pageerror', (e) => pageProblems.push(`pageerror: ${e.message}`));
     page.on('console', (m) => {
-      if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) pageProblems.push(`csp: ${m.text()}`);
+      if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text()))
+        pageProblems.push(`csp: ${m.text()}`);
     });
     await use(page);
   },
@@ -44,11 +45,18 @@ export const test = base.extend<AppFixtures>({
 export async function waitReady(page: Page) {
   await expect(page.locator('body')).toHaveAttribute('data-ready', /.+/, { timeout: 60_000 });
   const ready = await page.locator('body').getAttribute('data-ready');
-  if (ready !== 'true') throw new Error(`the app did not get ready: ${await page.locator('#status').textContent()} ${await page.locator('#error').textContent()}`);
+  if (ready !== 'true')
+    throw new Error(
+      `the app did not get ready: ${await page.locator('#status').textContent()} ${await page.locator('#error').textContent()}`,
+    );
 }
 
 export interface AppState {
-  scene: { width: number; height: number; shapes: { name: string; type: string; intensity: number; frozen?: boolean; cx?: number }[] };
+  scene: {
+    width: number;
+    height: number;
+    shapes: { name: string; type: string; intensity: number; frozen?: boolean; cx?: number }[];
+  };
   stages: { label: string; loss: number | null; shapes: number }[];
   current: number;
   log: { kind: string; text: string }[];
@@ -76,7 +84,11 @@ export function appState(page: Page): Promise<AppState> {
 }
 
 export function renderPixels(page: Page, w?: number, h?: number): Promise<number[]> {
-  return page.evaluate(([a, b]) => (window as unknown as { pelican: { render(w?: number, h?: number): Promise<number[]> } }).pelican.render(a, b), [w, h] as const);
+  return page.evaluate(
+    ([a, b]) =>
+      (window as unknown as { pelican: { render(w?: number, h?: number): Promise<number[]> } }).pelican.render(a, b),
+    [w, h] as const,
+  );
 }
 
 export function meanAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -35,7 +35,10 @@ test('a corrupt file gives a clear error and the scene survives', async ({ app }
   const before = await appState(app);
   expect(before.scene.shapes).toHaveLength(8);
 
-  const garbage = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('this is not really a png')]);
+  const garbage = Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    Buffer.from('this is not really a png'),
+  ]);
   await app.setInputFiles('#file-input', { name: 'broken.png', mimeType: 'image/png', buffer: garbage });
   await expect(app.locator('#error')).toBeVisible();
   await expect(app.locator('#error')).toContainText('broken.png could not be decoded');

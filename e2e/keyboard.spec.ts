@@ -49,7 +49,11 @@ test('Open image and Import scene are reached with Tab and open the file pickers
   const picker = await nextChooser();
   const scene = (await appState(app)).scene;
   scene.shapes = scene.shapes.slice(0, 4);
-  await picker.setFiles({ name: 'four.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(scene)) });
+  await picker.setFiles({
+    name: 'four.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify(scene)),
+  });
   await expect(app.locator('#shape-list li')).toHaveCount(4);
 });
 
@@ -81,11 +85,16 @@ test.describe('phone width', () => {
     expect(open!.y).toBeLessThan(300);
     const small = await app.evaluate(() => {
       const out: string[] = [];
-      for (const el of document.querySelectorAll<HTMLElement>('button, .button-like, select, input, textarea, summary')) {
+      for (const el of document.querySelectorAll<HTMLElement>(
+        'button, .button-like, select, input, textarea, summary',
+      )) {
         if ((el as HTMLInputElement).type === 'checkbox' || el.closest('dialog')) continue;
         const r = el.getBoundingClientRect();
         if (r.width === 0 || r.height === 0) continue; // not shown (closed panel, hidden input)
-        if (r.height < 44) out.push(`${el.id || el.tagName.toLowerCase() + ':' + (el.textContent ?? '').trim().slice(0, 20)} ${Math.round(r.height)}px`);
+        if (r.height < 44)
+          out.push(
+            `${el.id || el.tagName.toLowerCase() + ':' + (el.textContent ?? '').trim().slice(0, 20)} ${Math.round(r.height)}px`,
+          );
       }
       return out;
     });

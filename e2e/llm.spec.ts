@@ -4,14 +4,24 @@ import { test, expect, appState } from './fixture';
 import { startFakeLlm, promptText, reply, type FakeLlm } from './fake-llm';
 import type { Page } from '@playwright/test';
 
-const JUDGE = { overall_quality: 0.4, similarity_to_target: 0.5, missing_features: ['pouch'], suggestions: ['add a pouch'] };
+const JUDGE = {
+  overall_quality: 0.4,
+  similarity_to_target: 0.5,
+  missing_features: ['pouch'],
+  suggestions: ['add a pouch'],
+};
 
 /** Round 1 adds a pouch and darkens the tail; round 2 removes the body (much worse). */
 function architect(round: number) {
   if (round === 1) {
     return {
       actions: [
-        { type: 'add', shape: 'pouch', primitive: 'ellipse', init_params: { cx: 0.72, cy: 0.27, rx: 0.12, ry: 0.04, rotation: 0.1, intensity: 0.3 } },
+        {
+          type: 'add',
+          shape: 'pouch',
+          primitive: 'ellipse',
+          init_params: { cx: 0.72, cy: 0.27, rx: 0.12, ry: 0.04, rotation: 0.1, intensity: 0.3 },
+        },
         { type: 'modify', shape: 'tail', changes: { intensity: '-20%' } },
         { type: 'modify', shape: 'no_such_shape', changes: { cx: 0.5 } },
         { type: 'modify', shape: 'head', changes: { cx: 7 } },
@@ -19,7 +29,13 @@ function architect(round: number) {
       rationale: 'pelicans have pouches',
     };
   }
-  return { actions: [{ type: 'remove', shape: 'body' }, { type: 'remove', shape: 'wing' }], rationale: 'simplify' };
+  return {
+    actions: [
+      { type: 'remove', shape: 'body' },
+      { type: 'remove', shape: 'wing' },
+    ],
+    rationale: 'simplify',
+  };
 }
 
 async function configure(app: Page, llm: FakeLlm, provider: 'openai' | 'anthropic', key: string) {
@@ -40,7 +56,8 @@ for (const provider of ['openai', 'anthropic'] as const) {
   test(`LLM refine (${provider}): edits applied, a worse round rolled back, key sent only there`, async ({ app }) => {
     let architectCalls = 0;
     const llm = await startFakeLlm((req) => {
-      const isArchitect = /edit_scene/.test(JSON.stringify(req.body?.tools ?? [])) || /Current scene/.test(promptText(req.body));
+      const isArchitect =
+        /edit_scene/.test(JSON.stringify(req.body?.tools ?? [])) || /Current scene/.test(promptText(req.body));
       return isArchitect ? architect(++architectCalls) : JUDGE;
     });
     const key = `sk-${provider}-secret-4242`;
@@ -65,7 +82,9 @@ for (const provider of ['openai', 'anthropic'] as const) {
       expect(names).toContain('body'); // round 2 removed it and was rolled back
       expect(s.scene.shapes.length).toBe(before.shapes.length + 1);
       const llmLines = s.log.filter((l) => l.text.startsWith('LLM round'));
-      expect(llmLines[0].text).toMatch(/LLM round 1: applied — add pouch \(ellipse\), modify tail \(intensity → [\d.]+\); refused: .*no shape named 'no_such_shape'.*cx=7/);
+      expect(llmLines[0].text).toMatch(
+        /LLM round 1: applied — add pouch \(ellipse\), modify tail \(intensity → [\d.]+\); refused: .*no shape named 'no_such_shape'.*cx=7/,
+      );
       expect(llmLines[1].text).toMatch(/LLM round 2: rolled back/);
       expect(llmLines[1].kind).toBe('reject');
       // Rolled back to the exact scene after round 1.
@@ -88,7 +107,9 @@ for (const provider of ['openai', 'anthropic'] as const) {
         }
       }
       const judge = JSON.stringify(llm.requests[0].body);
-      expect(judge).toMatch(provider === 'openai' ? /data:image\/png;base64,iVBOR/ : /"media_type":"image\/png","data":"iVBOR/);
+      expect(judge).toMatch(
+        provider === 'openai' ? /data:image\/png;base64,iVBOR/ : /"media_type":"image\/png","data":"iVBOR/,
+      );
       expect(leaks).toEqual([]);
     } finally {
       await llm.close();
@@ -111,7 +132,8 @@ test('LLM refine: Stop during a round ends it and leaves the scene as it was', a
   // edits must not land, and no further round may start.
   let architectCalls = 0;
   const llm = await startFakeLlm((req) => {
-    const isArchitect = /edit_scene/.test(JSON.stringify(req.body?.tools ?? [])) || /Current scene/.test(promptText(req.body));
+    const isArchitect =
+      /edit_scene/.test(JSON.stringify(req.body?.tools ?? [])) || /Current scene/.test(promptText(req.body));
     return isArchitect ? reply({ delay_ms: 4000, answer: architect(++architectCalls) }) : JUDGE;
   });
   try {
@@ -139,14 +161,14 @@ test('a plain-http LAN server is refused up front with what blocks it and how to
   await app.click('#btn-llm');
   const error = app.locator('#error');
   await expect(error).toBeVisible();
-  await expect(error).toContainText('http://192.168.1.20:8080 is blocked by this page\'s Content-Security-Policy');
+  await expect(error).toContainText("http://192.168.1.20:8080 is blocked by this page's Content-Security-Policy");
   await expect(error).toContainText('LLM_CONNECT_SRC');
   await expect(error).toContainText('ssh -N -L 8080:192.168.1.20:8080');
   await expect(error).not.toContainText('could not be reached');
   expect((await appState(app)).running).toBeNull();
 });
 
-test('switching provider does not keep the other provider\'s model and base URL', async ({ app }) => {
+test("switching provider does not keep the other provider's model and base URL", async ({ app }) => {
   await app.locator('#llm-box').evaluate((d) => ((d as HTMLDetailsElement).open = true));
   await expect(app.locator('#llm-model')).toHaveValue('claude-sonnet-4-5');
   await app.selectOption('#llm-provider', 'openai');

@@ -48,7 +48,17 @@ test('the default target shows within a second and the app gets ready', async ({
   expect(stats.w).toBe(128);
   expect(stats.dark).toBeGreaterThan(0.05);
   expect(stats.light).toBeGreaterThan(0.3);
-  expect(s.scene.shapes.map((x) => x.name)).toEqual(['body', 'neck', 'head', 'beak_upper', 'beak_lower', 'wing', 'tail', 'eye', 'feet']);
+  expect(s.scene.shapes.map((x) => x.name)).toEqual([
+    'body',
+    'neck',
+    'head',
+    'beak_upper',
+    'beak_lower',
+    'wing',
+    'tail',
+    'eye',
+    'feet',
+  ]);
 
   expect(blocked, 'requests outside 127.0.0.1').toEqual([]);
   expect(pageProblems).toEqual([]);

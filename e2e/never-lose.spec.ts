@@ -63,7 +63,9 @@ test('a reload mid-run keeps the last accepted round and offers to resume', asyn
   const seen = await appState(app);
   const accepted = seen.scene.shapes.length;
   const savedAt = Number(await app.locator('body').getAttribute('data-saved'));
-  await expect.poll(async () => Number(await app.locator('body').getAttribute('data-saved')), { timeout: 10_000 }).toBeGreaterThanOrEqual(savedAt);
+  await expect
+    .poll(async () => Number(await app.locator('body').getAttribute('data-saved')), { timeout: 10_000 })
+    .toBeGreaterThanOrEqual(savedAt);
   await app.reload();
   await waitReady(app);
   const restored = await appState(app);
@@ -73,12 +75,17 @@ test('a reload mid-run keeps the last accepted round and offers to resume', asyn
   await expect(app.locator('#notice')).toContainText('cut short by a reload');
   await app.locator('#notice button', { hasText: 'Resume' }).click();
   await expect(app.locator('#stat-stage')).toHaveText('greedy');
-  await expect.poll(async () => (await appState(app)).scene.shapes.length, { timeout: 120_000 }).toBeGreaterThan(restored.scene.shapes.length);
+  await expect
+    .poll(async () => (await appState(app)).scene.shapes.length, { timeout: 120_000 })
+    .toBeGreaterThan(restored.scene.shapes.length);
   await app.click('#btn-stop');
   await expect(app.locator('#stat-stage')).toHaveText('stopped', { timeout: 60_000 });
 });
 
-test('two tabs on one session: the second forks its own, and neither overwrites the other', async ({ app, context }) => {
+test('two tabs on one session: the second forks its own, and neither overwrites the other', async ({
+  app,
+  context,
+}) => {
   await app.locator('#shape-list li').nth(1).click();
   await app.click('#btn-shape-delete');
   await app.evaluate(() => (window as any).pelican.save());

@@ -8,7 +8,9 @@ test('optimise: the loss falls and the render changes', async ({ app }) => {
   // Main-thread tasks longer than 50 ms during the run: the compute must stay in the worker.
   await app.evaluate(() => {
     (window as any).__long = [];
-    new PerformanceObserver((l) => l.getEntries().forEach((e) => (window as any).__long.push(e.duration))).observe({ type: 'longtask' });
+    new PerformanceObserver((l) => l.getEntries().forEach((e) => (window as any).__long.push(e.duration))).observe({
+      type: 'longtask',
+    });
   });
   await app.click('#btn-optimize');
   await expect(app.locator('#stat-stage')).toHaveText('optimize');

@@ -10,7 +10,9 @@ import { test, expect } from './fixture';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-test('a pelican error raised in Python reaches the page under its own name; others stay PythonError', async ({ app }) => {
+test('a pelican error raised in Python reaches the page under its own name; others stay PythonError', async ({
+  app,
+}) => {
   const named = await app.evaluate(() =>
     (window as any).pelican.py('import pelican\nraise pelican.SceneError("shapes[0].r: not today")').then(
       () => null,
@@ -55,11 +57,16 @@ seen
 test("app.target arrives whole, though it is bigger than the worker's answer buffer", async ({ app }) => {
   const page = await app.evaluate(() => {
     const t = (window as any).pelican.target();
-    return { size: [t.width, t.height, t.channels, t.pixels.length], sum: t.pixels.reduce((a: number, b: number) => a + b, 0) };
+    return {
+      size: [t.width, t.height, t.channels, t.pixels.length],
+      sum: t.pixels.reduce((a: number, b: number) => a + b, 0),
+    };
   });
   expect(page.size[3] * 4, "the floats alone fill the worker's first 64 KiB buffer").toBeGreaterThanOrEqual(65536);
   const python = await app.evaluate(() =>
-    (window as any).pelican.py('t = app.target\n{"size": [t["width"], t["height"], t["channels"], len(t["pixels"])], "sum": sum(t["pixels"])}'),
+    (window as any).pelican.py(
+      't = app.target\n{"size": [t["width"], t["height"], t["channels"], len(t["pixels"])], "sum": sum(t["pixels"])}',
+    ),
   );
   expect(python.size).toEqual(page.size);
   expect(python.sum).toBeCloseTo(page.sum, 6);

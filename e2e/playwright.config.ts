@@ -10,7 +10,6 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PORT = Number(process.env.PELICAN_E2E_PORT) || 5173;
 export const BASE_URL = `http://127.0.0.1:${PORT}`;
 
-
 export default defineConfig({
   testDir: '.',
   // Two cores are shared by the whole test run: one browser at a time.

@@ -69,7 +69,8 @@ for (const [label, damage] of [
     await page.route(/\/pyodide\/pelican-[0-9a-f]+\.snapshot\.bin$/, async (route) => {
       asked++;
       if (damage === 'missing') return route.fulfill({ status: 404, body: '' });
-      if (damage === 'garbage') return route.fulfill({ status: 200, contentType: 'application/octet-stream', body: Buffer.alloc(4096, 7) });
+      if (damage === 'garbage')
+        return route.fulfill({ status: 200, contentType: 'application/octet-stream', body: Buffer.alloc(4096, 7) });
       // A real file, cut after its header: Pyodide has started compiling when the rest is missing.
       const real = await route.fetch();
       return route.fulfill({ response: real, body: (await real.body()).subarray(0, 100_000) });

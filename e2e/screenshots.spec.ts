@@ -27,7 +27,8 @@ test('screenshots of start, optimised, dark with console, and phone', async ({ a
   await app.locator('#console-in').fill('[s["name"] for s in app.scene["shapes"]][:4]');
   await app.locator('#console-in').press('Enter');
   await expect(app.locator('#console-out')).toContainText("['body', 'neck', 'head', 'beak_upper']");
-  for (const id of ['#panel-input', '#panel-run', '#panel-log']) await app.locator(id).evaluate((d) => ((d as HTMLDetailsElement).open = false));
+  for (const id of ['#panel-input', '#panel-run', '#panel-log'])
+    await app.locator(id).evaluate((d) => ((d as HTMLDetailsElement).open = false));
   await app.evaluate(() => scrollTo(0, 0));
   await app.screenshot({ path: join(out, '03-dark-console.png'), fullPage: false });
 

@@ -9,7 +9,11 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-const MISSING = ['/pyodide/numpy-2.2.5-cp313-cp313-pyodide_2025_0_wasm32.whl', '/assets/no-such-module.js', '/no-such-page.html'];
+const MISSING = [
+  '/pyodide/numpy-2.2.5-cp313-cp313-pyodide_2025_0_wasm32.whl',
+  '/assets/no-such-module.js',
+  '/no-such-page.html',
+];
 
 async function checkServer(base: string) {
   const home = await fetch(base + '/');
@@ -49,7 +53,11 @@ function freePort(): Promise<number> {
 test('the dev server sends the same headers and 404 for missing files', async () => {
   test.setTimeout(180_000);
   const port = await freePort();
-  const child: ChildProcess = spawn('npx', ['vite', '--port', String(port), '--strictPort', '--logLevel', 'warn'], { cwd: root, stdio: 'ignore', detached: true });
+  const child: ChildProcess = spawn('npx', ['vite', '--port', String(port), '--strictPort', '--logLevel', 'warn'], {
+    cwd: root,
+    stdio: 'ignore',
+    detached: true,
+  });
   try {
     const base = `http://127.0.0.1:${port}`;
     const until = Date.now() + 120_000;
@@ -73,13 +81,21 @@ test('the dev server sends the same headers and 404 for missing files', async ()
 });
 
 test('a missing package says what is available offline', async ({ app }) => {
-  const err = await app.evaluate(() => (window as any).pelican.py('import numpy').then(() => 'imported', (e: Error) => e.message));
+  const err = await app.evaluate(() =>
+    (window as any).pelican.py('import numpy').then(
+      () => 'imported',
+      (e: Error) => e.message,
+    ),
+  );
   expect(err).toContain("No module named 'numpy'");
   expect(err).toMatch(/offline/);
   expect(err).toContain('standard library');
   expect(err).not.toContain('micropip.install');
   const load = await app.evaluate(() =>
-    (window as any).pelican.py('import pyodide_js\nawait pyodide_js.loadPackage("numpy")\nimport numpy').then(() => 'loaded', (e: Error) => e.message),
+    (window as any).pelican.py('import pyodide_js\nawait pyodide_js.loadPackage("numpy")\nimport numpy').then(
+      () => 'loaded',
+      (e: Error) => e.message,
+    ),
   );
   expect(load).toMatch(/offline/);
 });

@@ -31,6 +31,12 @@ test('select, freeze, reorder and delete shapes', async ({ app }) => {
   await app.keyboard.press('Delete');
   s = await appState(app);
   expect(s.scene.shapes.map((x) => x.name)).not.toContain('head');
-  expect(s.stages.map((x) => x.label)).toEqual(['initial pelican', 'freeze head', 'move head forward', 'move head back', 'delete head']);
+  expect(s.stages.map((x) => x.label)).toEqual([
+    'initial pelican',
+    'freeze head',
+    'move head forward',
+    'move head back',
+    'delete head',
+  ]);
   await expect(app.locator('#stat-shapes')).toHaveText('8');
 });

@@ -71,7 +71,11 @@ app.scene = {"format": "pelican-scene", "version": 1, "width": 48, "height": 48,
 });
 
 test('an old error banner goes away on the next action', async ({ app }) => {
-  await app.setInputFiles('#file-input', { name: 'broken.png', mimeType: 'image/png', buffer: Buffer.from('not a png at all') });
+  await app.setInputFiles('#file-input', {
+    name: 'broken.png',
+    mimeType: 'image/png',
+    buffer: Buffer.from('not a png at all'),
+  });
   await expect(app.locator('#error')).toBeVisible();
   await app.locator('#shape-list li').nth(2).click();
   await app.click('#btn-shape-delete');

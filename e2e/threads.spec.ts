@@ -24,7 +24,8 @@ async function runInPage(page: Page, options: Record<string, unknown>) {
     const { createEngine } = (window as any).pelican;
     const engine = createEngine(options);
     try {
-      const w = 96, h = 80;
+      const w = 96,
+        h = 80;
       await engine.init(w, h);
       const target = new Float32Array(w * h);
       for (let i = 0; i < target.length; i++) target[i] = 0.5 + 0.4 * Math.sin(i * 0.37) * Math.cos(i * 0.011);
@@ -51,7 +52,9 @@ async function runInPage(page: Page, options: Record<string, unknown>) {
   }, options);
 }
 
-test('isolated: the threads build runs on every core, its helpers start under the CSP, and it agrees with one thread', async ({ page }) => {
+test('isolated: the threads build runs on every core, its helpers start under the CSP, and it agrees with one thread', async ({
+  page,
+}) => {
   const server = await startWorkerServer();
   try {
     const problems = await enginePage(page, server.url);
@@ -80,7 +83,12 @@ test('not isolated: no SharedArrayBuffer, the single-threaded build is chosen an
   try {
     const problems = await enginePage(page, plain.url);
     const fallback = await runInPage(page, {});
-    expect(fallback).toMatchObject({ isolated: false, sharedArrayBuffer: 'undefined', info: { flavour: 'simd', threads: 1 }, steps: 12 });
+    expect(fallback).toMatchObject({
+      isolated: false,
+      sharedArrayBuffer: 'undefined',
+      info: { flavour: 'simd', threads: 1 },
+      steps: 12,
+    });
     expect(problems).toEqual([]);
     // The same scene on the isolated page's threads build: the same numbers.
     await enginePage(page, isolated.url);
@@ -106,6 +114,8 @@ test('the built app starts the threads build helpers under its CSP', async ({ pa
   test.skip(cores < 2, 'one core: an engine runs no helper threads');
   // The app's first engine loads at start-up and, alone, gets every core.
   // Its helpers are the page's blob: workers (the app's own workers are files).
-  await expect.poll(() => helpers.filter((url) => url.startsWith('blob:')).length, { timeout: 90_000 }).toBeGreaterThan(0);
+  await expect
+    .poll(() => helpers.filter((url) => url.startsWith('blob:')).length, { timeout: 90_000 })
+    .toBeGreaterThan(0);
   expect(problems).toEqual([]);
 });

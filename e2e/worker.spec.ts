@@ -32,7 +32,8 @@ const test = base.extend<Fixtures, WorkerFixtures>({
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
     page.on('console', (message) => {
-      if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(message.text())) problems.push(message.text());
+      if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(message.text()))
+        problems.push(message.text());
     });
     await page.goto(server.url + PAGE);
     await page.waitForFunction(() => (window as unknown as { pelicanReady?: boolean }).pelicanReady === true);
@@ -45,7 +46,8 @@ const test = base.extend<Fixtures, WorkerFixtures>({
 function goldenCase() {
   const golden = JSON.parse(readFileSync(join(goldenDir, 'loss-and-gradients.json'), 'utf8')).cases[0];
   const bytes = readFileSync(join(targetsDir, golden.target));
-  const headerLength = new TextDecoder('latin1').decode(bytes.subarray(0, 32)).match(/^P5\s+\d+\s+\d+\s+255\s/)![0].length;
+  const headerLength = new TextDecoder('latin1').decode(bytes.subarray(0, 32)).match(/^P5\s+\d+\s+\d+\s+255\s/)![0]
+    .length;
   const target = Array.from(bytes.subarray(headerLength), (b) => b / 255);
   const fields: Record<string, string[]> = {
     circle: ['intensity_raw', 'cx_raw', 'cy_raw', 'radius_raw'],
@@ -62,7 +64,14 @@ function goldenCase() {
   const values = golden.scene.flatMap((s: { type: string }, i: number) =>
     fields[s.type].flatMap((f) => evaluation.raw_params[i][f].map((x: number) => transform(f)(Math.fround(x)))),
   );
-  return { side: golden.resolution as number, target, types, values, tau: evaluation.tau as number, breakdown: evaluation.breakdown as Record<string, number> };
+  return {
+    side: golden.resolution as number,
+    target,
+    types,
+    values,
+    tau: evaluation.tau as number,
+    breakdown: evaluation.breakdown as Record<string, number>,
+  };
 }
 
 test('the page is cross-origin isolated and the SIMD threads build is chosen', async ({ enginePage }) => {
@@ -98,7 +107,9 @@ test('evaluate in Chromium matches the golden loss of the original', async ({ en
   expect(result.detached).toBe(true);
   expect(result.gradientCount).toBe(golden.values.length);
   for (const [key, expected] of Object.entries(golden.breakdown)) {
-    expect(Math.abs(result.breakdown[key] - expected), key).toBeLessThanOrEqual(Math.max(1e-4, 1e-2 * Math.abs(expected)));
+    expect(Math.abs(result.breakdown[key] - expected), key).toBeLessThanOrEqual(
+      Math.max(1e-4, 1e-2 * Math.abs(expected)),
+    );
   }
 });
 
@@ -113,7 +124,13 @@ test('optimize streams throttled progress with previews, and cancel stops it', a
         seen.push({ step: p.step, preview: !!p.preview && p.preview.pixels.length === 64 * 64 });
         if (p.step >= 50) engine.cancel();
       });
-      return { seen, elapsed: performance.now() - started, cancelled: result.cancelled, steps: result.stepsCompleted, history: result.history.length };
+      return {
+        seen,
+        elapsed: performance.now() - started,
+        cancelled: result.cancelled,
+        steps: result.stepsCompleted,
+        history: result.history.length,
+      };
     } finally {
       engine.terminate();
     }
@@ -125,7 +142,9 @@ test('optimize streams throttled progress with previews, and cancel stops it', a
   expect(run.seen.some((p) => p.preview)).toBe(true);
 });
 
-test('an abort inside Wasm surfaces as EngineCrashed and the replacement worker has the scene', async ({ enginePage }) => {
+test('an abort inside Wasm surfaces as EngineCrashed and the replacement worker has the scene', async ({
+  enginePage,
+}) => {
   const golden = goldenCase();
   const outcome = await enginePage.evaluate(async (g) => {
     const engine = await (window as any).goldenEngine(g);

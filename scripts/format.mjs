@@ -23,9 +23,19 @@ const FORMATTERS = [
   {
     name: 'prettier',
     files: /\.(ts|mts|mjs|js)$/,
-    write: (files) => [process.execPath, [join(root, 'node_modules', 'prettier', 'bin', 'prettier.cjs'), '--log-level', 'warn', '--write', ...files]],
-    check: (files) => [process.execPath, [join(root, 'node_modules', 'prettier', 'bin', 'prettier.cjs'), '--list-different', ...files]],
-    differing: (output) => output.split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('[')),
+    write: (files) => [
+      process.execPath,
+      [join(root, 'node_modules', 'prettier', 'bin', 'prettier.cjs'), '--log-level', 'warn', '--write', ...files],
+    ],
+    check: (files) => [
+      process.execPath,
+      [join(root, 'node_modules', 'prettier', 'bin', 'prettier.cjs'), '--list-different', ...files],
+    ],
+    differing: (output) =>
+      output
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line && !line.startsWith('[')),
   },
   {
     name: 'black',
@@ -46,7 +56,8 @@ function trackedFiles() {
 function run([command, args]) {
   const result = spawnSync(command, args, { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
   if (result.error) {
-    const hint = result.error.code === 'ENOENT' ? ` (${command} is not installed: run npm start or npm test once to set up)` : '';
+    const hint =
+      result.error.code === 'ENOENT' ? ` (${command} is not installed: run npm start or npm test once to set up)` : '';
     throw new Error(`${command}: ${result.error.message}${hint}`);
   }
   return result;
@@ -74,7 +85,9 @@ function main() {
   }
   if (!check) return;
   for (const line of wrong) console.log(`[format] not formatted: ${line}`);
-  console.log(`[format] ${checked - wrong.length} of ${checked} files formatted${wrong.length ? '; run npm run format' : ''}`);
+  console.log(
+    `[format] ${checked - wrong.length} of ${checked} files formatted${wrong.length ? '; run npm run format' : ''}`,
+  );
   mkdirSync(join(root, 'build', 'test-results'), { recursive: true });
   writeFileSync(
     join(root, 'build', 'test-results', 'format.json'),

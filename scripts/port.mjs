@@ -18,7 +18,8 @@ export function chosenPort(argv = process.argv.slice(2), env = process.env) {
     return DEFAULT_PORT;
   }
   const port = /^\d+$/.test(value ?? '') ? Number(value) : NaN;
-  if (!(port >= 1 && port <= 65535)) throw new Error(`${from} ${JSON.stringify(value ?? '')} is not a port number (1-65535)`);
+  if (!(port >= 1 && port <= 65535))
+    throw new Error(`${from} ${JSON.stringify(value ?? '')} is not a port number (1-65535)`);
   return port;
 }
 
@@ -27,7 +28,12 @@ export function ensurePortFree(host, port) {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', (error) => {
-      const why = error.code === 'EADDRINUSE' ? 'is already in use' : error.code === 'EACCES' ? 'needs privileges' : `cannot be used (${error.code ?? error.message})`;
+      const why =
+        error.code === 'EADDRINUSE'
+          ? 'is already in use'
+          : error.code === 'EACCES'
+            ? 'needs privileges'
+            : `cannot be used (${error.code ?? error.message})`;
       reject(new Error(`port ${port} on ${host} ${why}: stop what holds it or choose another with --port N or PORT=N`));
     });
     probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));

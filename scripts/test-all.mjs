@@ -40,11 +40,31 @@ function countPlaywright(path) {
 }
 
 const SUITES = [
-  { name: 'format (clang-format, Prettier, Black: one test per file)', script: 'test:format', report: 'format.json', count: countPlain },
+  {
+    name: 'format (clang-format, Prettier, Black: one test per file)',
+    script: 'test:format',
+    report: 'format.json',
+    count: countPlain,
+  },
   { name: 'cpp (GoogleTest via CTest)', script: 'test:cpp', report: 'cpp.xml', count: countJunit },
-  { name: 'workers (vitest, real Wasm in worker threads)', script: 'test:workers', report: 'workers.json', count: countVitest },
-  { name: 'web types (tsc --noEmit -p web/tsconfig.json, strict)', script: 'test:types', report: 'web-types.json', count: countPlain },
-  { name: 'web (vitest: page store and actions on the real engine, import graph)', script: 'test:web', report: 'web.json', count: countVitest },
+  {
+    name: 'workers (vitest, real Wasm in worker threads)',
+    script: 'test:workers',
+    report: 'workers.json',
+    count: countVitest,
+  },
+  {
+    name: 'web types (tsc --noEmit -p web/tsconfig.json, strict)',
+    script: 'test:types',
+    report: 'web-types.json',
+    count: countPlain,
+  },
+  {
+    name: 'web (vitest: page store and actions on the real engine, import graph)',
+    script: 'test:web',
+    report: 'web.json',
+    count: countVitest,
+  },
   { name: 'python (unittest inside Pyodide under Node)', script: 'test:py', report: 'py.json', count: countPlain },
   { name: 'e2e (Playwright in Debian Chromium)', script: 'test:e2e', report: 'e2e.json', count: countPlaywright },
 ];

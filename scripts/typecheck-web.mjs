@@ -9,7 +9,10 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const report = join(root, 'build', 'test-results', 'web-types.json');
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-const run = spawnSync(process.execPath, [tsc, '--noEmit', '--pretty', 'false', '-p', 'web/tsconfig.json'], { cwd: root, encoding: 'utf8' });
+const run = spawnSync(process.execPath, [tsc, '--noEmit', '--pretty', 'false', '-p', 'web/tsconfig.json'], {
+  cwd: root,
+  encoding: 'utf8',
+});
 const output = `${run.stdout ?? ''}${run.stderr ?? ''}`;
 process.stdout.write(output);
 const errors = (output.match(/error TS\d+/g) ?? []).length;

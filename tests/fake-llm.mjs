@@ -114,7 +114,11 @@ function completion(isAnthropic, body, n, { answer, text, toolInput, hasToolInpu
   }
   let message;
   if (asTool) {
-    const args = hasToolInput ? (typeof toolInput === 'string' ? toolInput : JSON.stringify(toolInput)) : JSON.stringify(answer);
+    const args = hasToolInput
+      ? typeof toolInput === 'string'
+        ? toolInput
+        : JSON.stringify(toolInput)
+      : JSON.stringify(answer);
     message = {
       role: 'assistant',
       content: null,
@@ -158,7 +162,9 @@ export async function startFakeLlm(script = () => ({})) {
     const path = (req.url ?? '').split('?')[0];
     const isAnthropic = path.endsWith('/messages');
     if (!isAnthropic && !path.endsWith('/chat/completions')) {
-      res.writeHead(404, { ...CORS, 'Content-Type': 'application/json' }).end('{"error":{"message":"no such endpoint"}}');
+      res
+        .writeHead(404, { ...CORS, 'Content-Type': 'application/json' })
+        .end('{"error":{"message":"no such endpoint"}}');
       return;
     }
 
@@ -177,26 +183,33 @@ export async function startFakeLlm(script = () => ({})) {
     }
     if (res.destroyed || req.socket.destroyed) return; // the client gave up while we waited
     if (spec.raw !== undefined) {
-      res.writeHead(spec.status ?? 200, { ...CORS, 'Content-Type': 'application/json', ...(spec.headers ?? {}) }).end(String(spec.raw));
+      res
+        .writeHead(spec.status ?? 200, { ...CORS, 'Content-Type': 'application/json', ...(spec.headers ?? {}) })
+        .end(String(spec.raw));
       return;
     }
     if (spec.status !== undefined && spec.status !== 200) {
-      let errBody = spec.body ?? { type: 'error', error: { type: 'fake_error', message: `fake status ${spec.status}` } };
+      let errBody = spec.body ?? {
+        type: 'error',
+        error: { type: 'fake_error', message: `fake status ${spec.status}` },
+      };
       errBody = typeof errBody === 'string' ? errBody : JSON.stringify(errBody);
       errBody = errBody.split('$AUTH').join(credential(req.headers));
       res.writeHead(spec.status, { ...CORS, 'Content-Type': 'application/json', ...(spec.headers ?? {}) }).end(errBody);
       return;
     }
     const n = requests.length;
-    const payload = spec.body !== undefined
-      ? spec.body
-      : completion(isAnthropic, body, n, {
-          answer: spec.answer,
-          text: spec.text,
-          toolInput: spec.tool_input,
-          hasToolInput: Object.prototype.hasOwnProperty.call(spec, 'tool_input'),
-        });
-    res.writeHead(200, { ...CORS, 'Content-Type': 'application/json', ...(spec.headers ?? {}) })
+    const payload =
+      spec.body !== undefined
+        ? spec.body
+        : completion(isAnthropic, body, n, {
+            answer: spec.answer,
+            text: spec.text,
+            toolInput: spec.tool_input,
+            hasToolInput: Object.prototype.hasOwnProperty.call(spec, 'tool_input'),
+          });
+    res
+      .writeHead(200, { ...CORS, 'Content-Type': 'application/json', ...(spec.headers ?? {}) })
       .end(typeof payload === 'string' ? payload : JSON.stringify(payload));
   });
   server.on('connection', (s) => {

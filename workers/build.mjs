@@ -11,7 +11,9 @@ const outDir = join(root, 'build', 'workers');
 const stamp = join(outDir, '.built');
 
 const inputs = [
-  ...readdirSync(here).filter((name) => name.endsWith('.ts') || name === 'tsconfig.json').map((name) => join(here, name)),
+  ...readdirSync(here)
+    .filter((name) => name.endsWith('.ts') || name === 'tsconfig.json')
+    .map((name) => join(here, name)),
   fileURLToPath(import.meta.url),
 ];
 const newestInput = Math.max(...inputs.map((path) => statSync(path).mtimeMs));
@@ -21,10 +23,14 @@ if (existsSync(stamp) && statSync(stamp).mtimeMs > newestInput) {
 }
 mkdirSync(outDir, { recursive: true });
 const started = Date.now();
-const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(here, 'tsconfig.json')], {
-  cwd: root,
-  stdio: 'inherit',
-});
+const tsc = spawnSync(
+  process.execPath,
+  [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(here, 'tsconfig.json')],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
 if (tsc.status !== 0) {
   console.error('[build:workers] tsc failed');
   process.exit(1);

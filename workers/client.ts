@@ -30,7 +30,14 @@ import {
   type Progress,
   THREADS_SLOT,
 } from './protocol.js';
-import { IS_NODE, hardwareConcurrency, hostThreads, nodeBuiltin, type NodeWorker, type NodeWorkerThreads } from './runtime.js';
+import {
+  IS_NODE,
+  hardwareConcurrency,
+  hostThreads,
+  nodeBuiltin,
+  type NodeWorker,
+  type NodeWorkerThreads,
+} from './runtime.js';
 import type { Flavour } from './wasm-loader.js';
 
 export * from './protocol.js';
@@ -135,7 +142,10 @@ function startWorker(): WorkerHandle {
     handle.remote = Comlink.wrap<EngineApi>(nodeEndpoint(worker as Parameters<typeof nodeEndpoint>[0]));
     terminate = () => void worker.terminate();
   } else {
-    const worker = new Worker(new URL('./engine.worker.ts', import.meta.url), { type: 'module', name: 'pelican-engine' });
+    const worker = new Worker(new URL('./engine.worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'pelican-engine',
+    });
     worker.addEventListener('error', (event) => crashed(event.message || 'error event'));
     worker.addEventListener('messageerror', () => crashed('a message could not be deserialised'));
     handle.remote = Comlink.wrap<EngineApi>(worker);
@@ -257,7 +267,8 @@ class Engine implements EngineClient {
         // As in the engine: a new size drops the target and keeps scene, mask and weights; a new
         // model drops the scene and mask as well.
         const old = this.#snapshot.model ?? ORIGINAL_MODEL;
-        const sameModel = old.channels === kept.channels && old.opacity === kept.opacity && old.fitBackground === kept.fitBackground;
+        const sameModel =
+          old.channels === kept.channels && old.opacity === kept.opacity && old.fitBackground === kept.fitBackground;
         this.#snapshot = { ...this.#snapshot, size: [width, height], model: kept, target: undefined };
         if (!sameModel) this.#snapshot = { ...this.#snapshot, scene: undefined, frozen: undefined };
       }),
@@ -342,7 +353,12 @@ class Engine implements EngineClient {
         const result = await remote.optimize(options, onProgress ? Comlink.proxy(onProgress) : undefined, control);
         // The optimised parameters are now the last good scene.
         const scene = this.#snapshot.scene;
-        if (scene) this.#snapshot.scene = { types: scene.types, values: result.values.slice(), background: result.background.slice() };
+        if (scene)
+          this.#snapshot.scene = {
+            types: scene.types,
+            values: result.values.slice(),
+            background: result.background.slice(),
+          };
         return result;
       }),
     );
@@ -488,7 +504,10 @@ export function createEnginePool(options: { size?: number } & EngineOptions = {}
       if (next) next.resolve(engine);
       else idle.push(engine);
     },
-    async map<T, R>(items: readonly T[], fn: (item: T, engine: EngineClient, index: number) => Promise<R>): Promise<R[]> {
+    async map<T, R>(
+      items: readonly T[],
+      fn: (item: T, engine: EngineClient, index: number) => Promise<R>,
+    ): Promise<R[]> {
       const results = new Array<R>(items.length);
       let next = 0;
       const lane = async (): Promise<void> => {

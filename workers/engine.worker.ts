@@ -99,7 +99,8 @@ function check(status: WasmStatus): void {
 
 function expect<T>(value: unknown, type: new (...args: never[]) => T, call: string): T {
   if (!(value instanceof type)) {
-    const got = value === null ? 'null' : typeof value === 'object' ? value.constructor?.name ?? 'object' : typeof value;
+    const got =
+      value === null ? 'null' : typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value;
     throw namedError(ENGINE_ERROR, `${call}: expected a ${type.name}, got ${got}`);
   }
   return value;
@@ -131,7 +132,12 @@ function yieldToEventLoop(): Promise<void> {
 }
 
 /** τ of a step under the exponential schedule, for previews drawn mid-run. */
-function scheduledTau(e: WasmEngine, options: Required<Pick<OptimizeOptions, 'tauStart' | 'tauEnd'>>, step: number, steps: number): number {
+function scheduledTau(
+  e: WasmEngine,
+  options: Required<Pick<OptimizeOptions, 'tauStart' | 'tauEnd'>>,
+  step: number,
+  steps: number,
+): number {
   const side = Math.max(e.width(), e.height());
   const start = options.tauStart > 0 ? options.tauStart : 1 / side;
   const end = options.tauEnd > 0 ? options.tauEnd : 0.2 / side;
@@ -162,7 +168,8 @@ function currentScene(e: WasmEngine): Omit<SceneValues, 'types'> {
 /** Sets the call's window (when it has one); the returned function puts the whole canvas back. */
 function applyWindow(e: WasmEngine, window: PixelWindow | undefined, call: string): () => void {
   if (window === undefined) return () => undefined;
-  if (!window || typeof window !== 'object') throw namedError(ENGINE_ERROR, `${call}: window must be an object {x0, y0, x1, y1}`);
+  if (!window || typeof window !== 'object')
+    throw namedError(ENGINE_ERROR, `${call}: window must be an object {x0, y0, x1, y1}`);
   const x0 = expectInteger(window.x0, call, 'window.x0');
   const y0 = expectInteger(window.y0, call, 'window.y0');
   const x1 = expectInteger(window.x1, call, 'window.x1');
@@ -185,7 +192,8 @@ export interface OptimizeControl {
 const api = {
   /** Loads the Wasm module now (the build is picked by feature detection unless given). */
   async load(options: LoadOptions = {}): Promise<EngineInfo> {
-    if (!options || typeof options !== 'object') throw namedError(ENGINE_ERROR, 'load(options): options must be an object');
+    if (!options || typeof options !== 'object')
+      throw namedError(ENGINE_ERROR, 'load(options): options must be an object');
     await load(options);
     return api.info();
   },
@@ -352,7 +360,10 @@ const api = {
       (control.cancelFlag !== undefined && Atomics.load(control.cancelFlag, CANCEL_SLOT) >= control.ticket);
 
     const progressFor = (done: number, withPreview: boolean): Progress => {
-      const breakdown: Breakdown = breakdownAt(guard('history', () => e.history()), done - 1);
+      const breakdown: Breakdown = breakdownAt(
+        guard('history', () => e.history()),
+        done - 1,
+      );
       const progress: Progress = { step: done, steps, breakdown };
       if (withPreview) {
         const tau = scheduledTau(e, settings, done, steps);
@@ -367,7 +378,8 @@ const api = {
     };
 
     // The callback arrives as a proxy holding a message port; closing it lets Node exit.
-    const release = (): void => (onProgress as unknown as { [Comlink.releaseProxy]?: () => void } | undefined)?.[Comlink.releaseProxy]?.();
+    const release = (): void =>
+      (onProgress as unknown as { [Comlink.releaseProxy]?: () => void } | undefined)?.[Comlink.releaseProxy]?.();
 
     let restoreWindow: () => void = () => undefined;
     try {

@@ -94,7 +94,9 @@ export const FLOATS_PER_BREAKDOWN = BREAKDOWN_KEYS.length;
 export function breakdownAt(history: Float32Array, step: number): Breakdown {
   const o = step * FLOATS_PER_BREAKDOWN;
   if (step < 0 || o + FLOATS_PER_BREAKDOWN > history.length) {
-    throw new RangeError(`breakdownAt(history, step): step ${step} is outside a history of ${history.length / FLOATS_PER_BREAKDOWN} steps`);
+    throw new RangeError(
+      `breakdownAt(history, step): step ${step} is outside a history of ${history.length / FLOATS_PER_BREAKDOWN} steps`,
+    );
   }
   return {
     mse: history[o],
@@ -117,7 +119,13 @@ export interface LossWeights {
 
 // The engine's defaults (cpp/include/pelican/engine.h, exported as shapeModel().defaults), here
 // for the hosts that need them before any engine has loaded; tests/workers holds the two equal.
-export const DEFAULT_WEIGHTS: Readonly<LossWeights> = { perimeter: 0.001, degeneracy: 0.1, canvas: 1.0, edge: 0.1, ssim: 0.05 };
+export const DEFAULT_WEIGHTS: Readonly<LossWeights> = {
+  perimeter: 0.001,
+  degeneracy: 0.1,
+  canvas: 1.0,
+  edge: 0.1,
+  ssim: 0.05,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Calls and results.

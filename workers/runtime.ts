@@ -61,6 +61,7 @@ export function hostThreads(): { singleThread?: boolean; threads?: number } {
   if (!text || text === 'auto') return {};
   if (text === 'single') return { singleThread: true };
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`PELICAN_THREADS must be "auto", "single" or a positive integer, got "${text}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`PELICAN_THREADS must be "auto", "single" or a positive integer, got "${text}"`);
   return { threads: n };
 }

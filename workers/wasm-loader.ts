@@ -25,7 +25,10 @@ export function supportsThreads(): boolean {
   if (typeof SharedArrayBuffer === 'undefined') return false;
   if (!IS_NODE && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== true) return false;
   try {
-    return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer && supportsSimd();
+    return (
+      new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer &&
+      supportsSimd()
+    );
   } catch {
     return false;
   }
@@ -115,12 +118,16 @@ export function loadWasmModule(preferred?: Flavour, singleThread = false): Promi
   const flavour: Flavour = preferred ?? pickFlavour(singleThread);
   if (cached) {
     if (cached.flavour !== flavour && preferred) {
-      return Promise.reject(new Error(`loadWasmModule('${flavour}'): this worker already loaded the ${cached.flavour} build`));
+      return Promise.reject(
+        new Error(`loadWasmModule('${flavour}'): this worker already loaded the ${cached.flavour} build`),
+      );
     }
     return cached.module;
   }
   if (flavour === 'simd-threads' && !supportsThreads()) {
-    return Promise.reject(new Error("loadWasmModule('simd-threads'): shared memory is unavailable here (not cross-origin isolated?)"));
+    return Promise.reject(
+      new Error("loadWasmModule('simd-threads'): shared memory is unavailable here (not cross-origin isolated?)"),
+    );
   }
   const module = (async () => {
     const art = artefacts(flavour);

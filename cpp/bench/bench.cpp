@@ -235,21 +235,29 @@ int main(int argc, char** argv) {
   std::vector<int> threads = int_list("1,all", true), only_res, only_shapes;
   for (int i = 1; i < argc; ++i) {
     const bool has_value = i + 1 < argc;
-    if (!std::strcmp(argv[i], "--json") && has_value) json_path = argv[++i];
-    else if (!std::strcmp(argv[i], "--runtime") && has_value) runtime = argv[++i];
-    else if (!std::strcmp(argv[i], "--steps") && has_value) steps = std::max(1, std::atoi(argv[++i]));
-    else if (!std::strcmp(argv[i], "--threads") && has_value) threads = int_list(argv[++i], true);
-    else if (!std::strcmp(argv[i], "--resolutions") && has_value) only_res = int_list(argv[++i], false);
-    else if (!std::strcmp(argv[i], "--shapes") && has_value) only_shapes = int_list(argv[++i], false);
+    if (!std::strcmp(argv[i], "--json") && has_value)
+      json_path = argv[++i];
+    else if (!std::strcmp(argv[i], "--runtime") && has_value)
+      runtime = argv[++i];
+    else if (!std::strcmp(argv[i], "--steps") && has_value)
+      steps = std::max(1, std::atoi(argv[++i]));
+    else if (!std::strcmp(argv[i], "--threads") && has_value)
+      threads = int_list(argv[++i], true);
+    else if (!std::strcmp(argv[i], "--resolutions") && has_value)
+      only_res = int_list(argv[++i], false);
+    else if (!std::strcmp(argv[i], "--shapes") && has_value)
+      only_shapes = int_list(argv[++i], false);
     else {
-      std::fprintf(stderr, "usage: %s [--json FILE] [--runtime %s] [--steps N] [--threads 1,all] [--resolutions A,B] [--shapes A,B]\n",
-                   argv[0], own_runtime.c_str());
+      std::fprintf(
+          stderr,
+          "usage: %s [--json FILE] [--runtime %s] [--steps N] [--threads 1,all] [--resolutions A,B] [--shapes A,B]\n",
+          argv[0], own_runtime.c_str());
       return 2;
     }
     if (threads.empty() || (!std::strcmp(argv[i - 1], "--resolutions") && only_res.empty()) ||
         (!std::strcmp(argv[i - 1], "--shapes") && only_shapes.empty())) {
-      std::fprintf(stderr, "pelican_bench: %s wants a comma-separated list of positive integers%s, got '%s'\n", argv[i - 1],
-                   std::strcmp(argv[i - 1], "--threads") ? "" : " or all", argv[i]);
+      std::fprintf(stderr, "pelican_bench: %s wants a comma-separated list of positive integers%s, got '%s'\n",
+                   argv[i - 1], std::strcmp(argv[i - 1], "--threads") ? "" : " or all", argv[i]);
       return 2;
     }
   }

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "pelican/engine.h"
 #include "parallel.h"
+#include "pelican/engine.h"
 
 namespace {
 
@@ -133,8 +133,8 @@ class BoundEngine {
 
   Status render(float tau, int width, int height) {
     if (width < 1 || height < 1 || width > pelican::kMaxSide || height > pelican::kMaxSide)
-      return fail("render(tau, width, height): width and height must be in 1..4096, got " +
-                  std::to_string(width) + "x" + std::to_string(height));
+      return fail("render(tau, width, height): width and height must be in 1..4096, got " + std::to_string(width) +
+                  "x" + std::to_string(height));
     pixels_.resize(static_cast<size_t>(width) * static_cast<size_t>(height) *
                    static_cast<size_t>(engine_.model().channels));
     return engine_.render(tau, width, height, pixels_.data());
@@ -341,10 +341,10 @@ EMSCRIPTEN_BINDINGS(pelican) {
   using namespace emscripten;
 
   // Plain values crossing the boundary (JS objects with exactly these fields).
-  value_object<Status>("Status")                  // outcome of every call that can be rejected
+  value_object<Status>("Status")  // outcome of every call that can be rejected
       .field("ok", &Status::ok)
       .field("message", &Status::message);
-  value_object<Breakdown>("Breakdown")            // unweighted loss terms plus the weighted total
+  value_object<Breakdown>("Breakdown")  // unweighted loss terms plus the weighted total
       .field("mse", &Breakdown::mse)
       .field("edge", &Breakdown::edge)
       .field("ssim", &Breakdown::ssim)
@@ -352,13 +352,13 @@ EMSCRIPTEN_BINDINGS(pelican) {
       .field("degeneracy", &Breakdown::degeneracy)
       .field("canvas", &Breakdown::canvas)
       .field("total", &Breakdown::total);
-  value_object<LossWeights>("LossWeights")        // weights of the non-MSE terms
+  value_object<LossWeights>("LossWeights")  // weights of the non-MSE terms
       .field("perimeter", &LossWeights::perimeter)
       .field("degeneracy", &LossWeights::degeneracy)
       .field("canvas", &LossWeights::canvas)
       .field("edge", &LossWeights::edge)
       .field("ssim", &LossWeights::ssim);
-  value_object<OptimizeOptions>("OptimizeOptions") // Adam schedule; tau 0 means the 1/S, 0.2/S defaults
+  value_object<OptimizeOptions>("OptimizeOptions")  // Adam schedule; tau 0 means the 1/S, 0.2/S defaults
       .field("steps", &OptimizeOptions::steps)
       .field("lr", &OptimizeOptions::lr)
       .field("tauStart", &OptimizeOptions::tau_start)
@@ -370,15 +370,15 @@ EMSCRIPTEN_BINDINGS(pelican) {
       .field("mutations", &ProposeOptions::mutations)
       .field("seed", &ProposeOptions::seed)
       .field("typeMask", &ProposeOptions::type_mask);
-  value_object<Model>("Model")            // channels 1|3, fitted opacity, fitted background
+  value_object<Model>("Model")  // channels 1|3, fitted opacity, fitted background
       .field("channels", &Model::channels)
       .field("opacity", &Model::opacity)
       .field("fitBackground", &Model::fit_background);
-  value_object<Evaluation>("Evaluation")          // status plus breakdown of one evaluate()
+  value_object<Evaluation>("Evaluation")  // status plus breakdown of one evaluate()
       .field("ok", &Evaluation::ok)
       .field("message", &Evaluation::message)
       .field("breakdown", &Evaluation::breakdown);
-  value_object<StepsResult>("StepsResult")        // status plus progress of one optimizeSteps()
+  value_object<StepsResult>("StepsResult")  // status plus progress of one optimizeSteps()
       .field("ok", &StepsResult::ok)
       .field("message", &StepsResult::message)
       .field("steps", &StepsResult::steps)
@@ -386,37 +386,37 @@ EMSCRIPTEN_BINDINGS(pelican) {
 
   class_<BoundEngine>("Engine")
       .constructor<>()
-      .function("floatInput", &BoundEngine::floatInput)        // heap view to stage n floats (may grow memory)
-      .function("doubleInput", &BoundEngine::doubleInput)      // heap view to stage n doubles (may grow memory)
-      .function("intInput", &BoundEngine::intInput)            // heap view to stage n int32 type codes (may grow memory)
-      .function("byteInput", &BoundEngine::byteInput)          // heap view to stage n mask bytes (may grow memory)
-      .function("init", &BoundEngine::init)                    // canvas size, 1..4096 each, and the model
-      .function("setTarget", &BoundEngine::setTarget)          // first n staged floats, channels planes of W*H
-      .function("setScene", &BoundEngine::setScene)            // staged type codes + staged constrained values
-      .function("setFrozen", &BoundEngine::setFrozen)          // first n staged bytes, 1 = frozen
-      .function("setWeights", &BoundEngine::setWeights)        // loss weights
-      .function("setWindow", &BoundEngine::setWindow)          // pixel window [x0,x1)x[y0,y1) for evaluate/optimize
-      .function("clearWindow", &BoundEngine::clearWindow)      // back to the whole canvas
-      .function("evaluate", &BoundEngine::evaluate)            // loss at tau; gradients into gradients()
-      .function("gradients", &BoundEngine::gradients)          // view: raw-layout gradients of the last evaluate
-      .function("render", &BoundEngine::render)                // render at any size into pixels() (may grow memory)
-      .function("pixels", &BoundEngine::pixels)                // view: last render, channels planes
-      .function("values", &BoundEngine::values)                // view: current constrained values (may grow memory)
-      .function("background", &BoundEngine::background)        // view: background as painted (may grow memory)
-      .function("shapeCount", &BoundEngine::shapeCount)        // shapes in the scene
-      .function("valueCount", &BoundEngine::valueCount)        // parameters (values, gradients) of the scene
-      .function("channels", &BoundEngine::channels)            // image planes of the model
-      .function("width", &BoundEngine::width)                  // canvas width from init
-      .function("height", &BoundEngine::height)                // canvas height from init
-      .function("propose", &BoundEngine::propose)              // new shapes on the residual (may grow memory)
-      .function("proposedTypes", &BoundEngine::proposedTypes)  // view: type codes of the last propose
-      .function("proposedValues", &BoundEngine::proposedValues) // view: their constrained values
-      .function("optimizeBegin", &BoundEngine::optimizeBegin)  // fresh Adam and schedules (may grow memory)
-      .function("optimizeSteps", &BoundEngine::optimizeSteps)  // run up to n steps, appending to history()
-      .function("history", &BoundEngine::history)              // view: 7 floats per completed step
-      .function("optimizeEnd", &BoundEngine::optimizeEnd)      // restore the best parameters
-      .function("bestLoss", &BoundEngine::bestLoss)            // best total loss seen
-      .function("stepsCompleted", &BoundEngine::stepsCompleted); // steps measured so far
+      .function("floatInput", &BoundEngine::floatInput)    // heap view to stage n floats (may grow memory)
+      .function("doubleInput", &BoundEngine::doubleInput)  // heap view to stage n doubles (may grow memory)
+      .function("intInput", &BoundEngine::intInput)        // heap view to stage n int32 type codes (may grow memory)
+      .function("byteInput", &BoundEngine::byteInput)      // heap view to stage n mask bytes (may grow memory)
+      .function("init", &BoundEngine::init)                // canvas size, 1..4096 each, and the model
+      .function("setTarget", &BoundEngine::setTarget)      // first n staged floats, channels planes of W*H
+      .function("setScene", &BoundEngine::setScene)        // staged type codes + staged constrained values
+      .function("setFrozen", &BoundEngine::setFrozen)      // first n staged bytes, 1 = frozen
+      .function("setWeights", &BoundEngine::setWeights)    // loss weights
+      .function("setWindow", &BoundEngine::setWindow)      // pixel window [x0,x1)x[y0,y1) for evaluate/optimize
+      .function("clearWindow", &BoundEngine::clearWindow)  // back to the whole canvas
+      .function("evaluate", &BoundEngine::evaluate)        // loss at tau; gradients into gradients()
+      .function("gradients", &BoundEngine::gradients)      // view: raw-layout gradients of the last evaluate
+      .function("render", &BoundEngine::render)            // render at any size into pixels() (may grow memory)
+      .function("pixels", &BoundEngine::pixels)            // view: last render, channels planes
+      .function("values", &BoundEngine::values)            // view: current constrained values (may grow memory)
+      .function("background", &BoundEngine::background)    // view: background as painted (may grow memory)
+      .function("shapeCount", &BoundEngine::shapeCount)    // shapes in the scene
+      .function("valueCount", &BoundEngine::valueCount)    // parameters (values, gradients) of the scene
+      .function("channels", &BoundEngine::channels)        // image planes of the model
+      .function("width", &BoundEngine::width)              // canvas width from init
+      .function("height", &BoundEngine::height)            // canvas height from init
+      .function("propose", &BoundEngine::propose)          // new shapes on the residual (may grow memory)
+      .function("proposedTypes", &BoundEngine::proposedTypes)     // view: type codes of the last propose
+      .function("proposedValues", &BoundEngine::proposedValues)   // view: their constrained values
+      .function("optimizeBegin", &BoundEngine::optimizeBegin)     // fresh Adam and schedules (may grow memory)
+      .function("optimizeSteps", &BoundEngine::optimizeSteps)     // run up to n steps, appending to history()
+      .function("history", &BoundEngine::history)                 // view: 7 floats per completed step
+      .function("optimizeEnd", &BoundEngine::optimizeEnd)         // restore the best parameters
+      .function("bestLoss", &BoundEngine::bestLoss)               // best total loss seen
+      .function("stepsCompleted", &BoundEngine::stepsCompleted);  // steps measured so far
 
   function("shapeModel", &shapeModel);      // the shape table as plain data
   function("buildFlavour", &buildFlavour);  // "simd-threads", "simd" or "baseline"

@@ -119,7 +119,8 @@ Status Engine::init(int width, int height, const Model& model) {
     s_->eval.set_fixed_background(white);
   }
   if (width < 1 || width > kMaxSide)
-    return fail("init(width, height): width must be in 1.." + std::to_string(kMaxSide) + ", got " + std::to_string(width));
+    return fail("init(width, height): width must be in 1.." + std::to_string(kMaxSide) + ", got " +
+                std::to_string(width));
   if (height < 1 || height > kMaxSide)
     return fail("init(width, height): height must be in 1.." + std::to_string(kMaxSide) + ", got " +
                 std::to_string(height));
@@ -154,7 +155,8 @@ Status Engine::set_target(const float* pixels, size_t count) {
   std::vector<float> clamped(n);
   for (size_t i = 0; i < n; ++i) {
     if (!std::isfinite(pixels[i]))
-      return fail("set_target(pixels, count): pixels[" + std::to_string(i) + "] is not finite (" + num(pixels[i]) + ")");
+      return fail("set_target(pixels, count): pixels[" + std::to_string(i) + "] is not finite (" + num(pixels[i]) +
+                  ")");
     clamped[i] = pixels[i] < 0.0f ? 0.0f : (pixels[i] > 1.0f ? 1.0f : pixels[i]);
   }
   s_->eval.set_target(clamped.data());
@@ -228,8 +230,10 @@ namespace {
 // local settling (vectorize) runs without them, so a window refuses them instead.
 Status check_window_weights(const std::string& fn, const LossWeights& w) {
   if (w.edge > 0.0f || w.ssim > 0.0f)
-    return fail(fn + ": a window needs weights.edge = 0 and weights.ssim = 0 (they are computed over the whole "
-                     "canvas), got edge " + num(w.edge) + " and ssim " + num(w.ssim));
+    return fail(fn +
+                ": a window needs weights.edge = 0 and weights.ssim = 0 (they are computed over the whole "
+                "canvas), got edge " +
+                num(w.edge) + " and ssim " + num(w.ssim));
   return ok();
 }
 }  // namespace
@@ -312,8 +316,8 @@ Status Engine::render(float tau, int width, int height, float* out) const {
   Status st = check_tau(fn.c_str(), tau);
   if (!st.ok) return st;
   if (width < 1 || width > kMaxSide || height < 1 || height > kMaxSide)
-    return fail(fn + ": width and height must be in 1.." + std::to_string(kMaxSide) + ", got " +
-                std::to_string(width) + "x" + std::to_string(height));
+    return fail(fn + ": width and height must be in 1.." + std::to_string(kMaxSide) + ", got " + std::to_string(width) +
+                "x" + std::to_string(height));
   if (!out) return fail(fn + ": out is null");
   try {
     // The background of the last evaluation is not needed: the current one is recomputed here.
@@ -342,7 +346,8 @@ Status Engine::set_scene_values(const int32_t* types, size_t shape_count, const 
   raw.reserve(value_count);
   size_t i = 0;
   auto take = [&](const FieldSpec& f, const std::string& where) -> Status {
-    if (i >= value_count) return fail(std::string(fn) + ": value_count " + std::to_string(value_count) + " is too small");
+    if (i >= value_count)
+      return fail(std::string(fn) + ": value_count " + std::to_string(value_count) + " is too small");
     const double v = values[i++];
     if (!std::isfinite(v)) return fail(std::string(fn) + ": " + where + " is not finite (" + num(v) + ")");
     if (v < f.min || v > f.max || (f.transform == Transform::Positive && v <= 0))
@@ -373,8 +378,8 @@ Status Engine::set_scene_values(const int32_t* types, size_t shape_count, const 
     }
   }
   if (i != value_count)
-    return fail(std::string(fn) + ": value_count must be " + std::to_string(i) + " for these types under this model, got " +
-                std::to_string(value_count));
+    return fail(std::string(fn) + ": value_count must be " + std::to_string(i) +
+                " for these types under this model, got " + std::to_string(value_count));
   float bg[3];
   for (int c = 0; c < model.channels; ++c) {
     const double v = background[c];
@@ -416,7 +421,9 @@ void Engine::background(double* out) const {
   for (int c = 0; c < channels; ++c) out[c] = raw ? in_range(kBackgroundField, raw[c]) : double(bg[c]);
 }
 
-size_t Engine::value_count() const { return s_->raw.size() - size_t(s_->raw.empty() ? 0 : s_->eval.background_raw_count()); }
+size_t Engine::value_count() const {
+  return s_->raw.size() - size_t(s_->raw.empty() ? 0 : s_->eval.background_raw_count());
+}
 const Model& Engine::model() const { return s_->eval.model(); }
 
 Status Engine::propose(const ProposeOptions& o, float tau, std::vector<int32_t>* types,
@@ -426,7 +433,8 @@ Status Engine::propose(const ProposeOptions& o, float tau, std::vector<int32_t>*
   if (!st.ok) return st;
   st = check_tau(fn.c_str(), tau);
   if (!st.ok) return st;
-  if (o.count < 0 || o.count > 1000) return fail(fn + ": options.count must be in 0..1000, got " + std::to_string(o.count));
+  if (o.count < 0 || o.count > 1000)
+    return fail(fn + ": options.count must be in 0..1000, got " + std::to_string(o.count));
   if (o.candidates < 1 || o.candidates > 100000)
     return fail(fn + ": options.candidates must be in 1..100000, got " + std::to_string(o.candidates));
   if (o.mutations < 0 || o.mutations > 100000)

@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "fastmath.h"
-#include "pelican/engine.h"
 #include "loss.h"
 #include "parallel.h"
+#include "pelican/engine.h"
 #include "priors.h"
 #include "raster.h"
 #include "sdf.h"

@@ -59,7 +59,8 @@ class ImageLoss {
       for (int x = 0; x < w_; ++x) {
         t_[at(x, y)] = T(1) - target[size_t(y) * w_ + x];
       }
-    blur3({t_.data(), t_.data(), t_.data()}, {nullptr, t_.data(), t_.data()}, {mu_t_.data(), e_rr_.data(), e_rt_.data()});
+    blur3({t_.data(), t_.data(), t_.data()}, {nullptr, t_.data(), t_.data()},
+          {mu_t_.data(), e_rr_.data(), e_rt_.data()});
     for (size_t i = 0; i < size_t(w_) * h_; ++i) sig_t_[i] = e_rr_[i] - mu_t_[i] * mu_t_[i];
     for (int y = 0; y < h_; ++y) {
       edge_row(&t_[at(0, y - 1)], &t_[at(0, y)], &t_[at(0, y + 1)], nullptr, T(0), nullptr, nullptr,
@@ -96,7 +97,8 @@ class ImageLoss {
 
     // SSIM: local statistics, the map, and its partials w.r.t. (μ'r, w∗r'², w∗r't').
     if (w_ssim > T(0)) {
-      blur3({r_.data(), r_.data(), r_.data()}, {nullptr, r_.data(), t_.data()}, {mu_r_.data(), e_rr_.data(), e_rt_.data()});
+      blur3({r_.data(), r_.data(), r_.data()}, {nullptr, r_.data(), t_.data()},
+            {mu_r_.data(), e_rr_.data(), e_rt_.data()});
       const T k = -w_ssim * inv_n;  // d(w·(1 − mean ssim))/d ssim
       Acc sum = 0;
       for (int y = 0; y < h_; ++y) {
@@ -118,8 +120,8 @@ class ImageLoss {
     for (int y = 0; y < h_; ++y) {
       const size_t p0 = size_t(y) * W;
       grad_row(&r_[at(0, y)], &t_[at(0, y)], ssim_on ? &mu_r_[p0] : nullptr, &e_rr_[p0], &e_rt_[p0],
-               edge_on ? &dgx_[at(0, y)] : nullptr, &dgy_[at(0, y)], pitch_, with_mse ? T(2) * inv_n : T(0),
-               grad + p0, W);
+               edge_on ? &dgx_[at(0, y)] : nullptr, &dgy_[at(0, y)], pitch_, with_mse ? T(2) * inv_n : T(0), grad + p0,
+               W);
     }
     return out;
   }
@@ -176,8 +178,8 @@ class ImageLoss {
       const T inv_den = T(1) / (d1 * d2);
       const T val = n1 * n2 * inv_den;
       val_out[x] = val;
-      const T d_srr = -val * d1 * inv_den;  // ∂val/∂σr²
-      const T d_srt = T(2) * n1 * inv_den;  // ∂val/∂σrt
+      const T d_srr = -val * d1 * inv_den;                               // ∂val/∂σr²
+      const T d_srt = T(2) * n1 * inv_den;                               // ∂val/∂σrt
       const T d_mr = (T(2) * mt * n2 - val * T(2) * mr * d2) * inv_den;  // ∂val/∂μr via n1, d1
       A[x] = k * (-d_mr - T(2) * mrc * d_srr - mtc * d_srt);
       B[x] = k * d_srr;

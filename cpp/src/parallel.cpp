@@ -42,8 +42,8 @@ struct Job {
   void (*fn)(void*, int);
   void* ctx;
   int chunks;
-  int helpers_wanted;                 // thread_count() − 1 when it was published
-  std::atomic<int> next{0};           // next unclaimed chunk
+  int helpers_wanted;                  // thread_count() − 1 when it was published
+  std::atomic<int> next{0};            // next unclaimed chunk
   std::atomic<int> helpers_joined{0};  // helpers that came; the first helpers_wanted take part
 };
 

@@ -27,7 +27,8 @@ void initial_pelican(std::vector<int32_t>* types, std::vector<float>* raw) {
     types->push_back(shape.type);
     raw->push_back(float(to_raw(kIntensityField.transform, shape.values[0])));
     const ShapeSpec& spec = *shape_spec(shape.type);
-    for (int g = 0; g < spec.geometry_count; ++g) raw->push_back(float(to_raw(spec.geometry[g].transform, shape.values[1 + g])));
+    for (int g = 0; g < spec.geometry_count; ++g)
+      raw->push_back(float(to_raw(spec.geometry[g].transform, shape.values[1 + g])));
   }
 }
 

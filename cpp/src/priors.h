@@ -20,8 +20,8 @@ constexpr double kMinEdge = 0.01;
 // Adds one shape's priors to `terms` and w·(d prior / d value) to grad[1..6].
 // extent_x/extent_y are the canvas extents W/S and H/S (1 for a square canvas).
 template <class T>
-void shape_priors(const ShapeParams<T>& s, T extent_x, T extent_y, T w_perim, T w_degen, T w_canvas,
-                  PriorTerms* terms, Acc* grad) {
+void shape_priors(const ShapeParams<T>& s, T extent_x, T extent_y, T w_perim, T w_degen, T w_canvas, PriorTerms* terms,
+                  Acc* grad) {
   const T m = T(kCanvasMargin);
   const T hi_x = extent_x - m, hi_y = extent_y - m;
   // relu penalties of a disc-like footprint; returns d/dcx, d/dcy, d/dr.

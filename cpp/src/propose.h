@@ -22,9 +22,9 @@
 namespace pelican::detail {
 
 struct ProposeSettings {
-  int count = 1;           // shapes to propose, each placed on the residual left by the ones before
-  int candidates = 128;    // random shapes tried per proposed shape
-  int mutations = 96;      // hill-climbing moves on the best of them
+  int count = 1;         // shapes to propose, each placed on the residual left by the ones before
+  int candidates = 128;  // random shapes tried per proposed shape
+  int mutations = 96;    // hill-climbing moves on the best of them
   uint32_t seed = 1;
   uint32_t type_mask = 7;  // bit per shape type code allowed
   double min_size = 1.5;   // pixels: the smallest half-extent tried
@@ -44,7 +44,11 @@ class Proposer {
  public:
   // target and render: `channels` planes of width × height.
   Proposer(int width, int height, int channels, const float* target, const float* render, double tau)
-      : w_(width), h_(height), c_(channels), scale_(double(width > height ? width : height)), tau_(tau),
+      : w_(width),
+        h_(height),
+        c_(channels),
+        scale_(double(width > height ? width : height)),
+        tau_(tau),
         target_(target, target + size_t(width) * height * channels),
         render_(render, render + size_t(width) * height * channels) {}
 
@@ -244,8 +248,8 @@ class Proposer {
         double col = (wd[c] / alpha + w2r[c]) / w2;
         col = std::min(1.0, std::max(0.0, col));
         colour[c] = col;
-        const double cross = col * wd[c] - wdr[c];                       // Σ w d (c − r)
-        const double sq = col * col * w2 - 2 * col * w2r[c] + w2rr[c];   // Σ w² (c − r)²
+        const double cross = col * wd[c] - wdr[c];                      // Σ w d (c − r)
+        const double sq = col * col * w2 - 2 * col * w2r[c] + w2rr[c];  // Σ w² (c − r)²
         gain += 2 * alpha * cross - alpha * alpha * sq;
       }
       if (gain > p->gain) {

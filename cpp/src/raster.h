@@ -97,8 +97,8 @@ struct RasterParams {
   // entries whose rank (TileLists::edge_start order) is below cov_cache_pairs; the backward pass of
   // the same evaluation reads them instead of recomputing the SDF and the coverage. The others are
   // recomputed by the very same lane code, so the cache changes no bit of the result.
-  T* cov_cache;                  // Outgoing (forward) / incoming (backward): [slot][c, dc/ds][kLanes]
-  size_t cov_cache_pairs;        // Incoming: slots in cov_cache
+  T* cov_cache;            // Outgoing (forward) / incoming (backward): [slot][c, dc/ds][kLanes]
+  size_t cov_cache_pairs;  // Incoming: slots in cov_cache
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -179,7 +179,6 @@ inline void store_tile(const T* o, int tx, int ty, int width, int height, T* pla
       for (int j = 0; j < nx; ++j) plane[size_t(y0 + r) * width + x0 + j] = o[r * kTileSide + j];
   }
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // Lists: where a tile's work starts, and the outside runs between its entries.
@@ -425,7 +424,8 @@ void resolve_outside_runs(const RasterParams<T>& p, const Acc* diff, T c_out) {
     for (int ch = 1; ch < C; ++ch) g[kSlotPaint1 + ch - 1] += F.cover[j] * inv * H[ch];
     if constexpr (A) {
       Acc u = prod[j] * inv * (H[C] - H[C + 1]);
-      for (int ch = 0; ch < C; ++ch) u += (Acc(p.shapes[j].paint[ch]) - prod[j] * sum[size_t(j) * C + ch]) * inv * H[ch];
+      for (int ch = 0; ch < C; ++ch)
+        u += (Acc(p.shapes[j].paint[ch]) - prod[j] * sum[size_t(j) * C + ch]) * inv * H[ch];
       g[kSlotOpacity] += u * Acc(c_out);
     }
   }

@@ -33,10 +33,10 @@ struct ShapeParams {
   T dvalue[7];    // d value / d raw
   T paint[3];     // every paint channel (paint[0] == value[0])
   T dpaint[3];
-  T alpha;        // opacity; exactly 1 when the model does not fit it
+  T alpha;  // opacity; exactly 1 when the model does not fit it
   T dalpha;
-  T cs, sn;       // ellipse: cos θ, sin θ
-  T lipschitz;    // bound on |∇sdf| used by the tile classifier
+  T cs, sn;     // ellipse: cos θ, sin θ
+  T lipschitz;  // bound on |∇sdf| used by the tile classifier
 };
 
 template <class T>

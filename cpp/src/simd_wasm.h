@@ -70,8 +70,8 @@ inline void coverage_lanes(const float* s, float tau, float* c, float* dcds, int
 // render_backward's per-pair pass over one 8×8 tile (raster.h), for an edge pair: adds
 // (G·c)·T into the eight row partials acc8 row by row (add_lanes' order), stages
 // ((G·(I − o))·T)·dc/ds for the SDF gradient in tmp, and advances o to (1 − c)·o + c·I.
-inline void backward_edge_pair(const float* G, const float* c, const float* dcds, const float* trans, float I,
-                               float* o, float* tmp, float* acc8) {
+inline void backward_edge_pair(const float* G, const float* c, const float* dcds, const float* trans, float I, float* o,
+                               float* tmp, float* acc8) {
   const v128_t vI = wasm_f32x4_splat(I), one = wasm_f32x4_splat(1.0f);
   v128_t part[2] = {wasm_v128_load(acc8), wasm_v128_load(acc8 + 4)};
   for (int r = 0; r < 8; ++r)
@@ -80,7 +80,8 @@ inline void backward_edge_pair(const float* G, const float* c, const float* dcds
       const v128_t g = wasm_v128_load(G + i), ck = wasm_v128_load(c + i), tk = wasm_v128_load(trans + i);
       const v128_t ok = wasm_v128_load(o + i);
       part[h] = wasm_f32x4_add(part[h], wasm_f32x4_mul(wasm_f32x4_mul(g, ck), tk));
-      const v128_t gs = wasm_f32x4_mul(wasm_f32x4_mul(wasm_f32x4_mul(g, wasm_f32x4_sub(vI, ok)), tk), wasm_v128_load(dcds + i));
+      const v128_t gs =
+          wasm_f32x4_mul(wasm_f32x4_mul(wasm_f32x4_mul(g, wasm_f32x4_sub(vI, ok)), tk), wasm_v128_load(dcds + i));
       wasm_v128_store(tmp + i, gs);
       wasm_v128_store(o + i, wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_sub(one, ck), ok), wasm_f32x4_mul(ck, vI)));
     }

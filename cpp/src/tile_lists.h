@@ -135,8 +135,8 @@ void classify_rect(const ShapeParams<T>& s, T scale, T tau, const TileRect& rect
 // Every (shape, tile) class over the canvas, [shape][tile] (tests and tools; the kernels use the
 // lists). Tiles outside `rect` are left untouched; rect.x1 == 0 means the whole canvas.
 template <class T>
-void classify_tiles(const ShapeParams<T>* shapes, int shape_count, int width, int height, T scale, T tau,
-                    bool cull, uint8_t* out, TileRect rect = TileRect{}) {
+void classify_tiles(const ShapeParams<T>* shapes, int shape_count, int width, int height, T scale, T tau, bool cull,
+                    uint8_t* out, TileRect rect = TileRect{}) {
   const int tx_n = tiles_along(width), n_tiles = tx_n * tiles_along(height);
   if (rect.x1 == 0) rect = TileRect{0, 0, tx_n, tiles_along(height)};
   std::vector<uint8_t> local(size_t(rect.count()));
@@ -147,8 +147,9 @@ void classify_tiles(const ShapeParams<T>* shapes, int shape_count, int width, in
     for (int ty = rect.y0; ty < rect.y1; ++ty)
       for (int tx = rect.x0; tx < rect.x1; ++tx) {
         const bool in_band = tx >= band.x0 && tx < band.x1 && ty >= band.y0 && ty < band.y1;
-        row[ty * tx_n + tx] =
-            !cull ? uint8_t(kTileEdge) : in_band ? local[(ty - band.y0) * band.width() + (tx - band.x0)] : uint8_t(kTileOutside);
+        row[ty * tx_n + tx] = !cull     ? uint8_t(kTileEdge)
+                              : in_band ? local[(ty - band.y0) * band.width() + (tx - band.x0)]
+                                        : uint8_t(kTileOutside);
       }
   }
 }
@@ -176,8 +177,8 @@ struct TileLists {
 };
 
 template <class T>
-void build_tile_lists(const ShapeParams<T>* shapes, int K, int, int, T scale, T tau, bool cull,
-                      const TileRect& walk, TileLists* L) {
+void build_tile_lists(const ShapeParams<T>* shapes, int K, int, int, T scale, T tau, bool cull, const TileRect& walk,
+                      TileLists* L) {
   const int ww = walk.width(), n_walk = walk.count();
   L->walk = walk;
   uint32_t* start = L->start.data();
@@ -233,10 +234,10 @@ void build_tile_lists(const ShapeParams<T>* shapes, int K, int, int, T scale, T 
 }
 
 // Runs of outside-saturated shapes, composed. With a_j the outside coverage of shape j (σ(−10),
-// times its opacity) and f_j = 1 − a_j (rounded to T, as the blend rounds it), prod[k] = Π_{j<k} f_j and sum[k][ch] = Σ_{j<k}
-// a_j·I_j,ch / prod[j+1]; the run [lo, hi) maps o to (prod[hi]/prod[lo])·o + prod[hi]·(sum[hi] −
-// sum[lo]). Every f_j is ≥ 1 − 4.6e-5, so prod stays far from 0 (≥ 0.01 for 100000 shapes) and
-// the divisions and differences lose nothing that matters in double.
+// times its opacity) and f_j = 1 − a_j (rounded to T, as the blend rounds it), prod[k] = Π_{j<k} f_j and sum[k][ch] =
+// Σ_{j<k} a_j·I_j,ch / prod[j+1]; the run [lo, hi) maps o to (prod[hi]/prod[lo])·o + prod[hi]·(sum[hi] − sum[lo]).
+// Every f_j is ≥ 1 − 4.6e-5, so prod stays far from 0 (≥ 0.01 for 100000 shapes) and the divisions and differences lose
+// nothing that matters in double.
 struct FoldTables {
   std::vector<Acc> prod, sum, cover;  // [K + 1], [(K + 1)·C], [K] a_j
 

@@ -34,14 +34,34 @@ const CASES = [
   ['overlong PNG', ['optimize', '--target', corpus['overlong.png']], 1, 1.5],
   ['JPEG without frame', ['optimize', '--target', corpus['no-frame.jpg']], 1, 1.5],
   ['PNG bomb 60000²', ['optimize', '--target', corpus['bomb-60000.png']], 1, 1.5],
-  ['10000² PNG, 0 steps', ['optimize', '--target', corpus['big-10000.png'], '--steps', '0', '--save-every', '0', '--output-dir', join(work, 'big')], 0, 3],
+  [
+    '10000² PNG, 0 steps',
+    [
+      'optimize',
+      '--target',
+      corpus['big-10000.png'],
+      '--steps',
+      '0',
+      '--save-every',
+      '0',
+      '--output-dir',
+      join(work, 'big'),
+    ],
+    0,
+    3,
+  ],
 ];
 
 function time(args, expected, env) {
   const started = process.hrtime.bigint();
-  const run = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 600_000 });
+  const run = spawnSync(process.execPath, [cli, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 600_000,
+  });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (run.status !== expected) throw new Error(`pelican ${args.join(' ')}: exit ${run.status}, expected ${expected}\n${run.stdout}${run.stderr}`);
+  if (run.status !== expected)
+    throw new Error(`pelican ${args.join(' ')}: exit ${run.status}, expected ${expected}\n${run.stdout}${run.stderr}`);
   return { seconds, err: run.stderr.trim() };
 }
 
@@ -50,15 +70,28 @@ const records = [];
 let over = 0;
 try {
   for (const [name, args, expected, bound] of CASES) {
-    for (const [start, env] of [['snapshot', {}], ['cold', { PELICAN_COLD_START: '1' }]]) {
+    for (const [start, env] of [
+      ['snapshot', {}],
+      ['cold', { PELICAN_COLD_START: '1' }],
+    ]) {
       const times = [];
       let err = '';
       for (let i = 0; i < runs; i++) ({ seconds: times[i], err } = time(args, expected, env));
       const s = median(times);
       const ok = start === 'cold' || s <= bound;
       if (!ok) over++;
-      records.push({ runtime: 'cli', case: name, python: start, seconds_median: s, seconds_min: Math.min(...times), runs, bound_s: start === 'snapshot' ? bound : null });
-      console.log(`cli ${name.padEnd(22)} ${start.padEnd(8)} median ${s.toFixed(2)} s${start === 'snapshot' ? ` (bound ${bound} s${ok ? '' : ' EXCEEDED'})` : ''}${err && start === 'snapshot' ? `  ${err.split('\n')[0]}` : ''}`);
+      records.push({
+        runtime: 'cli',
+        case: name,
+        python: start,
+        seconds_median: s,
+        seconds_min: Math.min(...times),
+        runs,
+        bound_s: start === 'snapshot' ? bound : null,
+      });
+      console.log(
+        `cli ${name.padEnd(22)} ${start.padEnd(8)} median ${s.toFixed(2)} s${start === 'snapshot' ? ` (bound ${bound} s${ok ? '' : ' EXCEEDED'})` : ''}${err && start === 'snapshot' ? `  ${err.split('\n')[0]}` : ''}`,
+      );
     }
   }
 } finally {

@@ -39,13 +39,21 @@ function ssim(a, b, w, h) {
   let n = 0;
   for (let y = 0; y + 11 <= h; y++) {
     for (let x = 0; x + 11 <= w; x++) {
-      let ma = 0, mb = 0, aa = 0, bb = 0, ab = 0;
+      let ma = 0,
+        mb = 0,
+        aa = 0,
+        bb = 0,
+        ab = 0;
       for (let j = 0; j < 11; j++) {
         for (let i = 0; i < 11; i++) {
           const wt = k[i] * k[j];
           const p = a[(y + j) * w + x + i];
           const q = b[(y + j) * w + x + i];
-          ma += wt * p; mb += wt * q; aa += wt * p * p; bb += wt * q * q; ab += wt * p * q;
+          ma += wt * p;
+          mb += wt * q;
+          aa += wt * p * p;
+          bb += wt * q * q;
+          ab += wt * p * q;
         }
       }
       const [va, vb, cov] = [aa - ma * ma, bb - mb * mb, ab - ma * mb];
@@ -114,7 +122,10 @@ if (where.includes('node')) {
   };
   for (const count of shapeCounts) {
     const started = performance.now();
-    const runner = new ImageRunner(Bitmap.createFromByteArray(target.width, target.height, Array.from(rgba)), background);
+    const runner = new ImageRunner(
+      Bitmap.createFromByteArray(target.width, target.height, Array.from(rgba)),
+      background,
+    );
     const parts = [];
     for (let i = 0; i < count; i++) parts.push(SvgExporter.exportShapes(runner.step(options)));
     const svg =
@@ -137,7 +148,11 @@ if (where.includes('node')) {
   log('building the app');
   const configFile = join(root, 'vite.config.ts');
   await build({ configFile, logLevel: 'warn' });
-  const server = await preview({ configFile, logLevel: 'warn', preview: { host: '127.0.0.1', port: 5179, strictPort: false } });
+  const server = await preview({
+    configFile,
+    logLevel: 'warn',
+    preview: { host: '127.0.0.1', port: 5179, strictPort: false },
+  });
   const url = server.resolvedUrls.local[0];
   const browser = await chromium.launch(CHROMIUM);
   try {
@@ -155,14 +170,19 @@ if (where.includes('node')) {
     }
     for (const r of results) {
       const rgb = await drawSvg(page, r.svg, target.width, target.height);
-      const drawn = Array.from({ length: target.width * target.height }, (_, i) => (rgb[3 * i] + rgb[3 * i + 1] + rgb[3 * i + 2]) / 3 / 255);
+      const drawn = Array.from(
+        { length: target.width * target.height },
+        (_, i) => (rgb[3 * i] + rgb[3 * i + 1] + rgb[3 * i + 2]) / 3 / 255,
+      );
       r.svg_mse = mse(drawn, target.pixels);
       r.svg_ssim = ssim(drawn, target.pixels, target.width, target.height);
       if (r.render) {
         r.render_mse = mse(r.render, target.pixels);
         r.render_ssim = ssim(r.render, target.pixels, target.width, target.height);
       }
-      log(`${r.where} ${r.method}: SVG as Chromium draws it: MSE ${r.svg_mse.toFixed(5)}, SSIM ${r.svg_ssim.toFixed(4)}`);
+      log(
+        `${r.where} ${r.method}: SVG as Chromium draws it: MSE ${r.svg_mse.toFixed(5)}, SSIM ${r.svg_ssim.toFixed(4)}`,
+      );
     }
   } finally {
     await browser.close();
@@ -171,12 +191,14 @@ if (where.includes('node')) {
 }
 
 const round = (v) => (typeof v === 'number' ? +v.toPrecision(5) : v);
-const records = results.map(({ svg, render, ...r }) => ({
-  runtime: 'greedy',
-  target: 'pelican-engraving-128',
-  ...r,
-  svg_bytes: svg.length,
-})).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)])));
+const records = results
+  .map(({ svg, render, ...r }) => ({
+    runtime: 'greedy',
+    target: 'pelican-engraving-128',
+    ...r,
+    svg_bytes: svg.length,
+  }))
+  .map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)])));
 mkdirSync(dirname(output), { recursive: true });
 writeFileSync(output, JSON.stringify(records, null, 2) + '\n');
 log(`${records.length} records written to ${output}`);

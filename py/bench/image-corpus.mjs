@@ -39,9 +39,9 @@ export function bigPng(side) {
       const dx = x - side / 2;
       const dy = y - side / 2;
       const inside = dx * dx + dy * dy < (side / 3) ** 2;
-      row[3 * x] = inside ? 40 : 200 + ((x * 50) / side) | 0;
+      row[3 * x] = inside ? 40 : (200 + (x * 50) / side) | 0;
       row[3 * x + 1] = inside ? 60 : 210;
-      row[3 * x + 2] = inside ? 90 : 230 - ((y * 40) / side) | 0;
+      row[3 * x + 2] = inside ? 90 : (230 - (y * 40) / side) | 0;
     }
     raw[y * stride] = 2; // "up": encoders' usual choice for smooth pictures
     for (let i = 0; i < row.length; i++) raw[y * stride + 1 + i] = (row[i] - prev[i]) & 255;

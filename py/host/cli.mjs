@@ -42,5 +42,6 @@ try {
 } finally {
   host.close();
 }
-if (process.env.PELICAN_TIMING) console.error(`[${((Date.now() - started) / 1000).toFixed(2)} s, Python ${host.start}]`);
+if (process.env.PELICAN_TIMING)
+  console.error(`[${((Date.now() - started) / 1000).toFixed(2)} s, Python ${host.start}]`);
 process.exit(Number(code));

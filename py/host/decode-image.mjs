@@ -19,8 +19,10 @@ const PNG_CHANNELS = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 function checkSize(width, height, limit, what) {
   if (!(width >= 1 && height >= 1)) throw new ImageRefused(`the ${what} header claims ${width}x${height} pixels`);
   if (width * height > limit) {
-    const mp = (width * height / 1e6).toFixed(0);
-    throw new ImageRefused(`${width}x${height} (${mp} megapixels) is larger than this program accepts (${limit / 1e6} megapixels); shrink it first`);
+    const mp = ((width * height) / 1e6).toFixed(0);
+    throw new ImageRefused(
+      `${width}x${height} (${mp} megapixels) is larger than this program accepts (${limit / 1e6} megapixels); shrink it first`,
+    );
   }
 }
 
@@ -195,7 +197,8 @@ function unfilter(kind, line, prev, bpp) {
   if (kind === 0) return;
   if (kind === 1) for (let i = bpp; i < n; i++) line[i] = (line[i] + line[i - bpp]) & 255;
   else if (kind === 2) for (let i = 0; i < n; i++) line[i] = (line[i] + prev[i]) & 255;
-  else if (kind === 3) for (let i = 0; i < n; i++) line[i] = (line[i] + (((i >= bpp ? line[i - bpp] : 0) + prev[i]) >> 1)) & 255;
+  else if (kind === 3)
+    for (let i = 0; i < n; i++) line[i] = (line[i] + (((i >= bpp ? line[i - bpp] : 0) + prev[i]) >> 1)) & 255;
   else if (kind === 4) {
     for (let i = 0; i < n; i++) {
       const a = i >= bpp ? line[i - bpp] : 0;
@@ -224,7 +227,13 @@ function pngChunks(buf) {
     pos += 12 + length;
     if (kind === 'IHDR') {
       if (body.length < 13) throw new ImageRefused('corrupt PNG: short IHDR');
-      header = { width: body.readUInt32BE(0), height: body.readUInt32BE(4), depth: body[8], colour: body[9], interlace: body[12] };
+      header = {
+        width: body.readUInt32BE(0),
+        height: body.readUInt32BE(4),
+        depth: body[8],
+        colour: body[9],
+        interlace: body[12],
+      };
       // Refused before any IDAT is even looked at.
       checkSize(header.width, header.height, MAX_PIXELS, 'PNG');
     } else if (kind === 'PLTE') palette = body;
@@ -241,14 +250,19 @@ function pngChunks(buf) {
 function decodePngRows(png, k, fullDecode) {
   const { width, height, depth, colour, palette, trns } = png;
   const channels = PNG_CHANNELS[colour];
-  if (png.interlace || channels === undefined || (depth !== 8 && depth !== 16) || (colour === 3 && depth !== 8)) return fullDecode();
+  if (png.interlace || channels === undefined || (depth !== 8 && depth !== 16) || (colour === 3 && depth !== 8))
+    return fullDecode();
   const bpp = (channels * depth) / 8;
   const stride = width * bpp;
   let raw;
   try {
     raw = inflateSync(Buffer.concat(png.idat), { maxOutputLength: height * (stride + 1) + 1 });
   } catch (error) {
-    throw new ImageRefused(error.code === 'ERR_BUFFER_TOO_LARGE' ? 'corrupt PNG: more image data than its size says' : `corrupt PNG data (${error.message})`);
+    throw new ImageRefused(
+      error.code === 'ERR_BUFFER_TOO_LARGE'
+        ? 'corrupt PNG: more image data than its size says'
+        : `corrupt PNG data (${error.message})`,
+    );
   }
   if (raw.length < height * (stride + 1)) throw new ImageRefused('corrupt PNG: the image data is truncated');
   const acc = new Accumulator(width, height, k);
@@ -276,7 +290,8 @@ function decodePngRows(png, k, fullDecode) {
         rgba[o + 3] = 255;
       } else if (colour === 3) {
         const i = line[s];
-        if (!palette || 3 * i + 2 >= palette.length) throw new ImageRefused(`corrupt PNG: palette index ${i} out of range`);
+        if (!palette || 3 * i + 2 >= palette.length)
+          throw new ImageRefused(`corrupt PNG: palette index ${i} out of range`);
         rgba[o] = palette[3 * i];
         rgba[o + 1] = palette[3 * i + 1];
         rgba[o + 2] = palette[3 * i + 2];
@@ -345,7 +360,12 @@ export function decodeImage(bytes, options, codecs) {
     acc = decodePngRows(png, k, () => {
       checkSize(width, height, MAX_PIXELS_FULL_DECODE, 'PNG (interlaced or under 8 bits per sample)');
       const full = codecs.PNG.sync.read(buf);
-      return accumulateRgba(full.width, full.height, new Uint8Array(full.data.buffer, full.data.byteOffset, full.data.length), k);
+      return accumulateRgba(
+        full.width,
+        full.height,
+        new Uint8Array(full.data.buffer, full.data.byteOffset, full.data.length),
+        k,
+      );
     });
   } else if (buf[0] === 0xff && buf[1] === 0xd8) {
     const size = jpegSize(buf);
@@ -354,7 +374,12 @@ export function decodeImage(bytes, options, codecs) {
     checkSize(width, height, MAX_PIXELS_FULL_DECODE, 'JPEG');
     let img;
     try {
-      img = codecs.jpeg.decode(buf, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_PIXELS_FULL_DECODE / 1e6, maxMemoryUsageInMB: 2048 });
+      img = codecs.jpeg.decode(buf, {
+        useTArray: true,
+        formatAsRGBA: true,
+        maxResolutionInMP: MAX_PIXELS_FULL_DECODE / 1e6,
+        maxMemoryUsageInMB: 2048,
+      });
     } catch (error) {
       throw new ImageRefused(`corrupt JPEG (${String(error?.message ?? error).split('\n')[0]})`);
     }

@@ -63,7 +63,13 @@ export async function createHost({ client, poolSize, runs, extras = {} }) {
      * Rejects with the fetch's own error (TimeoutError, TypeError for the network).
      */
     async post(url, headers, body, timeoutMs) {
-      const response = await fetch(url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+      const response = await fetch(url, {
+        method: 'POST',
+        headers,
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(timeoutMs),
+      });
       const text = await response.text();
       return { status: response.status, text, retryAfter: response.headers.get('retry-after') };
     },
@@ -80,4 +86,15 @@ export async function createHost({ client, poolSize, runs, extras = {} }) {
 }
 
 /** The members every host has; tests compare page and Node against it. */
-export const HOST_MEMBERS = ['protocol', 'shapeModel', 'poolSize', 'pool', 'createEngine', 'acquire', 'release', 'optimize', 'relayProgress', 'post'];
+export const HOST_MEMBERS = [
+  'protocol',
+  'shapeModel',
+  'poolSize',
+  'pool',
+  'createEngine',
+  'acquire',
+  'release',
+  'optimize',
+  'relayProgress',
+  'post',
+];

@@ -24,7 +24,8 @@ export function snapshotSources() {
     for (const name of readdirSync(dir).sort()) {
       const path = join(dir, name);
       if (statSync(path).isDirectory()) walk(path);
-      else if (name.endsWith('.py')) files.push([relative(join(root, 'py'), path).split(sep).join('/'), readFileSync(path, 'utf8')]);
+      else if (name.endsWith('.py'))
+        files.push([relative(join(root, 'py'), path).split(sep).join('/'), readFileSync(path, 'utf8')]);
     }
   };
   walk(join(root, 'py', 'pelican'));
@@ -54,18 +55,26 @@ export function ensureSnapshot(outDir) {
   if (existsSync(path)) return Promise.resolve(path);
   if (!making.has(path)) {
     const made = new Promise((done, fail) => {
-      const child = spawn(process.execPath, [fileURLToPath(import.meta.url), outDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, [fileURLToPath(import.meta.url), outDir], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       let errors = '';
       child.stderr.on('data', (chunk) => (errors += chunk));
       child.on('error', fail);
       child.on('exit', (code) => {
         if (code === 0 && existsSync(path)) done(path);
-        else fail(new Error(`making the Pyodide snapshot failed (node py/host/make-snapshot.mjs ${outDir}, exit ${code}):\n${errors}`));
+        else
+          fail(
+            new Error(
+              `making the Pyodide snapshot failed (node py/host/make-snapshot.mjs ${outDir}, exit ${code}):\n${errors}`,
+            ),
+          );
       });
     }).then((made) => {
       for (const old of readdirSync(outDir)) {
         // Another name's file, or what a crashed run left half-written under it.
-        if (SNAPSHOT_FILE_PATTERN.test(old.replace(/\.partial$/, '')) && !old.startsWith(name)) rmSync(join(outDir, old), { force: true });
+        if (SNAPSHOT_FILE_PATTERN.test(old.replace(/\.partial$/, '')) && !old.startsWith(name))
+          rmSync(join(outDir, old), { force: true });
       }
       return made;
     });
@@ -114,7 +123,9 @@ gc.collect()
   writeFileSync(path + '.partial', packed);
   renameSync(path + '.partial', path);
   const mib = (n) => (n / 2 ** 20).toFixed(1);
-  process.stderr.write(`[snapshot] ${name}: ${mib(bytes.length)} MiB (${mib(packed.length)} MiB without its zero pages) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stderr.write(
+    `[snapshot] ${name}: ${mib(bytes.length)} MiB (${mib(packed.length)} MiB without its zero pages) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+  );
   return path;
 }
 

@@ -15,7 +15,11 @@ export const PY_SOURCE_DIR = '/pelican-src';
 export const CWD_DIR = '/cwd';
 
 async function decoders() {
-  const [{ PNG }, jpegModule, { decodeImage }] = await Promise.all([import('pngjs'), import('jpeg-js'), import('./decode-image.mjs')]);
+  const [{ PNG }, jpegModule, { decodeImage }] = await Promise.all([
+    import('pngjs'),
+    import('jpeg-js'),
+    import('./decode-image.mjs'),
+  ]);
   const jpeg = jpegModule.decode ? jpegModule : jpegModule.default;
   return {
     decodeImage: (bytes, longest) => decodeImage(bytes, { longest }, { PNG, jpeg }),
@@ -40,7 +44,10 @@ function makeInBackground(path, snapshotDir) {
       }
     }
     mkdirSync(snapshotDir, { recursive: true });
-    const child = spawn(process.execPath, [join(root, 'py', 'host', 'make-snapshot.mjs'), snapshotDir], { detached: true, stdio: 'ignore' });
+    const child = spawn(process.execPath, [join(root, 'py', 'host', 'make-snapshot.mjs'), snapshotDir], {
+      detached: true,
+      stdio: 'ignore',
+    });
     child.on('error', () => undefined);
     child.unref();
     writeFileSync(marker, String(child.pid ?? 0));
@@ -56,7 +63,8 @@ function makeInBackground(path, snapshotDir) {
  */
 async function startPyodide(loadOptions, snapshotDir) {
   const pyodideModule = await import('pyodide');
-  if (!snapshotDir || process.env.PELICAN_COLD_START) return { pyodide: await pyodideModule.loadPyodide(loadOptions), start: 'cold' };
+  if (!snapshotDir || process.env.PELICAN_COLD_START)
+    return { pyodide: await pyodideModule.loadPyodide(loadOptions), start: 'cold' };
   const [{ currentSnapshotName }, { resumeFromSnapshot, snapshotLength }] = await Promise.all([
     import('./make-snapshot.mjs'),
     import('./snapshot-resume.mjs'),
@@ -68,7 +76,10 @@ async function startPyodide(loadOptions, snapshotDir) {
       const { default: createPyodideModule } = await import('pyodide/pyodide.asm.mjs');
       const lang = `${(globalThis.navigator?.languages?.[0] || 'C').replace('-', '_')}.UTF-8`;
       const snapshot = { length: Promise.resolve(snapshotLength(file)), file: Promise.resolve(file) };
-      return { pyodide: await resumeFromSnapshot(pyodideModule, createPyodideModule, snapshot, loadOptions, lang), start: 'snapshot' };
+      return {
+        pyodide: await resumeFromSnapshot(pyodideModule, createPyodideModule, snapshot, loadOptions, lang),
+        start: 'snapshot',
+      };
     } catch (error) {
       // A torn or foreign file: made again for the next run. Whoever wrote it is done with it
       // (writing ends in a rename), so its maker's marker goes too.
@@ -120,7 +131,10 @@ export async function loadPelican(options = {}) {
     stream.write(bytes);
     return bytes.length;
   };
-  const { pyodide, start } = await startPyodide({ stdout: options.stdout, stderr: options.stderr, packages: [] }, options.snapshotDir);
+  const { pyodide, start } = await startPyodide(
+    { stdout: options.stdout, stderr: options.stderr, packages: [] },
+    options.snapshotDir,
+  );
   if (!options.stdout) pyodide.setStdout({ write: write(process.stdout) });
   if (!options.stderr) pyodide.setStderr({ write: write(process.stderr) });
 

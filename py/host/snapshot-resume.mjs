@@ -134,7 +134,11 @@ export function packSnapshot(snapshot) {
 /** @param {Uint8Array} file the start of a packSnapshot() result; returns the snapshot's length */
 export function snapshotLength(file) {
   const header = new DataView(file.buffer, file.byteOffset, file.byteLength);
-  if (file.byteLength < SNAPSHOT_HEADER_SIZE || header.getUint32(0, true) !== PACK_MAGIC || header.getUint32(4, true) !== SNAPSHOT_RECIPE) {
+  if (
+    file.byteLength < SNAPSHOT_HEADER_SIZE ||
+    header.getUint32(0, true) !== PACK_MAGIC ||
+    header.getUint32(4, true) !== SNAPSHOT_RECIPE
+  ) {
     throw new Error('not a pelican snapshot file (or one made by another version of make-snapshot.mjs)');
   }
   return header.getUint32(8, true);

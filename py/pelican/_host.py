@@ -70,9 +70,13 @@ def protocol() -> Protocol:
             raise HostError("this host does not hand over the engine protocol's constants (protocol)")
         p = json.loads(str(text))
         names = p["errorNames"]
-        _PROTOCOL.append(Protocol(tuple(p["breakdownKeys"]), {k: float(v) for k, v in p["defaultWeights"].items()},
-                                  {names["engine"]: EngineError, names["crashed"]: EngineCrashed,
-                                   names["aborted"]: Cancelled}))
+        _PROTOCOL.append(
+            Protocol(
+                tuple(p["breakdownKeys"]),
+                {k: float(v) for k, v in p["defaultWeights"].items()},
+                {names["engine"]: EngineError, names["crashed"]: EngineCrashed, names["aborted"]: Cancelled},
+            )
+        )
     return _PROTOCOL[0]
 
 
@@ -226,8 +230,7 @@ class EngineHandle:
         """Queues the original's weights without waiting: the call runs ahead of the next user's."""
         _detach(self.client.setWeights(to_js_object(dict(protocol().default_weights))))
 
-    async def evaluate(self, tau: float,
-                       window: dict[str, int] | None = None) -> tuple[dict[str, float], array.array]:
+    async def evaluate(self, tau: float, window: dict[str, int] | None = None) -> tuple[dict[str, float], array.array]:
         if window is None:
             result = await call(self.client.evaluate(float(tau)))
         else:
@@ -237,8 +240,9 @@ class EngineHandle:
     async def render(self, tau: float, width: int, height: int) -> array.array:
         return floats(await call(self.client.render(float(tau), int(width), int(height))))
 
-    async def optimize(self, options: dict[str, Any],
-                       on_progress: Callable[[dict[str, Any]], Any] | None = None) -> dict[str, Any]:
+    async def optimize(
+        self, options: dict[str, Any], on_progress: Callable[[dict[str, Any]], Any] | None = None
+    ) -> dict[str, Any]:
         """Runs the optimiser; returns values, background (array 'd'), history (list of breakdowns),
         best_loss, steps_completed, cancelled, elapsed_ms."""
         js_options = to_js_object(options)
@@ -258,9 +262,15 @@ class EngineHandle:
         keys = protocol().breakdown_keys
         flat, n = floats(result.history), len(keys)
         history = [{k: float(flat[i * n + j]) for j, k in enumerate(keys)} for i in range(len(flat) // n)]
-        return {"values": doubles(result.values), "background": doubles(result.background), "history": history,
-                "best_loss": float(result.bestLoss), "steps_completed": int(result.stepsCompleted),
-                "cancelled": bool(result.cancelled), "elapsed_ms": float(result.elapsedMs)}
+        return {
+            "values": doubles(result.values),
+            "background": doubles(result.background),
+            "history": history,
+            "best_loss": float(result.bestLoss),
+            "steps_completed": int(result.stepsCompleted),
+            "cancelled": bool(result.cancelled),
+            "elapsed_ms": float(result.elapsedMs),
+        }
 
     async def propose(self, options: dict[str, Any]) -> tuple[list[int], array.array]:
         result = await call(self.client.propose(to_js_object(options)))

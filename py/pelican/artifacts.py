@@ -115,8 +115,10 @@ def pipeline_stages_svg(stages: list[tuple[str, Scene]]) -> str:
     img, gap, margin = 128, 4, 4
     total_w = 2 * margin + len(stages) * img + (len(stages) - 1) * gap
     total_h = 162
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {total_w} {total_h}" width="{total_w}" height="{total_h}">',
-           f'<rect width="{total_w}" height="{total_h}" fill="#ffffff"/>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {total_w} {total_h}" width="{total_w}" height="{total_h}">',
+        f'<rect width="{total_w}" height="{total_h}" fill="#ffffff"/>',
+    ]
     for i, (label, scene) in enumerate(stages):
         x = margin + i * (img + gap)
         inner = to_svg(scene).split("\n")
@@ -124,7 +126,8 @@ def pipeline_stages_svg(stages: list[tuple[str, Scene]]) -> str:
         # Ids must stay unique across the stages: drop shape ids, number the clip paths.
         body = re.sub(r' id="(?!pelican-canvas")[^"]*"', "", body)
         body = body.replace('id="pelican-canvas"', f'id="pelican-canvas-{i}"').replace(
-            "url(#pelican-canvas)", f"url(#pelican-canvas-{i})")
+            "url(#pelican-canvas)", f"url(#pelican-canvas-{i})"
+        )
         shown = "Final" if i == len(stages) - 1 and len(stages) > 1 else label
         out += [
             f'<rect x="{x - 0.5}" y="{margin - 0.5}" width="{img + 1}" height="{img + 1}" rx="1" fill="none" stroke="#ddd" stroke-width="0.5"/>',

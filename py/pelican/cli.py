@@ -50,7 +50,9 @@ class Progress:
         step, steps = p["step"], p["steps"]
         elapsed = time.perf_counter() - self.started
         eta = elapsed / step * (steps - step) if step else 0.0
-        text = f"{self.label} {step}/{steps} ({100 * step // steps}%) loss: {p['breakdown']['total']:.4f} ETA {eta:.1f}s"
+        text = (
+            f"{self.label} {step}/{steps} ({100 * step // steps}%) loss: {p['breakdown']['total']:.4f} ETA {eta:.1f}s"
+        )
         if self.tty:
             sys.stdout.write("\r" + text.ljust(72))
             sys.stdout.flush()
@@ -86,7 +88,7 @@ def _positive(value: str) -> int:
 
 async def cmd_test_render(a: argparse.Namespace) -> None:
     scene = Scene.initial(a.resolution)
-    async with await Engine.borrow(Image(a.resolution, a.resolution, [1.0] * a.resolution ** 2)) as engine:
+    async with await Engine.borrow(Image(a.resolution, a.resolution, [1.0] * a.resolution**2)) as engine:
         await engine.set_scene(scene)
         render = await engine.render(1.0 / a.resolution)
     artifacts.write_render(artifacts.ensure_dir(a.output_dir), "pelican_test", scene, render)
@@ -124,15 +126,26 @@ async def cmd_optimize(a: argparse.Namespace) -> None:
     if a.save_every:
         artifacts.write_bytes(os.path.join(frames_dir, "frame_final.png"), final.to_png())
         artifacts.write_gif(os.path.join(out, "optimization.gif"), frames + [final], [400] * (len(frames) + 1))
-    print(f"final loss {result.best_loss:.6f} (mse {mse:.6f}) after {result.steps_completed} steps "
-          f"in {result.elapsed_ms / 1000:.2f} s; wrote {out}/")
+    print(
+        f"final loss {result.best_loss:.6f} (mse {mse:.6f}) after {result.steps_completed} steps "
+        f"in {result.elapsed_ms / 1000:.2f} s; wrote {out}/"
+    )
 
 
 async def cmd_greedy(a: argparse.Namespace) -> None:
     target = load_target(a.target, a.resolution)
-    options = GreedyOptions(max_shapes=a.max_shapes, initial_steps=a.initial_steps, settle_steps=a.settle_steps,
-                            reoptimize_steps=a.reoptimize_steps, freeze_existing=not a.no_freeze, scale=a.scale,
-                            max_failures=a.max_failures, seed=a.seed, proposal=a.proposal, candidates=a.candidates)
+    options = GreedyOptions(
+        max_shapes=a.max_shapes,
+        initial_steps=a.initial_steps,
+        settle_steps=a.settle_steps,
+        reoptimize_steps=a.reoptimize_steps,
+        freeze_existing=not a.no_freeze,
+        scale=a.scale,
+        max_failures=a.max_failures,
+        seed=a.seed,
+        proposal=a.proposal,
+        candidates=a.candidates,
+    )
     out = artifacts.ensure_dir(a.output_dir)
     frames: list[Image] = []
     stages: list[tuple[str, Scene]] = []
@@ -155,8 +168,10 @@ async def cmd_greedy(a: argparse.Namespace) -> None:
 
     def on_round(record: dict[str, Any], scene: Scene) -> None:
         verdict = "Accepted" if record["accepted"] else "Rejected"
-        print(f"round {record['round']:>2}: {verdict:<8} {record['shape_type']:<8} loss {record['loss_before']:.6f} -> "
-              f"{record['loss_after']:.6f}  shapes {record['num_shapes']}  ({time.perf_counter() - started:.1f} s)")
+        print(
+            f"round {record['round']:>2}: {verdict:<8} {record['shape_type']:<8} loss {record['loss_before']:.6f} -> "
+            f"{record['loss_after']:.6f}  shapes {record['num_shapes']}  ({time.perf_counter() - started:.1f} s)"
+        )
 
     result = await greedy_refine(Scene.initial(target.width, target.height), target, options, on_round, on_stage)
     async with await Engine.borrow(target) as engine:
@@ -167,17 +182,23 @@ async def cmd_greedy(a: argparse.Namespace) -> None:
     artifacts.write_json(os.path.join(out, "greedy_history.json"), result.summary(options))
     artifacts.write_json(os.path.join(out, "final", "scene.json"), result.scene.to_dict())
     artifacts.write_gif(os.path.join(out, "greedy_refinement.gif"), frames + [final], [400] * len(frames) + [1200])
-    artifacts.write_text(os.path.join(out, "pipeline_stages.svg"), artifacts.pipeline_stages_svg(stages + [("Final", result.scene)]))
+    artifacts.write_text(
+        os.path.join(out, "pipeline_stages.svg"), artifacts.pipeline_stages_svg(stages + [("Final", result.scene)])
+    )
     added = sum(1 for r in result.history if r["accepted"])
-    print(f"added {added} shapes in {len(result.history)} rounds: {len(result.scene)} shapes, loss "
-          f"{result.initial_loss:.6f} -> {result.final_loss:.6f} (mse {mse:.6f}) in {result.elapsed_s:.1f} s; wrote {out}/")
+    print(
+        f"added {added} shapes in {len(result.history)} rounds: {len(result.scene)} shapes, loss "
+        f"{result.initial_loss:.6f} -> {result.final_loss:.6f} (mse {mse:.6f}) in {result.elapsed_s:.1f} s; wrote {out}/"
+    )
 
 
 async def cmd_eval(a: argparse.Namespace) -> None:
     scene = load_scene(a.scene)
     target = load_target(a.target, max(scene.width, scene.height))
     if (target.width, target.height) != (scene.width, scene.height):
-        raise UsageError(f"the scene is {scene.width}x{scene.height} but the target fits to {target.width}x{target.height}")
+        raise UsageError(
+            f"the scene is {scene.width}x{scene.height} but the target fits to {target.width}x{target.height}"
+        )
     async with await Engine.borrow(target) as engine:
         await engine.set_scene(scene)
         ev = await engine.evaluate(a.tau if a.tau is not None else fixed_tau(scene))
@@ -195,7 +216,9 @@ async def cmd_render(a: argparse.Namespace) -> None:
     elif out.lower().endswith(".png"):
         side = a.size or scene.side
         w, h = max(1, round(scene.width * side / scene.side)), max(1, round(scene.height * side / scene.side))
-        async with await Engine.borrow(Image(scene.width, scene.height, [1.0] * (scene.width * scene.height))) as engine:
+        async with await Engine.borrow(
+            Image(scene.width, scene.height, [1.0] * (scene.width * scene.height))
+        ) as engine:
             await engine.set_scene(scene)
             render = await engine.render(a.tau if a.tau is not None else fixed_tau(scene), w, h)
         artifacts.write_bytes(out, render.to_png())
@@ -241,8 +264,10 @@ class _RoundLog:
         self.budget = budget
 
     def __call__(self, record: dict[str, Any], scene: Scene) -> None:
-        print(f"round {record['round']}: {record['num_shapes']}/{self.budget} shapes, loss {record['loss']:.5f}, "
-              f"{record['seconds']:.1f} s")
+        print(
+            f"round {record['round']}: {record['num_shapes']}/{self.budget} shapes, loss {record['loss']:.5f}, "
+            f"{record['seconds']:.1f} s"
+        )
 
 
 async def cmd_judge(a: argparse.Namespace) -> None:

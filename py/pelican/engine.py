@@ -98,8 +98,13 @@ class OptimizeResult:
 class Engine:
     """One worker. Create with ``await Engine.open(target)``; close with ``engine.close()``."""
 
-    def __init__(self, client: Any, owned: bool, release: Callable[[Any], None] | None = None,
-                 handle: _host.EngineHandle | None = None) -> None:
+    def __init__(
+        self,
+        client: Any,
+        owned: bool,
+        release: Callable[[Any], None] | None = None,
+        handle: _host.EngineHandle | None = None,
+    ) -> None:
         self._handle: _host.EngineHandle | None = handle or _host.EngineHandle(client, owned, release)
         self._owned = owned
         self._size: tuple[int, int] | None = None
@@ -182,8 +187,9 @@ class Engine:
         m = self._model
         if not m.opacity and any(s.opacity != 1.0 for s in scene.shapes):
             raise EngineError("set_scene: the scene has translucent shapes but this engine's model has no opacity")
-        await self._engine().set_scene(scene.type_codes(), scene.values(m.channels, m.opacity),
-                                       scene.background_values(m.channels))
+        await self._engine().set_scene(
+            scene.type_codes(), scene.values(m.channels, m.opacity), scene.background_values(m.channels)
+        )
         await self._engine().set_frozen(scene.frozen_mask(freeze))
         self._scene = scene.copy()
 
@@ -211,7 +217,7 @@ class Engine:
         grads, o = [], 0
         for shape in scene.shapes:
             n = shape.value_count(self._model.channels, self._model.opacity)
-            grads.append([float(v) for v in flat[o:o + n]])
+            grads.append([float(v) for v in flat[o : o + n]])
             o += n
         return Evaluation(breakdown, grads, [float(v) for v in flat[o:]])
 
@@ -255,17 +261,33 @@ class Engine:
                 options["previewSize"] = int(preview_size)
         # A page run's relay (_host.RunRelay) goes to the host as it is: its progress then travels
         # from the engine to the page without entering Python.
-        relay = on_progress if on_progress is None or isinstance(on_progress, _host.RunRelay) else (
-            lambda p: on_progress(_progress(p)))
+        relay = (
+            on_progress
+            if on_progress is None or isinstance(on_progress, _host.RunRelay)
+            else (lambda p: on_progress(_progress(p)))
+        )
         result = await self._engine().optimize(options, relay)
         m = self._model
         best = scene.with_values(result["values"], result["background"], m.channels, m.opacity)
         self._scene = best
-        return OptimizeResult(best, result["history"], result["best_loss"], result["steps_completed"],
-                              result["cancelled"], result["elapsed_ms"])
+        return OptimizeResult(
+            best,
+            result["history"],
+            result["best_loss"],
+            result["steps_completed"],
+            result["cancelled"],
+            result["elapsed_ms"],
+        )
 
-    async def propose(self, count: int, candidates: int = 128, mutations: int = 96, seed: int = 1,
-                      types: tuple[str, ...] | None = None, tau: float | None = None) -> list[Shape]:
+    async def propose(
+        self,
+        count: int,
+        candidates: int = 128,
+        mutations: int = 96,
+        seed: int = 1,
+        types: tuple[str, ...] | None = None,
+        tau: float | None = None,
+    ) -> list[Shape]:
         """Up to ``count`` new shapes for the loaded scene, placed on the residual of its render
         at ``tau`` with colour and opacity solved in closed form (cpp/src/propose.h); the loaded
         scene is not changed. Names are ``<type>_<n>``, unique in the scene."""
@@ -276,8 +298,13 @@ class Engine:
             if name not in table.types:
                 raise EngineError(f"propose: {name!r} is not a shape type ({', '.join(table.types)})")
             mask |= 1 << table.types[name].code
-        options: dict[str, Any] = {"count": int(count), "candidates": int(candidates), "mutations": int(mutations),
-                                   "seed": int(seed) & 0x7FFFFFFF, "typeMask": mask}
+        options: dict[str, Any] = {
+            "count": int(count),
+            "candidates": int(candidates),
+            "mutations": int(mutations),
+            "seed": int(seed) & 0x7FFFFFFF,
+            "typeMask": mask,
+        }
         if tau is not None:
             options["tau"] = float(tau)
         codes, values = await self._engine().propose(options)
@@ -290,7 +317,7 @@ class Engine:
                 k += 1
                 name = f"{kind}_{len(scene) + len(out)}_{k}"
             names.add(name)
-            out.append(Shape.from_values(kind, name, values[o:o + n], m.channels, m.opacity))
+            out.append(Shape.from_values(kind, name, values[o : o + n], m.channels, m.opacity))
             o += n
         return out
 
@@ -324,4 +351,3 @@ def _progress(p: dict[str, Any]) -> dict[str, Any]:
         width, height, pixels = preview
         p["preview"] = Image(width, height, pixels, len(pixels) // (width * height))
     return p
-

@@ -62,15 +62,32 @@ class GreedyOptions:
         otherwise outweighs what a small shape can gain and stalls the search near 30 shapes.
         """
         settings: dict[str, Any] = dict(
-            max_shapes=35, initial_steps=500, settle_steps=50, reoptimize_steps=100, compare_tau_px=0.25,
-            tau_end_px=0.1, polish_steps=300, weights={"perimeter": 0.0001},
+            max_shapes=35,
+            initial_steps=500,
+            settle_steps=50,
+            reoptimize_steps=100,
+            compare_tau_px=0.25,
+            tau_end_px=0.1,
+            polish_steps=300,
+            weights={"perimeter": 0.0001},
         )
         settings.update(overrides)
         return GreedyOptions(**settings)
 
     def validate(self) -> "GreedyOptions":
-        checks.whole_numbers(self, ("max_shapes", "initial_steps", "settle_steps", "reoptimize_steps", "max_failures",
-                                    "candidates", "polish_steps"), 0)
+        checks.whole_numbers(
+            self,
+            (
+                "max_shapes",
+                "initial_steps",
+                "settle_steps",
+                "reoptimize_steps",
+                "max_failures",
+                "candidates",
+                "polish_steps",
+            ),
+            0,
+        )
         if self.proposal not in ("residual", "random"):
             raise ValueError(f"proposal: {self.proposal!r} is not 'residual' or 'random'")
         checks.learning_rate(self.lr)
@@ -126,8 +143,13 @@ class _Fit:
     render: Image
 
 
-async def _fit_candidate(engine: Engine, scene: Scene, shape: Shape, options: GreedyOptions,
-                         on_progress: Callable[[dict[str, Any]], Any] | None) -> _Fit:
+async def _fit_candidate(
+    engine: Engine,
+    scene: Scene,
+    shape: Shape,
+    options: GreedyOptions,
+    on_progress: Callable[[dict[str, Any]], Any] | None,
+) -> _Fit:
     trial = Scene(scene.width, scene.height, scene.shapes + [shape], scene.background)  # set_scene keeps its own copy
     await engine.set_scene(trial, tuple(range(len(scene))) if options.freeze_existing else ())
     start, end, compare = options.taus(scene.side)
@@ -190,8 +212,9 @@ async def greedy_refine(
         tried: list[tuple[float, float]] = []
         while len(scene) < options.max_shapes and failures < options.max_failures and not stop.stopped:
             round_no += 1
-            candidates = propose(scene, target, render, per_round, options.proposal, round_no - 1, rng,
-                                 options.scale, tried)
+            candidates = propose(
+                scene, target, render, per_round, options.proposal, round_no - 1, rng, options.scale, tried
+            )
             if not candidates:
                 break
             try:
@@ -239,8 +262,13 @@ async def greedy_refine(
             engine.close()
 
 
-async def _fit_all(engines: list[Engine], scene: Scene, candidates: list[Shape], options: GreedyOptions,
-                   on_progress: Callable[[dict[str, Any]], Any] | None) -> list[_Fit]:
+async def _fit_all(
+    engines: list[Engine],
+    scene: Scene,
+    candidates: list[Shape],
+    options: GreedyOptions,
+    on_progress: Callable[[dict[str, Any]], Any] | None,
+) -> list[_Fit]:
     """Fits every candidate, each lane (engine) taking the next one as it frees up."""
     queue = list(enumerate(candidates))
     fits: list[_Fit | None] = [None] * len(candidates)

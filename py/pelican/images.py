@@ -47,14 +47,16 @@ class Image:
 
     def plane(self, c: int) -> array.array:
         n = self.width * self.height
-        return self.pixels[c * n:(c + 1) * n]
+        return self.pixels[c * n : (c + 1) * n]
 
     def gray(self) -> "Image":
         """ITU-R 601 luma (0.299 R + 0.587 G + 0.114 B), one plane; a gray image as it is."""
         if self.channels == 1:
             return self
         r, g, b = self.plane(0), self.plane(1), self.plane(2)
-        luma = map(add, map(add, map(mul, r, [0.299] * len(r)), map(mul, g, [0.587] * len(g))), map(mul, b, [0.114] * len(b)))
+        luma = map(
+            add, map(add, map(mul, r, [0.299] * len(r)), map(mul, g, [0.587] * len(g))), map(mul, b, [0.114] * len(b))
+        )
         return Image(self.width, self.height, array.array("f", luma))
 
     @staticmethod
@@ -78,8 +80,11 @@ class Image:
     def luma_from_rgba(width: int, height: int, rgba: bytes) -> "Image":
         """ITU-R 601 luma, as PIL's convert("L"), over white where the image is transparent."""
         # Table lookups chained with map() keep the per-pixel work in C: a photo has millions.
-        weighted = map(add, map(add, map(_R.__getitem__, rgba[0::4]), map(_G.__getitem__, rgba[1::4])),
-                       map(_B.__getitem__, rgba[2::4]))
+        weighted = map(
+            add,
+            map(add, map(_R.__getitem__, rgba[0::4]), map(_G.__getitem__, rgba[1::4])),
+            map(_B.__getitem__, rgba[2::4]),
+        )
         alpha = rgba[3::4]
         if alpha.count(255) == len(alpha):
             return Image(width, height, array.array("f", map(_LUMA.__getitem__, weighted)))
@@ -126,7 +131,7 @@ class Image:
             for c in range(self.channels):
                 planes.extend(Image(self.width, self.height, self.plane(c)).resized(width, height).pixels)
             return Image(width, height, planes, self.channels)
-        rows = [self.pixels[y * self.width:(y + 1) * self.width] for y in range(self.height)]
+        rows = [self.pixels[y * self.width : (y + 1) * self.width] for y in range(self.height)]
         horizontal = _resample_lines(rows, self.width, width)
         columns = [[horizontal[y][x] for y in range(self.height)] for x in range(width)]
         vertical = _resample_lines(columns, self.height, height)
@@ -152,14 +157,14 @@ class Image:
         if self.channels == 1:
             for y in range(self.height):
                 raw.append(0)
-                raw += eight[y * w:(y + 1) * w]
+                raw += eight[y * w : (y + 1) * w]
             return encode_png(self.width, self.height, 0, bytes(raw))
         rgb = bytearray(3 * n)
         for c in range(3):
-            rgb[c::3] = eight[c * n:(c + 1) * n]
+            rgb[c::3] = eight[c * n : (c + 1) * n]
         for y in range(self.height):
             raw.append(0)
-            raw += rgb[3 * y * w:3 * (y + 1) * w]
+            raw += rgb[3 * y * w : 3 * (y + 1) * w]
         return encode_png(self.width, self.height, 2, bytes(raw))
 
     def to_pgm(self) -> bytes:
@@ -168,8 +173,10 @@ class Image:
 
     def mse(self, other: "Image") -> float:
         if (self.width, self.height, self.channels) != (other.width, other.height, other.channels):
-            raise ImageError(f"mse: {self.width}x{self.height}x{self.channels} against "
-                             f"{other.width}x{other.height}x{other.channels}")
+            raise ImageError(
+                f"mse: {self.width}x{self.height}x{self.channels} against "
+                f"{other.width}x{other.height}x{other.channels}"
+            )
         return math.fsum((a - b) ** 2 for a, b in zip(self.pixels, other.pixels)) / len(self.pixels)
 
 
@@ -177,7 +184,7 @@ def _message(e: BaseException) -> str:
     text = str(e).strip().splitlines()
     line = text[-1] if text else type(e).__name__
     # A JS exception reads "Error: <message>": the message is what the user needs.
-    return line[len("Error: "):] if line.startswith("Error: ") else line
+    return line[len("Error: ") :] if line.startswith("Error: ") else line
 
 
 # ---------------------------------------------------------------------------------------------
@@ -188,14 +195,14 @@ def _read_pgm(data: bytes) -> Image:
     tokens: list[bytes] = []
     i = 0
     while len(tokens) < 4:
-        while i < len(data) and data[i:i + 1].isspace():
+        while i < len(data) and data[i : i + 1].isspace():
             i += 1
-        if i < len(data) and data[i:i + 1] == b"#":
-            while i < len(data) and data[i:i + 1] not in (b"\n", b"\r"):
+        if i < len(data) and data[i : i + 1] == b"#":
+            while i < len(data) and data[i : i + 1] not in (b"\n", b"\r"):
                 i += 1
             continue
         start = i
-        while i < len(data) and not data[i:i + 1].isspace():
+        while i < len(data) and not data[i : i + 1].isspace():
             i += 1
         if start == i:
             raise ImageError("truncated PGM header")
@@ -207,11 +214,11 @@ def _read_pgm(data: bytes) -> Image:
     if magic == b"P2":
         values = [int(t) for t in data[i:].split()[:n]]
     else:
-        body = data[i + 1:]
+        body = data[i + 1 :]
         if maxval < 256:
             values = list(body[:n])
         else:
-            values = list(struct.unpack(f">{n}H", body[:2 * n]))
+            values = list(struct.unpack(f">{n}H", body[: 2 * n]))
     if len(values) < n:
         raise ImageError(f"PGM holds {len(values)} of {n} pixels")
     return Image(width, height, array.array("f", (v / maxval for v in values)))
@@ -226,7 +233,12 @@ def encode_png(width: int, height: int, color_type: int, filtered_rows: bytes) -
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(filtered_rows, 6)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(filtered_rows, 6))
+        + chunk(b"IEND", b"")
+    )
 
 
 _CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
@@ -236,8 +248,8 @@ def _read_png(data: bytes) -> Image:
     pos, idat, palette, trns = 8, bytearray(), b"", b""
     header = None
     while pos + 8 <= len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        body = data[pos + 8 : pos + 8 + length]
         pos += 12 + length
         if kind == b"IHDR":
             header = struct.unpack(">IIBBBBB", body)
@@ -256,8 +268,9 @@ def _read_png(data: bytes) -> Image:
         # Rare layouts go to the host's full decoder.
         from . import _host
 
-        raise ImageError(f"PNG layout (bit depth {depth}, colour type {color}, interlace {interlace}) "
-                         "needs the host's decoder")
+        raise ImageError(
+            f"PNG layout (bit depth {depth}, colour type {color}, interlace {interlace}) " "needs the host's decoder"
+        )
     channels = _CHANNELS[color]
     bpp = channels * depth // 8
     stride = width * bpp
@@ -268,26 +281,29 @@ def _read_png(data: bytes) -> Image:
     prev = bytearray(stride)
     for y in range(height):
         f = raw[y * (stride + 1)]
-        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        line = bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
         _unfilter(f, line, prev, bpp)
         prev = line
         px = line if depth == 8 else line[0::2]
         o = 4 * width * y
         for x in range(width):
-            s = px[x * channels:(x + 1) * channels]
+            s = px[x * channels : (x + 1) * channels]
             if color == 0:
-                r = g = b = s[0]; a = 255
+                r = g = b = s[0]
+                a = 255
             elif color == 2:
-                r, g, b = s; a = 255
+                r, g, b = s
+                a = 255
             elif color == 3:
                 k = s[0]
-                r, g, b = palette[3 * k:3 * k + 3]
+                r, g, b = palette[3 * k : 3 * k + 3]
                 a = trns[k] if k < len(trns) else 255
             elif color == 4:
-                r = g = b = s[0]; a = s[1]
+                r = g = b = s[0]
+                a = s[1]
             else:
                 r, g, b, a = s
-            rgba[o + 4 * x:o + 4 * x + 4] = bytes((r, g, b, a))
+            rgba[o + 4 * x : o + 4 * x + 4] = bytes((r, g, b, a))
     return Image.from_rgba(width, height, bytes(rgba))
 
 
@@ -345,5 +361,5 @@ def _resample_lines(lines: list[Any], size_in: int, size_out: int) -> list[list[
         weights.append((lo, [v / total for v in w]))
     out = []
     for line in lines:
-        out.append([sum(map(mul, line[lo:lo + len(w)], w)) for lo, w in weights])
+        out.append([sum(map(mul, line[lo : lo + len(w)], w)) for lo, w in weights])
     return out

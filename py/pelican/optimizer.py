@@ -28,7 +28,9 @@ async def optimize(
     The input scene is not changed; the result holds the fitted copy.
     """
     if (scene.width, scene.height) != (target.width, target.height):
-        raise ValueError(f"optimize: the scene is {scene.width}x{scene.height}, the target {target.width}x{target.height}")
+        raise ValueError(
+            f"optimize: the scene is {scene.width}x{scene.height}, the target {target.width}x{target.height}"
+        )
     own = engine is None
     engine = engine or await Engine.borrow()
     try:

@@ -30,8 +30,16 @@ def random_candidate(scene: Scene, round_no: int, rng: random.Random, scale: flo
     if kind == "circle":
         return Shape("circle", name, intensity, cx=cx * ax, cy=cy * ay, r=base * rng.uniform(0.5, 1.5))
     if kind == "ellipse":
-        return Shape("ellipse", name, intensity, cx=cx * ax, cy=cy * ay, rx=base * rng.uniform(0.5, 2.0),
-                     ry=base * rng.uniform(0.3, 1.5), rotation=rng.uniform(-1.5, 1.5))
+        return Shape(
+            "ellipse",
+            name,
+            intensity,
+            cx=cx * ax,
+            cy=cy * ay,
+            rx=base * rng.uniform(0.5, 2.0),
+            ry=base * rng.uniform(0.3, 1.5),
+            rotation=rng.uniform(-1.5, 1.5),
+        )
     spread = 2 * base
     points = []
     for _ in range(3):
@@ -45,13 +53,18 @@ def _integral_rows(values: Any, w: int, h: int) -> list[list[float]]:
     """Summed-area table as h+1 rows of w+1 sums (row lists keep the inner loops in C)."""
     table = [[0.0] * (w + 1)]
     for y in range(h):
-        row = list(accumulate(values[y * w:(y + 1) * w], initial=0.0))
+        row = list(accumulate(values[y * w : (y + 1) * w], initial=0.0))
         table.append([a + b for a, b in zip(table[-1], row)])
     return table
 
 
-def residual_windows(target: Image, render: Image, count: int, sizes: tuple[int, ...] | None = None,
-                     avoid: Sequence[tuple[float, float]] = ()) -> list[dict[str, float]]:
+def residual_windows(
+    target: Image,
+    render: Image,
+    count: int,
+    sizes: tuple[int, ...] | None = None,
+    avoid: Sequence[tuple[float, float]] = (),
+) -> list[dict[str, float]]:
     """The ``count`` best windows to repaint, as {x, y, size (pixels), mean, gain}, skipping
     windows that contain a point of ``avoid`` (places that were tried and failed)."""
     w, h = target.width, target.height
@@ -103,16 +116,38 @@ def residual_candidate(scene: Scene, window: dict[str, float], kind: str, rng: r
     if kind == "circle":
         return Shape("circle", name, intensity, cx=cx, cy=cy, r=half)
     if kind == "ellipse":
-        return Shape("ellipse", name, intensity, cx=cx, cy=cy, rx=half * 1.2, ry=half * 0.8,
-                     rotation=rng.uniform(-math.pi / 2, math.pi / 2))
+        return Shape(
+            "ellipse",
+            name,
+            intensity,
+            cx=cx,
+            cy=cy,
+            rx=half * 1.2,
+            ry=half * 0.8,
+            rotation=rng.uniform(-math.pi / 2, math.pi / 2),
+        )
     a = rng.uniform(0, 2 * math.pi)
-    points = [[min(1.0, max(0.0, cx + 1.3 * half * math.cos(a + k * 2 * math.pi / 3))),
-               min(1.0, max(0.0, cy + 1.3 * half * math.sin(a + k * 2 * math.pi / 3)))] for k in range(3)]
+    points = [
+        [
+            min(1.0, max(0.0, cx + 1.3 * half * math.cos(a + k * 2 * math.pi / 3))),
+            min(1.0, max(0.0, cy + 1.3 * half * math.sin(a + k * 2 * math.pi / 3))),
+        ]
+        for k in range(3)
+    ]
     return Shape("triangle", name, intensity, points=points)
 
 
-def propose(scene: Scene, target: Image, render: Image | None, count: int, mode: str, round_no: int,
-            rng: random.Random, scale: float = 1.0, avoid: Sequence[tuple[float, float]] = ()) -> list[Shape]:
+def propose(
+    scene: Scene,
+    target: Image,
+    render: Image | None,
+    count: int,
+    mode: str,
+    round_no: int,
+    rng: random.Random,
+    scale: float = 1.0,
+    avoid: Sequence[tuple[float, float]] = (),
+) -> list[Shape]:
     if mode == "random":
         return [random_candidate(scene, round_no + i, rng, scale) for i in range(count)]
     if mode != "residual":
@@ -127,4 +162,3 @@ def propose(scene: Scene, target: Image, render: Image | None, count: int, mode:
         out.append(shape)
         scene = Scene(scene.width, scene.height, scene.shapes + [shape], scene.background)  # keeps names unique
     return out
-

@@ -69,7 +69,7 @@ def parse_color(value: Any, where: str) -> Color:
         raise SceneError(f"{where}: {value!r:.40} is not a colour (#rrggbb)")
     if isinstance(value, (list, tuple)) and len(value) == 3:
         return tuple(_number(v, f"{where}[{i}]", 0.0, 1.0) for i, v in enumerate(value))  # type: ignore[return-value]
-    raise SceneError(f"{where}: expected a colour \"#rrggbb\", got {type(value).__name__} {value!r:.40}")
+    raise SceneError(f'{where}: expected a colour "#rrggbb", got {type(value).__name__} {value!r:.40}')
 
 
 def hex_color(color: Color) -> str:
@@ -118,8 +118,17 @@ class Shape:
     geometry. Coordinates are normalised by S = max(width, height), y pointing down. Geometry
     fields are those of the engine's table (``shape.cx``, ``shape.points``)."""
 
-    def __init__(self, type: str, name: str, intensity: float = 0.5, *, color: Color | None = None,
-                 opacity: float = 1.0, frozen: bool = False, **geometry: Any) -> None:
+    def __init__(
+        self,
+        type: str,
+        name: str,
+        intensity: float = 0.5,
+        *,
+        color: Color | None = None,
+        opacity: float = 1.0,
+        frozen: bool = False,
+        **geometry: Any,
+    ) -> None:
         object.__setattr__(self, "geometry", {})
         self.type, self.name, self.frozen = type, name, frozen
         self.intensity, self.color, self.opacity = intensity, color, opacity
@@ -228,8 +237,14 @@ class Shape:
         spec = shape_table.table().type(kind)
         shape = Shape.__new__(Shape)
         object.__setattr__(shape, "geometry", {key: _zeros(spec.shape_of(key)) for key in spec.keys})
-        for key, value in (("type", kind), ("name", name), ("intensity", 0.5), ("color", None), ("opacity", 1.0),
-                           ("frozen", False)):
+        for key, value in (
+            ("type", kind),
+            ("name", name),
+            ("intensity", 0.5),
+            ("color", None),
+            ("opacity", 1.0),
+            ("frozen", False),
+        ):
             object.__setattr__(shape, key, value)
         return shape.with_values(values, channels, opacity).validate(name)
 
@@ -246,8 +261,10 @@ class Shape:
         allowed = {"name", "type", "frozen", *paint, *keys}
         for key in data:
             if key not in allowed:
-                raise SceneError(f"{where}.{key}: unknown field for a {kind}"
-                                 + (" in a version 1 scene" if key in ("color", "opacity") else ""))
+                raise SceneError(
+                    f"{where}.{key}: unknown field for a {kind}"
+                    + (" in a version 1 scene" if key in ("color", "opacity") else "")
+                )
         if "intensity" in data and "color" in data:
             raise SceneError(f"{where}.color: give a colour or an intensity, not both")
         if "intensity" not in data and "color" not in data:
@@ -298,8 +315,9 @@ class Scene:
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_SIDE:
                 raise SceneError(f"{key}: expected an integer from 1 to {MAX_SIDE}, got {value!r:.40}")
         self.shapes = list(self.shapes)
-        self.background = parse_color(list(self.background) if isinstance(self.background, tuple) else self.background,
-                                      "background")
+        self.background = parse_color(
+            list(self.background) if isinstance(self.background, tuple) else self.background, "background"
+        )
         self._check_names()
 
     @staticmethod
@@ -350,16 +368,24 @@ class Scene:
         if isinstance(version, bool) or version not in READS:
             raise SceneError(f"version: this program reads versions {', '.join(map(str, READS))}, got {version!r:.20}")
         for key in data:
-            if key not in ("format", "version", "width", "height", "shapes") and not (version >= 2 and key == "background"):
-                raise SceneError(f"{key}: unknown top-level field" + (" in a version 1 scene" if key == "background" else ""))
+            if key not in ("format", "version", "width", "height", "shapes") and not (
+                version >= 2 and key == "background"
+            ):
+                raise SceneError(
+                    f"{key}: unknown top-level field" + (" in a version 1 scene" if key == "background" else "")
+                )
         shapes = data.get("shapes")
         if not isinstance(shapes, list):
             raise SceneError("shapes: expected a list")
         if len(shapes) > MAX_SHAPES:
             raise SceneError(f"shapes: at most {MAX_SHAPES} shapes, got {len(shapes)}")
         background = parse_color(data["background"], "background") if "background" in data else WHITE
-        return Scene(data.get("width"), data.get("height"),  # type: ignore[arg-type]
-                     [Shape.from_dict(s, f"shapes[{i}]", version) for i, s in enumerate(shapes)], background)
+        return Scene(
+            data.get("width"),
+            data.get("height"),  # type: ignore[arg-type]
+            [Shape.from_dict(s, f"shapes[{i}]", version) for i, s in enumerate(shapes)],
+            background,
+        )
 
     @staticmethod
     def from_json(text: str) -> "Scene":
@@ -371,10 +397,21 @@ class Scene:
 
     def to_dict(self) -> dict[str, Any]:
         if self.is_original:  # what the original and version 1 readers understand
-            return {"format": FORMAT, "version": 1, "width": self.width, "height": self.height,
-                    "shapes": [s.to_dict() for s in self.shapes]}
-        return {"format": FORMAT, "version": VERSION, "width": self.width, "height": self.height,
-                "background": hex_color(self.background), "shapes": [s.to_dict() for s in self.shapes]}
+            return {
+                "format": FORMAT,
+                "version": 1,
+                "width": self.width,
+                "height": self.height,
+                "shapes": [s.to_dict() for s in self.shapes],
+            }
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "width": self.width,
+            "height": self.height,
+            "background": hex_color(self.background),
+            "shapes": [s.to_dict() for s in self.shapes],
+        }
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent)
@@ -479,7 +516,7 @@ class Scene:
         shapes, o = [], 0
         for s in self.shapes:
             n = s.value_count(channels, opacity)
-            shapes.append(s.with_values(values[o:o + n], channels, opacity))
+            shapes.append(s.with_values(values[o : o + n], channels, opacity))
             o += n
         bg = [min(1.0, max(0.0, float(v))) for v in background]
         if channels == 1:

@@ -61,8 +61,12 @@ def reach(shape: Shape, width: int, height: int, margin_px: float, room: float =
     def snap_up(v: float, limit: int) -> int:
         return max(0, min(limit, -int(-v // TILE) * TILE))
 
-    w = Window(snap_down(x0 - grow_x, width), snap_down(y0 - grow_y, height),
-               snap_up(x1 + grow_x, width), snap_up(y1 + grow_y, height))
+    w = Window(
+        snap_down(x0 - grow_x, width),
+        snap_down(y0 - grow_y, height),
+        snap_up(x1 + grow_x, width),
+        snap_up(y1 + grow_y, height),
+    )
     if w.area == 0:  # a shape off the canvas: the nearest tile still holds its fade
         cx, cy = min(width - 1, max(0, int((x0 + x1) / 2))), min(height - 1, max(0, int((y0 + y1) / 2)))
         w = Window(snap_down(cx, width), snap_down(cy, height), snap_up(cx + 1, width), snap_up(cy + 1, height))
@@ -78,8 +82,17 @@ class Settled:
     steps: int
 
 
-async def settle(engine: Engine, scene: Scene, moving: list[int], steps: int, lr: float, tau_start: float,
-                 tau_end: float, margin_px: float, on_progress: Callable[[dict[str, Any]], Any] | None = None) -> Settled:
+async def settle(
+    engine: Engine,
+    scene: Scene,
+    moving: list[int],
+    steps: int,
+    lr: float,
+    tau_start: float,
+    tau_end: float,
+    margin_px: float,
+    on_progress: Callable[[dict[str, Any]], Any] | None = None,
+) -> Settled:
     """Optimises each shape at indices ``moving`` of ``scene`` (loaded in ``engine``) in its own
     window, every other shape frozen; leaves nothing frozen beyond the scene's own flags. The
     engine's model should not fit the background (a window would pull the canvas colour towards
@@ -91,8 +104,14 @@ async def settle(engine: Engine, scene: Scene, moving: list[int], steps: int, lr
                 break
             window = reach(scene.shapes[index], scene.width, scene.height, margin_px)
             await engine.set_frozen(scene.frozen_mask(i for i in range(len(scene)) if i != index))
-            result = await engine.optimize(steps, lr, tau_start, tau_end, on_progress=on_progress,
-                                           window=(window.x0, window.y0, window.x1, window.y1))
+            result = await engine.optimize(
+                steps,
+                lr,
+                tau_start,
+                tau_end,
+                on_progress=on_progress,
+                window=(window.x0, window.y0, window.x1, window.y1),
+            )
             scene = result.scene
             pixels += window.area
             windows += 1

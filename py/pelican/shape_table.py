@@ -70,8 +70,15 @@ def _field(data: Any) -> Field:
     if not match:
         raise ValueError(f"shape table: {name!r} is not a field path")
     indices = tuple(int(i) for i in re.findall(r"\[(\d+)\]", match.group(2)))
-    return Field(name, str(data["transform"]), float(data["min"]), float(data["max"]),
-                 bool(data["exclusiveMin"]), match.group(1), indices)
+    return Field(
+        name,
+        str(data["transform"]),
+        float(data["min"]),
+        float(data["max"]),
+        bool(data["exclusiveMin"]),
+        match.group(1),
+        indices,
+    )
 
 
 @dataclass(frozen=True)
@@ -97,10 +104,19 @@ def table() -> Table:
         spec = TypeSpec(str(t["name"]), int(t["code"]), tuple(_field(f) for f in t["geometry"]))
         types[spec.name] = spec
     by_code = {t.code: t for t in types.values()}
-    pelican = tuple((str(p["name"]), by_code[int(p["type"])].name, tuple(float(v) for v in p["values"]))
-                    for p in data["initialPelican"])
-    return Table(types, by_code, _field(data["intensity"]), _field(data["color"]), _field(data["opacity"]),
-                 _field(data["background"]), pelican)
+    pelican = tuple(
+        (str(p["name"]), by_code[int(p["type"])].name, tuple(float(v) for v in p["values"]))
+        for p in data["initialPelican"]
+    )
+    return Table(
+        types,
+        by_code,
+        _field(data["intensity"]),
+        _field(data["color"]),
+        _field(data["opacity"]),
+        _field(data["background"]),
+        pelican,
+    )
 
 
 def type_names() -> tuple[str, ...]:

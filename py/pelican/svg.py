@@ -50,12 +50,16 @@ def to_svg(scene: Scene) -> str:
         if shape.frozen:
             attrs += ' data-frozen="true"'
         if shape.type == "circle":
-            lines.append(f'<circle {attrs} cx="{_num(shape.cx * s)}" cy="{_num(shape.cy * s)}" r="{_num(shape.r * s)}"/>')
+            lines.append(
+                f'<circle {attrs} cx="{_num(shape.cx * s)}" cy="{_num(shape.cy * s)}" r="{_num(shape.r * s)}"/>'
+            )
         elif shape.type == "ellipse":
             cx, cy = _num(shape.cx * s), _num(shape.cy * s)
             deg = _num(math.degrees(shape.rotation))
-            lines.append(f'<ellipse {attrs} cx="{cx}" cy="{cy}" rx="{_num(shape.rx * s)}" ry="{_num(shape.ry * s)}" '
-                         f'transform="rotate({deg} {cx} {cy})"/>')
+            lines.append(
+                f'<ellipse {attrs} cx="{cx}" cy="{cy}" rx="{_num(shape.rx * s)}" ry="{_num(shape.ry * s)}" '
+                f'transform="rotate({deg} {cx} {cy})"/>'
+            )
         else:
             points = " ".join(f"{_num(x * s)},{_num(y * s)}" for x, y in shape.points)
             lines.append(f'<polygon {attrs} points="{points}"/>')
@@ -84,7 +88,8 @@ def _float(el: ET.Element, key: str, where: str) -> float:
 def _fill(el: ET.Element, where: str) -> tuple[float, float, float]:
     fill = (el.get("fill") or "").strip().lower()
     m = re.fullmatch(r"#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})", fill) or re.fullmatch(
-        r"rgb\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*\)", fill)
+        r"rgb\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*\)", fill
+    )
     if not m:
         raise SceneError(f"{where}: fill {fill[:40]!r} is not a colour this program writes (#rrggbb)")
     base = 16 if fill.startswith("#") else 10
@@ -137,12 +142,18 @@ def from_svg(text: str) -> Scene:
         if el.tag.split("}")[-1] == "rect" and id(el) not in clip_rects and el.get("fill"):
             scene.background = _fill(el, "svg <rect> (the background)")
             break
-    fills = [_fill(el, f"svg <{el.tag.split('}')[-1]}> #{i}") for i, el in enumerate(elements)
-             if el.tag.split("}")[-1] in ("circle", "ellipse", "polygon")]
+    fills = [
+        _fill(el, f"svg <{el.tag.split('}')[-1]}> #{i}")
+        for i, el in enumerate(elements)
+        if el.tag.split("}")[-1] in ("circle", "ellipse", "polygon")
+    ]
     # A file in colour (or with a canvas other than white) gives colour shapes; a gray one, the
     # original's intensities.
-    in_color = scene.background != WHITE or any(not (r == g == b) for r, g, b in fills) or any(
-        el.get("fill-opacity") is not None for el in elements)
+    in_color = (
+        scene.background != WHITE
+        or any(not (r == g == b) for r, g, b in fills)
+        or any(el.get("fill-opacity") is not None for el in elements)
+    )
     for i, el in enumerate(elements):
         tag = el.tag.split("}")[-1]
         if tag not in ("circle", "ellipse", "polygon"):
@@ -161,8 +172,12 @@ def from_svg(text: str) -> Scene:
         if el.get("data-frozen") == "true":
             data["frozen"] = True
         if tag == "circle":
-            data.update(type="circle", cx=_float(el, "cx", where) / s, cy=_float(el, "cy", where) / s,
-                        r=_float(el, "r", where) / s)
+            data.update(
+                type="circle",
+                cx=_float(el, "cx", where) / s,
+                cy=_float(el, "cy", where) / s,
+                r=_float(el, "r", where) / s,
+            )
         elif tag == "ellipse":
             rotation = 0.0
             transform = el.get("transform")
@@ -171,8 +186,14 @@ def from_svg(text: str) -> Scene:
                 if not m:
                     raise SceneError(f"{where}: transform {transform[:40]!r} is not rotate(deg cx cy)")
                 rotation = math.radians(float(m.group(1)))
-            data.update(type="ellipse", cx=_float(el, "cx", where) / s, cy=_float(el, "cy", where) / s,
-                        rx=_float(el, "rx", where) / s, ry=_float(el, "ry", where) / s, rotation=rotation)
+            data.update(
+                type="ellipse",
+                cx=_float(el, "cx", where) / s,
+                cy=_float(el, "cy", where) / s,
+                rx=_float(el, "rx", where) / s,
+                ry=_float(el, "ry", where) / s,
+                rotation=rotation,
+            )
         else:
             try:
                 coords = [float(v) for v in (el.get("points") or "").replace(",", " ").split()]

@@ -79,12 +79,27 @@ class VectorizeOptions:
     seed: int = 1
     #: The image error alone: priors keep the original's scenes tidy but block shapes a picture
     #: needs (the canvas prior keeps every shape off the border).
-    weights: dict[str, float] = field(default_factory=lambda: {"perimeter": 0.0, "degeneracy": 0.0, "canvas": 0.0,
-                                                               "edge": 0.0, "ssim": 0.0})
+    weights: dict[str, float] = field(
+        default_factory=lambda: {"perimeter": 0.0, "degeneracy": 0.0, "canvas": 0.0, "edge": 0.0, "ssim": 0.0}
+    )
 
     def validate(self) -> "VectorizeOptions":
-        checks.whole_numbers(self, ("shapes", "max_batch", "round_steps", "polish_steps", "candidates", "mutations",
-                                    "coarse_side", "tries", "settle_steps", "joint_every"), 0)
+        checks.whole_numbers(
+            self,
+            (
+                "shapes",
+                "max_batch",
+                "round_steps",
+                "polish_steps",
+                "candidates",
+                "mutations",
+                "coarse_side",
+                "tries",
+                "settle_steps",
+                "joint_every",
+            ),
+            0,
+        )
         if self.shapes > 1000:
             raise ValueError(f"shapes: at most 1000, got {self.shapes}")
         if self.max_batch < 1 or self.candidates < 1:
@@ -95,8 +110,10 @@ class VectorizeOptions:
         if self.local and self.settle_steps == 0 and self.round_steps == 0:
             raise ValueError("settle_steps and round_steps are both 0: local rounds would never optimise a shape")
         if self.local and self.settle_steps > 0 and any(self.weights.get(k, 0.0) > 0 for k in ("edge", "ssim")):
-            raise ValueError("weights: local settling scores a window by its MSE alone, so edge and ssim must be 0 "
-                             "(or set local=False)")
+            raise ValueError(
+                "weights: local settling scores a window by its MSE alone, so edge and ssim must be 0 "
+                "(or set local=False)"
+            )
         if isinstance(self.fade, bool) or not isinstance(self.fade, (int, float)) or not 0 <= self.fade <= 1:
             raise ValueError(f"fade: expected a number in [0, 1], got {self.fade!r}")
         for name in ("growth", "tau_start_px", "tau_end_px", "polish_tau_px", "min_opacity", "settle_margin_px"):
@@ -154,10 +171,23 @@ async def vectorize(
         # Few shapes are cheap and their first places decide much (a ring needs its two discs
         # in the right order), so small budgets grow from several seeds side by side on the
         # pool and keep the best; the first one's rounds are the ones reported.
-        await asyncio.gather(*(
-            _grow(engine, coarse, model, opts, opts.seed + 1000 * i, growth, stop, started,
-                  on_round if i == 0 else None, on_progress if i == 0 else None)
-            for i, (engine, growth) in enumerate(zip(engines, growths))))
+        await asyncio.gather(
+            *(
+                _grow(
+                    engine,
+                    coarse,
+                    model,
+                    opts,
+                    opts.seed + 1000 * i,
+                    growth,
+                    stop,
+                    started,
+                    on_round if i == 0 else None,
+                    on_progress if i == 0 else None,
+                )
+                for i, (engine, growth) in enumerate(zip(engines, growths))
+            )
+        )
         best = min(range(len(growths)), key=lambda i: growths[i].loss)
         engine, scene = engines[best], growths[best].scene
         if coarse is not picture:
@@ -190,9 +220,18 @@ class _Growth:
     rounds: list[dict[str, Any]] = field(default_factory=list)
 
 
-async def _grow(engine: Engine, coarse: Image, model: Model, opts: VectorizeOptions, seed: int, growth: _Growth,
-                stop: StopToken, started: float, on_round: Callable[[dict[str, Any], Scene], Any] | None,
-                on_progress: Callable[[dict[str, Any]], Any] | None) -> None:
+async def _grow(
+    engine: Engine,
+    coarse: Image,
+    model: Model,
+    opts: VectorizeOptions,
+    seed: int,
+    growth: _Growth,
+    stop: StopToken,
+    started: float,
+    on_round: Callable[[dict[str, Any], Scene], Any] | None,
+    on_progress: Callable[[dict[str, Any]], Any] | None,
+) -> None:
     side = coarse.side
     tau_start, tau_end = opts.tau_start_px / side, opts.tau_end_px / side
     # Local settling keeps the canvas colour fixed (a window would pull it towards its own
@@ -223,8 +262,17 @@ async def _grow(engine: Engine, coarse: Image, model: Model, opts: VectorizeOpti
             if engine.model != fixed:
                 await engine.set_target(coarse, fixed)
             await engine.set_scene(scene)
-            settled = await settle(engine, scene, list(range(first_new, len(scene))), opts.settle_steps, opts.lr,
-                                   tau_start, tau_end, opts.settle_margin_px + 3 * opts.tau_start_px, on_progress)
+            settled = await settle(
+                engine,
+                scene,
+                list(range(first_new, len(scene))),
+                opts.settle_steps,
+                opts.lr,
+                tau_start,
+                tau_end,
+                opts.settle_margin_px + 3 * opts.tau_start_px,
+                on_progress,
+            )
             scene = settled.scene
             record.update(windows=settled.windows, window_pixels=settled.pixels)
             cancelled = stop.stopped
@@ -243,8 +291,15 @@ async def _grow(engine: Engine, coarse: Image, model: Model, opts: VectorizeOpti
         before, loss = loss, await engine.loss(tau_end)
         schedule.after_round(joint, (before - loss) / len(new))
         growth.scene = scene
-        record.update({"dropped": len(dropped), "num_shapes": len(scene), "loss": loss, "joint": joint,
-                       "seconds": time.perf_counter() - started})
+        record.update(
+            {
+                "dropped": len(dropped),
+                "num_shapes": len(scene),
+                "loss": loss,
+                "joint": joint,
+                "seconds": time.perf_counter() - started,
+            }
+        )
         growth.rounds.append(record)
         if on_round:
             await _maybe(on_round(record, scene))

@@ -14,12 +14,12 @@ namespace {
 const float kNaN = std::numeric_limits<float>::quiet_NaN();
 const float kInf = std::numeric_limits<float>::infinity();
 
-#define EXPECT_REJECTED(call, fn, arg)                                                    \
-  do {                                                                                    \
-    pelican::Status st_ = (call);                                                         \
-    EXPECT_FALSE(st_.ok) << #call;                                                        \
-    EXPECT_NE(st_.message.find(fn), std::string::npos) << st_.message;                    \
-    EXPECT_NE(st_.message.find(arg), std::string::npos) << st_.message;                   \
+#define EXPECT_REJECTED(call, fn, arg)                                  \
+  do {                                                                  \
+    pelican::Status st_ = (call);                                       \
+    EXPECT_FALSE(st_.ok) << #call;                                      \
+    EXPECT_NE(st_.message.find(fn), std::string::npos) << st_.message;  \
+    EXPECT_NE(st_.message.find(arg), std::string::npos) << st_.message; \
   } while (0)
 
 class BadInput : public ::testing::Test {
@@ -103,8 +103,7 @@ TEST_F(BadInput, FrozenWeightsTau) {
   w.canvas = -1;
   EXPECT_REJECTED(e.set_weights(w), "set_weights", "canvas");
   pelican::Breakdown b;
-  for (float tau : {0.0f, -0.01f, kNaN, kInf})
-    EXPECT_REJECTED(e.evaluate(tau, &b, nullptr), "evaluate", "tau");
+  for (float tau : {0.0f, -0.01f, kNaN, kInf}) EXPECT_REJECTED(e.evaluate(tau, &b, nullptr), "evaluate", "tau");
 }
 
 TEST_F(BadInput, RenderArguments) {

@@ -97,11 +97,13 @@ TEST_P(ColorModelFd, EveryParameterMatchesFiniteDifferences) {
   EXPECT_GT(checked, 60);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Models, ColorModelFd,
-    ::testing::Values(ModelCase{Model{3, false, false}, true, 0.1, 0.05}, ModelCase{Model{3, true, true}, true, 0.1, 0.05},
-                      ModelCase{Model{3, true, true}, false, 0.0, 0.0}, ModelCase{Model{1, true, true}, true, 0.1, 0.05},
-                      ModelCase{Model{1, false, true}, false, 0.1, 0.05}, ModelCase{Model{3, true, false}, true, 0.3, 0.2}));
+INSTANTIATE_TEST_SUITE_P(Models, ColorModelFd,
+                         ::testing::Values(ModelCase{Model{3, false, false}, true, 0.1, 0.05},
+                                           ModelCase{Model{3, true, true}, true, 0.1, 0.05},
+                                           ModelCase{Model{3, true, true}, false, 0.0, 0.0},
+                                           ModelCase{Model{1, true, true}, true, 0.1, 0.05},
+                                           ModelCase{Model{1, false, true}, false, 0.1, 0.05},
+                                           ModelCase{Model{3, true, false}, true, 0.3, 0.2}));
 
 // A shape fully transparent is invisible: the render equals the background alone, in colour.
 TEST(ColorModel, RendersOverTheBackgroundWithOpacity) {
@@ -139,10 +141,10 @@ TEST(ColorModel, OriginalModelValuesGiveTheOriginalsRawFloats) {
   std::vector<float> raw;
   pelican::initial_pelican(&types, &raw);
   // The initial pelican's constrained values, in table order.
-  const double v[] = {0.35, 0.42, 0.55, 0.22, 0.28, -0.3, 0.40, 0.52, 0.35, 0.06, 0.15, -0.2, 0.35, 0.58, 0.18, 0.08,
-                      0.25, 0.62, 0.15, 0.62, 0.22, 0.88, 0.20, 0.30, 0.62, 0.22, 0.88, 0.20, 0.65, 0.28,
-                      0.30, 0.38, 0.50, 0.18, 0.15, -0.4, 0.20, 0.18, 0.52, 0.25, 0.48, 0.12, 0.60, 0.05, 0.60, 0.16,
-                      0.015, 0.15, 0.45, 0.88, 0.06, 0.04, 0.0};
+  const double v[] = {0.35, 0.42, 0.55, 0.22, 0.28,  -0.3, 0.40, 0.52, 0.35, 0.06, 0.15, -0.2, 0.35, 0.58,
+                      0.18, 0.08, 0.25, 0.62, 0.15,  0.62, 0.22, 0.88, 0.20, 0.30, 0.62, 0.22, 0.88, 0.20,
+                      0.65, 0.28, 0.30, 0.38, 0.50,  0.18, 0.15, -0.4, 0.20, 0.18, 0.52, 0.25, 0.48, 0.12,
+                      0.60, 0.05, 0.60, 0.16, 0.015, 0.15, 0.45, 0.88, 0.06, 0.04, 0.0};
   ASSERT_EQ(sizeof v / sizeof v[0], raw.size());
   pelican::Engine e;
   ASSERT_TRUE(e.init(8, 8).ok);

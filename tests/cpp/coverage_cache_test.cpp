@@ -20,8 +20,8 @@ struct CacheRun {
   std::vector<float> grad, image;
 };
 
-CacheRun run_eval(int w, int h, const std::vector<int32_t>& types, const std::vector<float>& raw, const std::vector<float>& target,
-        float tau, bool cull, size_t cache_pairs) {
+CacheRun run_eval(int w, int h, const std::vector<int32_t>& types, const std::vector<float>& raw,
+                  const std::vector<float>& target, float tau, bool cull, size_t cache_pairs) {
   pelican::detail::Evaluator<float> ev;
   ev.resize(w, h);
   ev.set_target(target.data());
@@ -38,7 +38,9 @@ CacheRun run_eval(int w, int h, const std::vector<int32_t>& types, const std::ve
 }  // namespace
 
 TEST(CoverageCache, BitIdenticalWithAndWithoutCache) {
-  struct Size { int w, h; };
+  struct Size {
+    int w, h;
+  };
   for (Size sz : {Size{64, 64}, Size{45, 70}, Size{128, 96}}) {
     for (uint32_t seed = 1; seed <= 2; ++seed) {
       std::vector<int32_t> types;

@@ -24,8 +24,8 @@ struct Outcome {
   std::vector<float> grad, image;
 };
 
-Outcome evaluate_once(int w, int h, const std::vector<int32_t>& types, const std::vector<float>& raw, const std::vector<float>& target,
-        float tau, bool cull) {
+Outcome evaluate_once(int w, int h, const std::vector<int32_t>& types, const std::vector<float>& raw,
+                      const std::vector<float>& target, float tau, bool cull) {
   pelican::Engine e;
   EXPECT_TRUE(e.init(w, h).ok);
   EXPECT_TRUE(e.set_target(target.data(), target.size()).ok);
@@ -40,7 +40,9 @@ Outcome evaluate_once(int w, int h, const std::vector<int32_t>& types, const std
 }
 
 TEST(CullingExact, MatchesThePlainPath) {
-  struct Size { int w, h; };
+  struct Size {
+    int w, h;
+  };
   for (Size sz : {Size{64, 64}, Size{128, 128}, Size{45, 70}, Size{100, 37}}) {
     for (uint32_t seed = 1; seed <= 3; ++seed) {
       std::vector<int32_t> types;
@@ -63,7 +65,8 @@ TEST(CullingExact, MatchesThePlainPath) {
         float peak = 0;
         for (float g : b.grad) peak = std::max(peak, std::fabs(g));
         for (size_t i = 0; i < a.grad.size(); ++i)
-          ASSERT_NEAR(a.grad[i], b.grad[i], 1e-4f * peak + 1e-4f * std::fabs(b.grad[i])) << "raw " << i << " tau " << tau;
+          ASSERT_NEAR(a.grad[i], b.grad[i], 1e-4f * peak + 1e-4f * std::fabs(b.grad[i]))
+              << "raw " << i << " tau " << tau;
         // render() always culls; compare it with the evaluator's plain-path image instead.
         pelican::detail::Evaluator<float> plain;
         plain.resize(sz.w, sz.h);

@@ -72,7 +72,8 @@ TEST(EngineApi, RenderAtTwiceTheSizeKeepsTheGeometry) {
   for (int y = 0; y < 32; ++y)
     for (int x = 0; x < 32; ++x) {
       const double avg = (big[(2 * y) * 64 + 2 * x] + big[(2 * y) * 64 + 2 * x + 1] + big[(2 * y + 1) * 64 + 2 * x] +
-                          big[(2 * y + 1) * 64 + 2 * x + 1]) / 4.0;
+                          big[(2 * y + 1) * 64 + 2 * x + 1]) /
+                         4.0;
       diff += std::fabs(avg - small[y * 32 + x]);
     }
   EXPECT_LT(diff / (32 * 32), 0.02);

@@ -116,7 +116,8 @@ TEST(SsimPrecision, FloatEngineMatchesDoubleKernels) {
     auto f = ef.evaluate(types.data(), types.size(), raw_f.data(), tau, pelican::detail::Weights<float>(), nullptr);
     auto d = ed.evaluate(types.data(), types.size(), raw_fd.data(), double(tau), pelican::detail::Weights<double>(),
                          nullptr);
-    for (int i = 0; i < 7; ++i) EXPECT_NEAR(f.v[i], d.v[i], 1e-5 * std::fabs(d.v[i]) + 1e-9) << cs["label"].text << " term " << i;
+    for (int i = 0; i < 7; ++i)
+      EXPECT_NEAR(f.v[i], d.v[i], 1e-5 * std::fabs(d.v[i]) + 1e-9) << cs["label"].text << " term " << i;
   }
 }
 

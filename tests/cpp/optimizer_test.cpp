@@ -128,7 +128,9 @@ struct Fixture {
     pelican::initial_pelican(&types, &raw);
     target.resize(size_t(res) * res);
     for (int y = 0; y < res; ++y)
-      for (int x = 0; x < res; ++x) target[size_t(y) * res + x] = (x - res / 2) * (x - res / 2) + (y - res / 2) * (y - res / 2) < res * res / 9 ? 0.1f : 0.9f;
+      for (int x = 0; x < res; ++x)
+        target[size_t(y) * res + x] =
+            (x - res / 2) * (x - res / 2) + (y - res / 2) * (y - res / 2) < res * res / 9 ? 0.1f : 0.9f;
     EXPECT_TRUE(e.init(res, res).ok);
     EXPECT_TRUE(e.set_target(target.data(), target.size()).ok);
     EXPECT_TRUE(e.set_scene(types.data(), types.size(), raw.data(), raw.size()).ok);

@@ -18,8 +18,9 @@ ShapeParams<double> circle(double cx, double cy, double r) {
   return make_shape<double>(kCircle, 0, raw);
 }
 ShapeParams<double> ellipse(double cx, double cy, double rx, double ry, double rot) {
-  const double raw[6] = {0.0, pelican::logit_param(cx), pelican::logit_param(cy), pelican::inv_softplus(rx),
-                         pelican::inv_softplus(ry), rot};
+  const double raw[6] = {
+      0.0, pelican::logit_param(cx), pelican::logit_param(cy), pelican::inv_softplus(rx), pelican::inv_softplus(ry),
+      rot};
   return make_shape<double>(kEllipse, 0, raw);
 }
 ShapeParams<double> triangle(const double (&v)[6]) {

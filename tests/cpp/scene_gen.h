@@ -17,8 +17,8 @@ struct RandomScene {
 // margin (canvas penalty active) and some triangles have edges under 0.01 (degeneracy active).
 inline RandomScene random_scene(const std::vector<int32_t>& types, uint32_t seed) {
   std::mt19937 rng(seed);
-  std::uniform_real_distribution<double> pos(-3.2, 3.2), intensity(-2.5, 2.5), radius(-3.5, -1.2),
-      angle(-3.0, 3.0), coin(0.0, 1.0);
+  std::uniform_real_distribution<double> pos(-3.2, 3.2), intensity(-2.5, 2.5), radius(-3.5, -1.2), angle(-3.0, 3.0),
+      coin(0.0, 1.0);
   RandomScene s;
   s.types = types;
   for (int32_t t : types) {

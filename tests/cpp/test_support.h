@@ -107,10 +107,18 @@ class JsonParser {
       if (c == '\\' && pos_ < s_.size()) {
         char e = s_[pos_++];
         switch (e) {
-          case 'n': c = '\n'; break;
-          case 't': c = '\t'; break;
-          case 'u': pos_ += 4; c = '?'; break;  // not needed by the golden files
-          default: c = e;
+          case 'n':
+            c = '\n';
+            break;
+          case 't':
+            c = '\t';
+            break;
+          case 'u':
+            pos_ += 4;
+            c = '?';
+            break;  // not needed by the golden files
+          default:
+            c = e;
         }
       }
       out->push_back(c);
@@ -136,7 +144,10 @@ class JsonParser {
         if (s_[pos_++] != ':') return false;
         if (!value(&out->fields[key])) return false;
         skip();
-        if (s_[pos_] == ',') { ++pos_; continue; }
+        if (s_[pos_] == ',') {
+          ++pos_;
+          continue;
+        }
         if (s_[pos_] == '}') return ++pos_, true;
         return false;
       }
@@ -150,7 +161,10 @@ class JsonParser {
         out->items.emplace_back();
         if (!value(&out->items.back())) return false;
         skip();
-        if (s_[pos_] == ',') { ++pos_; continue; }
+        if (s_[pos_] == ',') {
+          ++pos_;
+          continue;
+        }
         if (s_[pos_] == ']') return ++pos_, true;
         return false;
       }
@@ -159,11 +173,29 @@ class JsonParser {
       out->kind = Json::String;
       return string(&out->text);
     }
-    if (literal("true")) { out->kind = Json::Bool; out->boolean = true; return true; }
-    if (literal("false")) { out->kind = Json::Bool; return true; }
-    if (literal("null")) { out->kind = Json::Null; return true; }
-    if (literal("NaN")) { out->kind = Json::Number; out->number = std::nan(""); return true; }
-    if (literal("Infinity")) { out->kind = Json::Number; out->number = HUGE_VAL; return true; }
+    if (literal("true")) {
+      out->kind = Json::Bool;
+      out->boolean = true;
+      return true;
+    }
+    if (literal("false")) {
+      out->kind = Json::Bool;
+      return true;
+    }
+    if (literal("null")) {
+      out->kind = Json::Null;
+      return true;
+    }
+    if (literal("NaN")) {
+      out->kind = Json::Number;
+      out->number = std::nan("");
+      return true;
+    }
+    if (literal("Infinity")) {
+      out->kind = Json::Number;
+      out->number = HUGE_VAL;
+      return true;
+    }
     const char* begin = s_.c_str() + pos_;
     char* end = nullptr;
     out->number = std::strtod(begin, &end);

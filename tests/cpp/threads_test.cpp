@@ -53,8 +53,9 @@ struct EvalRun {
   std::vector<float> grad, image;
 };
 
-EvalRun evaluate_on(int threads, const Model& model, int w, int h, const std::vector<int32_t>& types, const std::vector<float>& raw,
-                const std::vector<float>& target, float tau, bool cull, size_t cache_pairs) {
+EvalRun evaluate_on(int threads, const Model& model, int w, int h, const std::vector<int32_t>& types,
+                    const std::vector<float>& raw, const std::vector<float>& target, float tau, bool cull,
+                    size_t cache_pairs) {
   Threads scope(threads);
   Evaluator<float> ev;
   ev.set_model(model);
@@ -135,7 +136,9 @@ class ThreadsExact : public ::testing::TestWithParam<ThreadCase> {};
 
 TEST_P(ThreadsExact, EvaluateIsBitIdenticalOnAnyThreadCount) {
   const ThreadCase c = GetParam();
-  struct Size { int w, h; };
+  struct Size {
+    int w, h;
+  };
   int compared = 0;
   for (Size sz : {Size{64, 64}, Size{45, 70}, Size{136, 40}}) {
     std::vector<int32_t> types;
@@ -165,8 +168,10 @@ TEST_P(ThreadsExact, EvaluateIsBitIdenticalOnAnyThreadCount) {
         for (int t = 0; t < 7; ++t)
           EXPECT_EQ(std::memcmp(&one.terms.v[t], &many.terms.v[t], sizeof(one.terms.v[t])), 0)
               << "term " << t << ", " << threads << " threads, " << sz.w << "x" << sz.h << ", cache " << cache;
-        EXPECT_TRUE(same_bits(one.grad, many.grad)) << threads << " threads, " << sz.w << "x" << sz.h << ", cache " << cache;
-        EXPECT_TRUE(same_bits(one.image, many.image)) << threads << " threads, " << sz.w << "x" << sz.h << ", cache " << cache;
+        EXPECT_TRUE(same_bits(one.grad, many.grad))
+            << threads << " threads, " << sz.w << "x" << sz.h << ", cache " << cache;
+        EXPECT_TRUE(same_bits(one.image, many.image))
+            << threads << " threads, " << sz.w << "x" << sz.h << ", cache " << cache;
         ++compared;
       }
     }
@@ -175,13 +180,16 @@ TEST_P(ThreadsExact, EvaluateIsBitIdenticalOnAnyThreadCount) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, ThreadsExact,
-                         ::testing::Values(ThreadCase{Model{1, false, false}, true}, ThreadCase{Model{1, false, false}, false},
-                                           ThreadCase{Model{3, false, false}, true}, ThreadCase{Model{3, true, true}, true},
+                         ::testing::Values(ThreadCase{Model{1, false, false}, true},
+                                           ThreadCase{Model{1, false, false}, false},
+                                           ThreadCase{Model{3, false, false}, true},
+                                           ThreadCase{Model{3, true, true}, true},
                                            ThreadCase{Model{1, true, true}, false}),
                          [](const ::testing::TestParamInfo<ThreadCase>& info) {
                            const ThreadCase& c = info.param;
-                           return std::string(c.model.channels == 3 ? "Rgb" : "Gray") + (c.model.opacity ? "Opacity" : "") +
-                                  (c.model.fit_background ? "Background" : "") + (c.cull ? "Culled" : "Plain");
+                           return std::string(c.model.channels == 3 ? "Rgb" : "Gray") +
+                                  (c.model.opacity ? "Opacity" : "") + (c.model.fit_background ? "Background" : "") +
+                                  (c.cull ? "Culled" : "Plain");
                          });
 
 // The engine's whole step loop on several threads ends where it ends on one.

@@ -102,7 +102,8 @@ TEST_P(WindowExact, EqualsTheFullCanvasRestrictedToTheWindow) {
     for (int c = 0; c < model.channels; ++c)
       for (int y = 0; y < H; ++y)
         for (int x = 0; x < W; ++x)
-          if (x < r.x0 || x >= r.x1 || y < r.y0 || y >= r.y1) masked[c * plane + size_t(y) * W + x] = full[c * plane + size_t(y) * W + x];
+          if (x < r.x0 || x >= r.x1 || y < r.y0 || y >= r.y1)
+            masked[c * plane + size_t(y) * W + x] = full[c * plane + size_t(y) * W + x];
     pelican::Engine reference, local;
     load(reference, s, masked, image_only());
     load(local, s, s.target, image_only());

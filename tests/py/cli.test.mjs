@@ -3,7 +3,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,13 +24,22 @@ const cli = join(root, 'py', 'host', 'cli.mjs');
 const targets = resolve(process.env.PELICAN_TARGETS ?? join(root, '..', 'shared', 'targets'));
 
 function pelican(args, cwd, env = {}) {
-  const run = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } });
+  const run = spawnSync(process.execPath, [cli, ...args], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, ...env },
+  });
   return { code: run.status, out: run.stdout, err: run.stderr };
 }
 
 /** As a user types it: `npm run pelican -- …` from their own directory (npm moves to the root). */
 function npmPelican(args, cwd) {
-  const run = spawnSync('npm', ['--prefix', root, 'run', '--silent', 'pelican', '--', ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
+  const run = spawnSync('npm', ['--prefix', root, 'run', '--silent', 'pelican', '--', ...args], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { code: run.status, out: run.stdout, err: run.stderr };
 }
 
@@ -42,7 +61,20 @@ function assertPng(path) {
 test('optimize reads an absolute target path and writes relative to the working directory', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pelican-cli-'));
   try {
-    const { code, out, err } = pelican(['optimize', '--target', join(targets, 'pelican-engraving-64.pgm'), '--resolution', '64', '--steps', '40', '--save-every', '0'], dir);
+    const { code, out, err } = pelican(
+      [
+        'optimize',
+        '--target',
+        join(targets, 'pelican-engraving-64.pgm'),
+        '--resolution',
+        '64',
+        '--steps',
+        '40',
+        '--save-every',
+        '0',
+      ],
+      dir,
+    );
     assert.equal(code, 0, err);
     assert.match(out, /final loss \d/);
     const metrics = JSON.parse(readFileSync(join(dir, 'out', 'optimize', 'metrics.json'), 'utf8'));
@@ -84,8 +116,16 @@ test("relative paths resolve against the user's directory, also through npm run"
   withDir((dir) => {
     const here = join(dir, 'work');
     mkdirSync(here);
-    writeFileSync(join(here, 'scene.json'), JSON.stringify({ format: 'pelican-scene', version: 1, width: 32, height: 32, shapes: [
-      { name: 'sun', type: 'circle', cx: 0.5, cy: 0.5, r: 0.2, intensity: 0.2 }] }));
+    writeFileSync(
+      join(here, 'scene.json'),
+      JSON.stringify({
+        format: 'pelican-scene',
+        version: 1,
+        width: 32,
+        height: 32,
+        shapes: [{ name: 'sun', type: 'circle', cx: 0.5, cy: 0.5, r: 0.2, intensity: 0.2 }],
+      }),
+    );
     const run = npmPelican(['render', '--scene', 'scene.json', '--output', 'out/sun.png'], here);
     assert.equal(run.code, 0, run.err);
     assertPng(join(here, 'out', 'sun.png'));
@@ -100,7 +140,22 @@ test('files reached through symbolic links are read and written', () =>
     symlinkSync(join(targets, 'pelican-engraving-64.pgm'), join(dir, 'target.pgm'));
     mkdirSync(join(dir, 'real'));
     symlinkSync(join(dir, 'real'), join(dir, 'linked'));
-    const run = pelican(['optimize', '--target', 'target.pgm', '--resolution', '32', '--steps', '3', '--save-every', '0', '--output-dir', 'linked/run'], dir);
+    const run = pelican(
+      [
+        'optimize',
+        '--target',
+        'target.pgm',
+        '--resolution',
+        '32',
+        '--steps',
+        '3',
+        '--save-every',
+        '0',
+        '--output-dir',
+        'linked/run',
+      ],
+      dir,
+    );
     assert.equal(run.code, 0, run.err);
     assert.equal(JSON.parse(readFileSync(join(dir, 'real', 'run', 'metrics.json'), 'utf8')).steps_completed, 3);
   }));
@@ -147,10 +202,18 @@ test('a PNG bomb and broken images get one line naming the file, not a traceback
       len.writeUInt32BE(body.length);
       return Buffer.concat([len, Buffer.from(kind), body, Buffer.alloc(4)]);
     };
-    const bomb = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', Buffer.alloc(256)), chunk('IEND', Buffer.alloc(0))]);
+    const bomb = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      chunk('IHDR', ihdr),
+      chunk('IDAT', Buffer.alloc(256)),
+      chunk('IEND', Buffer.alloc(0)),
+    ]);
     writeFileSync(join(dir, 'bomb.png'), bomb);
     writeFileSync(join(dir, 'half.png'), bomb.subarray(0, 20));
-    for (const [name, reason] of [['bomb.png', /bomb\.png: 60000x60000 \(3600 megapixels\) is larger than/], ['half.png', /half\.png: corrupt PNG/]]) {
+    for (const [name, reason] of [
+      ['bomb.png', /bomb\.png: 60000x60000 \(3600 megapixels\) is larger than/],
+      ['half.png', /half\.png: corrupt PNG/],
+    ]) {
       const run = pelican(['optimize', '--target', name], dir);
       assert.equal(run.code, 1, run.out + run.err);
       assert.match(run.err, reason);
@@ -162,7 +225,10 @@ test('a PNG bomb and broken images get one line naming the file, not a traceback
 test('vectorize: a colour JPEG to SVG with one JSON line, to PNG, and a bad output name refused', () => {
   withDir((dir) => {
     const photo = join(targets, 'dev', 'flower.jpg');
-    const svg = pelican(['vectorize', '--target', photo, '--output', 'flower.svg', '--shapes', '8', '--resolution', '48', '--json'], dir);
+    const svg = pelican(
+      ['vectorize', '--target', photo, '--output', 'flower.svg', '--shapes', '8', '--resolution', '48', '--json'],
+      dir,
+    );
     assert.equal(svg.code, 0, svg.err);
     const lines = svg.out.trim().split('\n');
     assert.equal(lines.length, 1, svg.out);
@@ -174,9 +240,26 @@ test('vectorize: a colour JPEG to SVG with one JSON line, to PNG, and a bad outp
     assert.match(text, /viewBox="0 0 48 32"/);
     // Colour, not gray: some fill has channels that differ.
     const fills = [...text.matchAll(/fill="#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})"/g)];
-    assert.ok(fills.some(([, r, , b]) => r !== b), 'no colour fill in the SVG');
+    assert.ok(
+      fills.some(([, r, , b]) => r !== b),
+      'no colour fill in the SVG',
+    );
 
-    const png = pelican(['vectorize', '--target', photo, '--output', join(dir, 'sub', 'flower.png'), '--shapes', '5', '--resolution', '40', '--gray'], dir);
+    const png = pelican(
+      [
+        'vectorize',
+        '--target',
+        photo,
+        '--output',
+        join(dir, 'sub', 'flower.png'),
+        '--shapes',
+        '5',
+        '--resolution',
+        '40',
+        '--gray',
+      ],
+      dir,
+    );
     assert.equal(png.code, 0, png.err);
     assert.match(png.out, /wrote .*flower\.png \(5 shapes/);
     assertPng(join(dir, 'sub', 'flower.png'));

@@ -20,8 +20,9 @@ def golden(name: str) -> dict:
         return json.load(f)
 
 
-def disc_target(width: int = 32, height: int = 32, cx: float = 0.5, cy: float = 0.5, r: float = 0.25,
-                value: float = 0.2) -> Image:
+def disc_target(
+    width: int = 32, height: int = 32, cx: float = 0.5, cy: float = 0.5, r: float = 0.25, value: float = 0.2
+) -> Image:
     """White with one dark disc, in the scene's normalised coordinates."""
     s = max(width, height)
     px = array.array("f", [1.0] * (width * height))

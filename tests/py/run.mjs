@@ -22,7 +22,11 @@ if (existsSync(fakeLlmFile)) {
 
 const host = await loadPelican({ poolSize: 2, extraModules });
 const { pyodide } = host;
-const mounts = { '/tests-py': join(root, 'tests', 'py'), '/golden': shared('golden', 'PELICAN_GOLDEN'), '/targets': shared('targets', 'PELICAN_TARGETS') };
+const mounts = {
+  '/tests-py': join(root, 'tests', 'py'),
+  '/golden': shared('golden', 'PELICAN_GOLDEN'),
+  '/targets': shared('targets', 'PELICAN_TARGETS'),
+};
 for (const [at, dir] of Object.entries(mounts)) {
   if (!existsSync(dir)) continue;
   pyodide.FS.mkdirTree(at);
@@ -60,8 +64,14 @@ for (const file of readdirSync(join(root, 'tests', 'py')).filter((f) => f.endsWi
   const [passed, failed] = [count('pass'), count('fail') + (run.status !== 0 && count('fail') === 0 ? 1 : 0)];
   results.passed += passed;
   results.failed += failed;
-  results.tests.push({ name: file, status: failed ? 'failed' : 'passed', detail: failed ? run.stdout + run.stderr : '' });
-  console.log(`${failed ? 'FAIL' : 'ok  '}  ${file}: ${passed} passed, ${failed} failed${failed ? '\n' + run.stdout + run.stderr : ''}`);
+  results.tests.push({
+    name: file,
+    status: failed ? 'failed' : 'passed',
+    detail: failed ? run.stdout + run.stderr : '',
+  });
+  console.log(
+    `${failed ? 'FAIL' : 'ok  '}  ${file}: ${passed} passed, ${failed} failed${failed ? '\n' + run.stdout + run.stderr : ''}`,
+  );
 }
 
 const out = join(root, 'build', 'test-results', 'py.json');

@@ -74,5 +74,8 @@ async def run(test_dir: str, name_filter: str = "") -> dict:
             results[status] += 1
             results["tests"].append({"name": name, "status": status, "ms": round(ms, 1), "detail": detail})
             mark = {"passed": "ok  ", "failed": "FAIL", "skipped": "skip"}[status]
-            print(f"{mark}  {name} ({ms:.0f} ms)" + (f"\n{detail}" if status == "failed" else f"  {detail}" if detail else ""))
+            print(
+                f"{mark}  {name} ({ms:.0f} ms)"
+                + (f"\n{detail}" if status == "failed" else f"  {detail}" if detail else "")
+            )
     return results

@@ -38,7 +38,10 @@ test('packing drops zero pages and unpacking restores every byte', () => {
 });
 
 test('the name changes with any source, its path or the Pyodide version, not with their order', () => {
-  const files = [['pelican/a.py', 'x = 1\n'], ['pelican/b.py', 'y = 2\n']];
+  const files = [
+    ['pelican/a.py', 'x = 1\n'],
+    ['pelican/b.py', 'y = 2\n'],
+  ];
   const key = snapshotKey('1.0', files);
   assert.match(snapshotFileName(key), /^pelican-[0-9a-f]{16}\.snapshot\.bin$/);
   assert.equal(snapshotKey('1.0', [...files].reverse()), key);
@@ -46,13 +49,19 @@ test('the name changes with any source, its path or the Pyodide version, not wit
   assert.notEqual(snapshotKey('1.0', [['pelican/c.py', 'x = 1\n'], files[1]]), key);
   assert.notEqual(snapshotKey('1.1', files), key);
   // Lengths go in with the strings: moving text across a boundary is another name.
-  assert.notEqual(snapshotKey('1.0', [['pelican/a.py', 'x = 1\ny'], ['pelican/b.py', ' = 2\n']]), key);
+  assert.notEqual(
+    snapshotKey('1.0', [
+      ['pelican/a.py', 'x = 1\ny'],
+      ['pelican/b.py', ' = 2\n'],
+    ]),
+    key,
+  );
   const sources = snapshotSources();
   assert.ok(sources.some(([path]) => path === 'pelican/greedy.py'));
   assert.ok(sources.some(([path]) => path === 'pelican_thaw.py'));
 });
 
-test('a made snapshot resumes with pelican imported and this visit\'s random seed, LANG and time zone', async () => {
+test("a made snapshot resumes with pelican imported and this visit's random seed, LANG and time zone", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'pelican-snapshot-'));
   try {
     const stale = join(dir, 'pelican-0123456789abcdef.snapshot.bin');
@@ -94,11 +103,17 @@ json.dumps(dict(
     assert.equal(first.lang, 'de_DE.UTF-8');
     assert.deepEqual(first.tz, [18000, 14400, 1, ['UTC-0500', 'UTC-0400']], 'New York, not the UTC it was made in');
     assert.deepEqual(first.path, ['', '/home/pyodide']);
-    assert.equal(first.executable, '/home/pyodide/this.program', 'a browser\'s, not this script\'s');
+    assert.equal(first.executable, '/home/pyodide/this.program', "a browser's, not this script's");
     assert.notEqual(first.random, second.random, 'each resume draws its own random numbers');
 
     await assert.rejects(
-      resumeFromSnapshot(pyodideModule, createPyodideModule, { length: Promise.resolve(null), file: Promise.resolve(null) }, { packages: [] }, 'C.UTF-8'),
+      resumeFromSnapshot(
+        pyodideModule,
+        createPyodideModule,
+        { length: Promise.resolve(null), file: Promise.resolve(null) },
+        { packages: [] },
+        'C.UTF-8',
+      ),
       /no Python snapshot/,
     );
   } finally {

@@ -26,7 +26,12 @@ async function freePort() {
 
 function runStart(args, env = {}) {
   // The timeout only bounds a regression (a start that goes on to build and serve elsewhere).
-  const run = spawnSync(process.execPath, [start, ...args], { cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
+  const run = spawnSync(process.execPath, [start, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, ...env },
+  });
   return { code: run.status, out: run.stdout, err: run.stderr };
 }
 

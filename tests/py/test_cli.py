@@ -43,15 +43,28 @@ class Cli(unittest.TestCase):
             self.assertEqual(from_svg(f.read()).names(), Scene.initial(48).names())
 
     async def test_optimize_writes_the_originals_artefacts(self):
-        code, out, _ = await run("optimize", "--target", TARGET, "--resolution", "64", "--steps", "60",
-                                 "--save-every", "10", "--output-dir", self.dir)
+        code, out, _ = await run(
+            "optimize",
+            "--target",
+            TARGET,
+            "--resolution",
+            "64",
+            "--steps",
+            "60",
+            "--save-every",
+            "10",
+            "--output-dir",
+            self.dir,
+        )
         self.assertEqual(code, 0, out)
         with open(self.path("metrics.json")) as f:
             metrics = json.load(f)
         self.assertEqual(metrics["steps_completed"], 60)
         self.assertEqual(metrics["resolution"], 64)
         self.assertEqual(len(metrics["loss_history"]), 60)
-        self.assertEqual(set(metrics["loss_history"][0]), {"mse", "edge", "ssim", "perimeter", "degeneracy", "canvas", "total"})
+        self.assertEqual(
+            set(metrics["loss_history"][0]), {"mse", "edge", "ssim", "perimeter", "degeneracy", "canvas", "total"}
+        )
         self.assertAlmostEqual(metrics["final_loss"], min(h["total"] for h in metrics["loss_history"]), places=6)
         frames = sorted(os.listdir(self.path("frames")))
         self.assertEqual(frames[0], "frame_0000.png")
@@ -61,9 +74,23 @@ class Cli(unittest.TestCase):
         self.assertIn("final loss", out)
 
     async def test_greedy_refine_writes_rounds_history_and_final(self):
-        code, out, _ = await run("greedy-refine", "--target", TARGET, "--resolution", "64", "--max-shapes", "11",
-                                 "--initial-steps", "50", "--settle-steps", "20", "--reoptimize-steps", "30",
-                                 "--output-dir", self.dir)
+        code, out, _ = await run(
+            "greedy-refine",
+            "--target",
+            TARGET,
+            "--resolution",
+            "64",
+            "--max-shapes",
+            "11",
+            "--initial-steps",
+            "50",
+            "--settle-steps",
+            "20",
+            "--reoptimize-steps",
+            "30",
+            "--output-dir",
+            self.dir,
+        )
         self.assertEqual(code, 0, out)
         with open(self.path("greedy_history.json")) as f:
             history = json.load(f)
@@ -77,8 +104,11 @@ class Cli(unittest.TestCase):
         scene_file = self.path("scene.json")
         with open(scene_file, "w") as f:
             f.write(Scene.initial(64).to_json())
-        case = next(c for c in golden("loss-and-gradients.json")["cases"] if c["resolution"] == 64
-                    and c["label"].startswith("initial"))
+        case = next(
+            c
+            for c in golden("loss-and-gradients.json")["cases"]
+            if c["resolution"] == 64 and c["label"].startswith("initial")
+        )
         ev = case["evals"][0]
         code, out, _ = await run("eval", "--scene", scene_file, "--target", TARGET, "--tau", str(ev["tau"]))
         self.assertEqual(code, 0)
@@ -90,7 +120,9 @@ class Cli(unittest.TestCase):
         scene_file = self.path("scene.json")
         with open(scene_file, "w") as f:
             f.write(Scene.initial(64, 32).to_json())
-        self.assertEqual((await run("render", "--scene", scene_file, "--output", self.path("a.png"), "--size", "200"))[0], 0)
+        self.assertEqual(
+            (await run("render", "--scene", scene_file, "--output", self.path("a.png"), "--size", "200"))[0], 0
+        )
         with open(self.path("a.png"), "rb") as f:
             img = Image.from_bytes(f.read())
         self.assertEqual((img.width, img.height), (200, 100))
@@ -109,7 +141,9 @@ class Cli(unittest.TestCase):
         self.assertEqual(code, 1)
         self.assertIn("junk.png", err)
         with open(self.path("bad.json"), "w") as f:
-            f.write('{"format": "pelican-scene", "version": 1, "width": 64, "height": 64, "shapes": [{"type": "blob"}]}')
+            f.write(
+                '{"format": "pelican-scene", "version": 1, "width": 64, "height": 64, "shapes": [{"type": "blob"}]}'
+            )
         code, _, err = await run("eval", "--scene", self.path("bad.json"), "--target", TARGET)
         self.assertEqual(code, 1)
         self.assertIn("shapes[0].type", err)
@@ -124,8 +158,18 @@ class Cli(unittest.TestCase):
             await run("test-render", "--output-dir", self.dir, "--resolution", "64")
             script({"answer": JUDGE})
             base = ["--provider", "openai", "--base-url", fake_url() + "/v1", "--model", "fake"]
-            code, out, err = await run("judge", "--svg", self.path("pelican_test.svg"), "--png", self.path("pelican_test.png"),
-                                       "--target", TARGET, "--output", self.path("feedback.json"), *base)
+            code, out, err = await run(
+                "judge",
+                "--svg",
+                self.path("pelican_test.svg"),
+                "--png",
+                self.path("pelican_test.png"),
+                "--target",
+                TARGET,
+                "--output",
+                self.path("feedback.json"),
+                *base
+            )
             self.assertEqual(code, 0, err)
             with open(self.path("feedback.json")) as f:
                 self.assertEqual(json.load(f)["missing_features"], ["pouch"])
@@ -133,8 +177,20 @@ class Cli(unittest.TestCase):
 
             plan = {"actions": [{"type": "modify", "shape": "eye", "changes": {"intensity": 0.1}}], "rationale": "r"}
             script(default={"answer": JUDGE}, *[{"answer": JUDGE}, {"answer": plan}])
-            code, out, err = await run("refine", "--target", TARGET, "--resolution", "64", "--rounds", "1",
-                                       "--steps-per-round", "20", "--output-dir", self.path("refine"), *base)
+            code, out, err = await run(
+                "refine",
+                "--target",
+                TARGET,
+                "--resolution",
+                "64",
+                "--rounds",
+                "1",
+                "--steps-per-round",
+                "20",
+                "--output-dir",
+                self.path("refine"),
+                *base
+            )
             self.assertEqual(code, 0, err)
             with open(self.path("refine", "refinement_history.json")) as f:
                 history = json.load(f)
@@ -151,8 +207,20 @@ class Cli(unittest.TestCase):
         try:
             base = ["--provider", "openai", "--base-url", fake_url() + "/v1", "--model", "fake"]
             script(default={"status": 500, "body": "overloaded"})
-            code, out, err = await run("refine", "--target", TARGET, "--resolution", "64", "--rounds", "2",
-                                       "--steps-per-round", "10", "--output-dir", self.path("refine"), *base)
+            code, out, err = await run(
+                "refine",
+                "--target",
+                TARGET,
+                "--resolution",
+                "64",
+                "--rounds",
+                "2",
+                "--steps-per-round",
+                "10",
+                "--output-dir",
+                self.path("refine"),
+                *base
+            )
             self.assertEqual(code, 1, out + err)
             self.assertIn("every round failed", err)
             # The run's files are still written (the starting scene), and say what happened.

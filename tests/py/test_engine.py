@@ -26,8 +26,15 @@ class Parity(unittest.TestCase):
         cases = golden("loss-and-gradients.json")["cases"]
         for case in cases:
             target = shared_target(case["resolution"])
-            scene = Scene.from_dict({"format": "pelican-scene", "version": 1, "width": case["resolution"],
-                                     "height": case["resolution"], "shapes": case["scene"]})
+            scene = Scene.from_dict(
+                {
+                    "format": "pelican-scene",
+                    "version": 1,
+                    "width": case["resolution"],
+                    "height": case["resolution"],
+                    "shapes": case["scene"],
+                }
+            )
             async with await Engine.borrow(target) as engine:
                 await engine.set_scene(scene)
                 for ev in case["evals"]:
@@ -35,8 +42,10 @@ class Parity(unittest.TestCase):
                     for key, want in ev["breakdown"].items():
                         # SSIM: the reference computes it in float32 (documented in cpp/README.md).
                         rel = 5e-4 if key == "ssim" else 2e-4
-                        self.assertTrue(math.isclose(got.breakdown[key], want, rel_tol=rel, abs_tol=1e-7),
-                                        f"{case['label']} tau={ev['tau']} {key}: {got.breakdown[key]} vs {want}")
+                        self.assertTrue(
+                            math.isclose(got.breakdown[key], want, rel_tol=rel, abs_tol=1e-7),
+                            f"{case['label']} tau={ev['tau']} {key}: {got.breakdown[key]} vs {want}",
+                        )
                     want_grads = [flatten(RAW_ORDER[s["type"]], g) for s, g in zip(case["scene"], ev["raw_grads"])]
                     scale = max(abs(v) for g in want_grads for v in g)
                     for i, (g, w) in enumerate(zip(got.gradients, want_grads)):

@@ -71,7 +71,9 @@ class GreedySearch(unittest.TestCase):
         # A target the scene already matches: every candidate makes it worse.
         target = type(two_blob_target())(32, 32, [1.0] * 1024)
         scene = Scene(32, 32, [Shape("circle", "ghost", 0.99, cx=0.5, cy=0.5, r=0.01)])
-        result = await greedy_refine(scene, target, GreedyOptions(max_shapes=10, max_failures=2, proposal="random", **FAST))
+        result = await greedy_refine(
+            scene, target, GreedyOptions(max_shapes=10, max_failures=2, proposal="random", **FAST)
+        )
         self.assertEqual([r["accepted"] for r in result.history], [False, False])
         self.assertEqual(result.scene.names(), ["ghost"])
 
@@ -83,19 +85,29 @@ class GreedySearch(unittest.TestCase):
             seen.append(record)
             stop.stop()
 
-        result = await greedy_refine(one_shape_scene(), two_blob_target(32),
-                                     GreedyOptions(max_shapes=9, proposal="random", **FAST), on_round=on_round, stop=stop)
+        result = await greedy_refine(
+            one_shape_scene(),
+            two_blob_target(32),
+            GreedyOptions(max_shapes=9, proposal="random", **FAST),
+            on_round=on_round,
+            stop=stop,
+        )
         self.assertEqual(len(seen), 1)
         self.assertTrue(result.cancelled)
         self.assertIn(seen[0]["candidates"][0]["type"], ("circle", "ellipse", "triangle"))
 
     async def test_the_pipeline_preset_polishes_at_a_sharp_tau(self):
         stages = []
-        options = GreedyOptions.pipeline(max_shapes=3, initial_steps=30, settle_steps=20, reoptimize_steps=20,
-                                         polish_steps=20, candidates=2)
+        options = GreedyOptions.pipeline(
+            max_shapes=3, initial_steps=30, settle_steps=20, reoptimize_steps=20, polish_steps=20, candidates=2
+        )
         self.assertEqual(options.weights, {"perimeter": 0.0001})
-        result = await greedy_refine(one_shape_scene(), two_blob_target(32), options,
-                                     on_stage=lambda label, scene, render, loss: stages.append((label, loss)))
+        result = await greedy_refine(
+            one_shape_scene(),
+            two_blob_target(32),
+            options,
+            on_stage=lambda label, scene, render, loss: stages.append((label, loss)),
+        )
         self.assertEqual(stages[-1][0], "polished")
         # Losses are compared at the preset's τ (0.25 px), and the final one is measured there too.
         async with await Engine.borrow(two_blob_target(32)) as engine:
@@ -104,8 +116,15 @@ class GreedySearch(unittest.TestCase):
             self.assertAlmostEqual(await engine.loss(0.25 / 32), result.final_loss, places=6)
 
     def test_bad_options_are_refused(self):
-        for bad in (dict(max_shapes=-1), dict(proposal="clever"), dict(lr=5.0), dict(settle_steps=1.5),
-                    dict(compare_tau_px=0), dict(polish_tau_px=float("nan")), dict(polish_steps=-3)):
+        for bad in (
+            dict(max_shapes=-1),
+            dict(proposal="clever"),
+            dict(lr=5.0),
+            dict(settle_steps=1.5),
+            dict(compare_tau_px=0),
+            dict(polish_tau_px=float("nan")),
+            dict(polish_steps=-3),
+        ):
             with self.assertRaises(ValueError):
                 GreedyOptions(**bad).validate()
 

@@ -53,8 +53,14 @@ class Boundary(unittest.TestCase):
         self.assertEqual(engine.BREAKDOWN_KEYS, tuple(handed["breakdownKeys"]))
         self.assertEqual(engine.DEFAULT_WEIGHTS, handed["defaultWeights"])
         names = handed["errorNames"]
-        self.assertEqual(_host.protocol().errors, {names["engine"]: pelican.EngineError, names["crashed"]: pelican.EngineCrashed,
-                                                   names["aborted"]: pelican.Cancelled})
+        self.assertEqual(
+            _host.protocol().errors,
+            {
+                names["engine"]: pelican.EngineError,
+                names["crashed"]: pelican.EngineCrashed,
+                names["aborted"]: pelican.Cancelled,
+            },
+        )
 
 
 class RunRelay(unittest.TestCase):

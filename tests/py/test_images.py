@@ -83,8 +83,12 @@ class Images(unittest.TestCase):
         def chunk(kind, body):
             return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
-        bomb = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 60000, 60000, 8, 0, 0, 0, 0))
-                + chunk(b"IDAT", zlib.compress(bytes(1 << 20), 9)) + chunk(b"IEND", b""))
+        bomb = (
+            b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", 60000, 60000, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(bytes(1 << 20), 9))
+            + chunk(b"IEND", b"")
+        )
         with self.assertRaises(ImageError) as caught:
             Image.from_bytes(bomb, "bomb.png")
         self.assertIn("bomb.png: 60000x60000", str(caught.exception))

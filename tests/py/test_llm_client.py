@@ -15,8 +15,16 @@ from pelican.llm import ARCHITECT_TOOL, JUDGE_TOOL, ImagePart, LlmClient, LlmErr
 from pelican.llm.prompts import judge_parts
 
 KEY = "sk-test-Secret-4242-abcdef"
-JUDGE = {"overall_quality": 0.4, "resembles_pelican": False, "geometric_accuracy": "off", "missing_features": ["pouch"],
-         "topology_issues": [], "suggestions": ["add a pouch"], "ready_for_refinement": False, "similarity_to_target": 0.5}
+JUDGE = {
+    "overall_quality": 0.4,
+    "resembles_pelican": False,
+    "geometric_accuracy": "off",
+    "missing_features": ["pouch"],
+    "topology_issues": [],
+    "suggestions": ["add a pouch"],
+    "ready_for_refinement": False,
+    "similarity_to_target": 0.5,
+}
 
 
 def fake_url() -> str:
@@ -80,9 +88,13 @@ class ConfigHygiene(unittest.TestCase):
         self.assertNotIn(KEY, repr(LlmClient(cfg)))
 
     def test_bad_config(self):
-        for kw in ({"provider": "gemini"}, {"provider": "openai", "base_url": "ftp://x"},
-                   {"provider": "openai", "base_url": "http://user:pw@host/v1"},
-                   {"provider": "openai", "api_key": "two words"}, {"provider": "openai", "attempts": 0}):
+        for kw in (
+            {"provider": "gemini"},
+            {"provider": "openai", "base_url": "ftp://x"},
+            {"provider": "openai", "base_url": "http://user:pw@host/v1"},
+            {"provider": "openai", "api_key": "two words"},
+            {"provider": "openai", "attempts": 0},
+        ):
             with self.subTest(kw=kw):
                 with self.assertRaises(ValueError) as ctx:
                     ProviderConfig(**kw)
@@ -206,8 +218,10 @@ class Retries(unittest.IsolatedAsyncioTestCase):
     async def test_redirects_are_not_followed(self):
         for provider in ("anthropic", "openai"):
             with self.subTest(provider=provider):
-                script({"status": 307, "headers": {"location": fake_url() + "/elsewhere/v1/messages"}, "body": "{}"},
-                       default={"answer": JUDGE})
+                script(
+                    {"status": 307, "headers": {"location": fake_url() + "/elsewhere/v1/messages"}, "body": "{}"},
+                    default={"answer": JUDGE},
+                )
                 with self.assertRaises(LlmError) as ctx:
                     await client(provider).call_tool(["judge"], JUDGE_TOOL)
                 self.assertIn("redirect", str(ctx.exception))
@@ -254,8 +268,10 @@ class Retries(unittest.IsolatedAsyncioTestCase):
             delays.append(s)
 
         script(default={"status": 500})
-        c = LlmClient(ProviderConfig("openai", base_url=fake_url() + "/v1", attempts=4, backoff_s=0.5,
-                                     max_backoff_s=1.5), sleep=sleep)
+        c = LlmClient(
+            ProviderConfig("openai", base_url=fake_url() + "/v1", attempts=4, backoff_s=0.5, max_backoff_s=1.5),
+            sleep=sleep,
+        )
         with self.assertRaises(LlmError):
             await c.call_tool(["judge"], JUDGE_TOOL)
         self.assertEqual(delays, [0.5, 1.0, 1.5])
@@ -286,16 +302,21 @@ class MalformedReplies(unittest.IsolatedAsyncioTestCase):
 
     async def test_anthropic_specific(self):
         await self.expect_error("anthropic", {"tool_input": [1]}, "not a JSON object")
-        await self.expect_error("anthropic", {"body": {"type": "message", "content": [], "stop_reason": "max_tokens"}},
-                                "max_tokens")
-        await self.expect_error("anthropic", {"body": {"content": [{"type": "tool_use", "name": "other_tool", "input": {}}]}},
-                                "no judge_render tool call")
+        await self.expect_error(
+            "anthropic", {"body": {"type": "message", "content": [], "stop_reason": "max_tokens"}}, "max_tokens"
+        )
+        await self.expect_error(
+            "anthropic",
+            {"body": {"content": [{"type": "tool_use", "name": "other_tool", "input": {}}]}},
+            "no judge_render tool call",
+        )
 
     async def test_openai_specific(self):
         await self.expect_error("openai", {"body": {"choices": []}}, "choices[0].message")
         await self.expect_error("openai", {"body": {"error": {"message": "model not loaded"}}}, "model not loaded")
-        await self.expect_error("openai", {"body": {"choices": [{"message": {"tool_calls": [{"function": {}}]}}]}},
-                                "no arguments")
+        await self.expect_error(
+            "openai", {"body": {"choices": [{"message": {"tool_calls": [{"function": {}}]}}]}}, "no arguments"
+        )
 
     async def test_a_key_echoed_in_an_answer_is_redacted(self):
         script({"answer": dict(JUDGE, suggestions=[f"your key is {KEY}"], geometric_accuracy=KEY)})

@@ -14,32 +14,63 @@ from pelican.llm import LlmClient, ProviderConfig, RefineOptions, judge, refine
 from pelican.llm.prompts import metrics_summary
 from test_llm_client import KEY, fake_url, png_size, recorded, script
 
-JUDGE = {"overall_quality": 0.4, "resembles_pelican": False, "geometric_accuracy": "right blob misplaced",
-         "missing_features": ["lower right blob"], "topology_issues": [], "suggestions": ["move right"],
-         "ready_for_refinement": False, "similarity_to_target": 0.5}
+JUDGE = {
+    "overall_quality": 0.4,
+    "resembles_pelican": False,
+    "geometric_accuracy": "right blob misplaced",
+    "missing_features": ["lower right blob"],
+    "topology_issues": [],
+    "suggestions": ["move right"],
+    "ready_for_refinement": False,
+    "similarity_to_target": 0.5,
+}
 
 # Round 0: put "right" on the second blob (a big improvement), plus two edits that must be refused.
-GOOD = {"actions": [
-    {"type": "modify", "shape": "right", "changes": {"cx": 0.72, "cy": 0.7, "radius": 0.16, "intensity": 0.4}},
-    {"type": "modify", "shape": "no_such_shape", "changes": {"cx": 0.5}},
-    {"type": "modify", "shape": "left", "changes": {"cx": 7}},
-], "rationale": "cover the second blob"}
+GOOD = {
+    "actions": [
+        {"type": "modify", "shape": "right", "changes": {"cx": 0.72, "cy": 0.7, "radius": 0.16, "intensity": 0.4}},
+        {"type": "modify", "shape": "no_such_shape", "changes": {"cx": 0.5}},
+        {"type": "modify", "shape": "left", "changes": {"cx": 7}},
+    ],
+    "rationale": "cover the second blob",
+}
 # A round that wrecks the picture: the shape on the first blob goes, the other turns white.
-BAD = {"actions": [{"type": "remove", "shape": "left"},
-                   {"type": "modify", "shape": "right", "changes": {"intensity": 0.99}}], "rationale": "simplify"}
+BAD = {
+    "actions": [
+        {"type": "remove", "shape": "left"},
+        {"type": "modify", "shape": "right", "changes": {"intensity": 0.99}},
+    ],
+    "rationale": "simplify",
+}
 
 
 def start_scene() -> Scene:
-    return Scene.from_dict({"format": "pelican-scene", "version": 1, "width": 32, "height": 32, "shapes": [
-        {"name": "left", "type": "circle", "cx": 0.28, "cy": 0.3, "r": 0.14, "intensity": 0.1},
-        {"name": "right", "type": "circle", "cx": 0.4, "cy": 0.45, "r": 0.05, "intensity": 0.9},
-    ]})
+    return Scene.from_dict(
+        {
+            "format": "pelican-scene",
+            "version": 1,
+            "width": 32,
+            "height": 32,
+            "shapes": [
+                {"name": "left", "type": "circle", "cx": 0.28, "cy": 0.3, "r": 0.14, "intensity": 0.1},
+                {"name": "right", "type": "circle", "cx": 0.4, "cy": 0.45, "r": 0.05, "intensity": 0.9},
+            ],
+        }
+    )
 
 
 def make_client(provider: str, **kw) -> LlmClient:
     url = fake_url()
-    return LlmClient(ProviderConfig(provider, model="fake-model-1", base_url=url + "/v1" if provider == "openai" else url,
-                                    api_key=KEY, backoff_s=0.001, **kw))
+    return LlmClient(
+        ProviderConfig(
+            provider,
+            model="fake-model-1",
+            base_url=url + "/v1" if provider == "openai" else url,
+            api_key=KEY,
+            backoff_s=0.001,
+            **kw,
+        )
+    )
 
 
 def images_in(req: dict) -> list[bytes]:
@@ -66,13 +97,25 @@ class Rollback(unittest.IsolatedAsyncioTestCase):
         scene = start_scene()
         original = json.dumps(scene.to_dict())
         # judge, architect (good) | judge, architect (bad -> rollback) | judge, architect (HTTP 400)
-        script({"answer": JUDGE}, {"answer": GOOD}, {"answer": JUDGE}, {"answer": BAD}, {"answer": JUDGE},
-               {"status": 400, "body": {"error": {"message": "bad request"}}})
+        script(
+            {"answer": JUDGE},
+            {"answer": GOOD},
+            {"answer": JUDGE},
+            {"answer": BAD},
+            {"answer": JUDGE},
+            {"status": 400, "body": {"error": {"message": "bad request"}}},
+        )
         seen: list[dict] = []
         engine = await Engine.open(target)
         try:
-            result = await refine(scene, target, make_client(provider), RefineOptions(rounds=5, **OPTIONS),
-                                  engine=engine, on_round=seen.append)
+            result = await refine(
+                scene,
+                target,
+                make_client(provider),
+                RefineOptions(rounds=5, **OPTIONS),
+                engine=engine,
+                on_round=seen.append,
+            )
             engine_scene = engine.scene.to_dict()
             after_round0 = Scene.from_dict(result.history[0]["scene"])
             await engine.set_scene(after_round0)
@@ -147,8 +190,12 @@ class Failures(unittest.IsolatedAsyncioTestCase):
         target = two_blob_target(32)
         scene = start_scene()
         script(default={"status": 503, "body": "overloaded $AUTH"})
-        result = await refine(scene, target, make_client("openai", attempts=2),
-                              RefineOptions(rounds=5, max_consecutive_failures=3, **OPTIONS))
+        result = await refine(
+            scene,
+            target,
+            make_client("openai", attempts=2),
+            RefineOptions(rounds=5, max_consecutive_failures=3, **OPTIONS),
+        )
         self.assertEqual(len(result.history), 3)
         self.assertEqual(result.stopped, "failures")
         for rec in result.history:
@@ -161,12 +208,15 @@ class Failures(unittest.IsolatedAsyncioTestCase):
     async def test_hostile_judge_answers_are_errors_not_crashes(self):
         target = two_blob_target(32)
         scene = start_scene()
-        script({"answer": dict(JUDGE, overall_quality="great")},
-               {"answer": dict(JUDGE, suggestions="just one string")},
-               {"answer": dict(JUDGE, overall_quality=7)},
-               {"answer": {"nothing": "useful"}})
-        result = await refine(scene, target, make_client("anthropic"),
-                              RefineOptions(rounds=4, max_consecutive_failures=4, **OPTIONS))
+        script(
+            {"answer": dict(JUDGE, overall_quality="great")},
+            {"answer": dict(JUDGE, suggestions="just one string")},
+            {"answer": dict(JUDGE, overall_quality=7)},
+            {"answer": {"nothing": "useful"}},
+        )
+        result = await refine(
+            scene, target, make_client("anthropic"), RefineOptions(rounds=4, max_consecutive_failures=4, **OPTIONS)
+        )
         errors = [r["error"] for r in result.history]
         self.assertIn("overall_quality must be a number", errors[0])
         self.assertIn("suggestions must be a list", errors[1])
@@ -178,12 +228,19 @@ class Failures(unittest.IsolatedAsyncioTestCase):
     async def test_hostile_architect_answers(self):
         target = two_blob_target(32)
         scene = start_scene()
-        many = {"actions": [{"type": "add", "shape": f"s{i}", "primitive": "circle", "init_params": {}}
-                            for i in range(5000)], "rationale": "x" * 100_000}
-        script({"answer": JUDGE}, {"answer": {"actions": "remove all"}},
-               {"answer": JUDGE}, {"answer": many})
-        result = await refine(scene, target, make_client("openai"),
-                              RefineOptions(rounds=2, max_edits=3, max_consecutive_failures=5, **OPTIONS))
+        many = {
+            "actions": [
+                {"type": "add", "shape": f"s{i}", "primitive": "circle", "init_params": {}} for i in range(5000)
+            ],
+            "rationale": "x" * 100_000,
+        }
+        script({"answer": JUDGE}, {"answer": {"actions": "remove all"}}, {"answer": JUDGE}, {"answer": many})
+        result = await refine(
+            scene,
+            target,
+            make_client("openai"),
+            RefineOptions(rounds=2, max_edits=3, max_consecutive_failures=5, **OPTIONS),
+        )
         h = result.history
         self.assertIn("actions must be a list", h[0]["error"])
         # Only the first 3 of 5000 adds were even considered; the record stays small.
@@ -200,8 +257,12 @@ class JudgeInput(unittest.IsolatedAsyncioTestCase):
         scene = Scene.from_dict(dict(start_scene().to_dict(), width=48, height=48))
         ready = dict(JUDGE, ready_for_refinement=True, overall_quality=0.9)
         script({"answer": JUDGE}, {"answer": GOOD}, {"answer": ready})
-        result = await refine(scene, target, make_client("anthropic"),
-                              RefineOptions(rounds=5, convergence_threshold=1.0, subject="two blobs", **OPTIONS))
+        result = await refine(
+            scene,
+            target,
+            make_client("anthropic"),
+            RefineOptions(rounds=5, convergence_threshold=1.0, subject="two blobs", **OPTIONS),
+        )
         reqs = recorded()
         self.assertEqual(len(reqs), 3, "converged after the second judge, no architect call")
         self.assertTrue(result.history[1]["converged"])
@@ -220,8 +281,17 @@ class JudgeInput(unittest.IsolatedAsyncioTestCase):
 
     async def test_standalone_judge_with_a_compact_metrics_summary(self):
         target = two_blob_target(32)
-        history = [{"mse": 0.1, "edge": 0.2, "ssim": 0.3, "perimeter": 0.4, "degeneracy": 0.0, "canvas": 0.0,
-                    "total": 0.123456789}] * 500
+        history = [
+            {
+                "mse": 0.1,
+                "edge": 0.2,
+                "ssim": 0.3,
+                "perimeter": 0.4,
+                "degeneracy": 0.0,
+                "canvas": 0.0,
+                "total": 0.123456789,
+            }
+        ] * 500
         metrics = {"loss_history": history, "final_loss": 0.12, "steps_completed": 500, "resolution": 32}
         self.assertLess(len(json.dumps(metrics_summary(metrics), separators=(",", ":"))), 500)
         script({"answer": JUDGE})

@@ -21,7 +21,9 @@ class SceneFormat(unittest.TestCase):
 
     def test_initial_scene_is_the_originals_on_a_square(self):
         scene = Scene.initial(128)
-        self.assertEqual(scene.names(), ["body", "neck", "head", "beak_upper", "beak_lower", "wing", "tail", "eye", "feet"])
+        self.assertEqual(
+            scene.names(), ["body", "neck", "head", "beak_upper", "beak_lower", "wing", "tail", "eye", "feet"]
+        )
         self.assertEqual(len(scene.values(1, False)), 53)
         self.assertAlmostEqual(scene["head"].r, 0.08)
         self.assertEqual(scene["beak_upper"].points[2], [0.88, 0.20])
@@ -53,8 +55,14 @@ class SceneFormat(unittest.TestCase):
 
     def test_top_level_errors(self):
         good = doc()
-        for key, value, field in [("format", "svg", "format"), ("version", 3, "version"), ("width", 0, "width"),
-                                  ("height", 1e9, "height"), ("shapes", {}, "shapes"), ("extra", 1, "extra")]:
+        for key, value, field in [
+            ("format", "svg", "format"),
+            ("version", 3, "version"),
+            ("width", 0, "width"),
+            ("height", 1e9, "height"),
+            ("shapes", {}, "shapes"),
+            ("extra", 1, "extra"),
+        ]:
             bad = dict(good, **{key: value})
             with self.assertRaises(SceneError) as caught:
                 Scene.from_dict(bad)
@@ -106,9 +114,15 @@ class SceneEditing(unittest.TestCase):
 
 class Version2(unittest.TestCase):
     def colour_scene(self):
-        return Scene(64, 48, [Shape("circle", "sun", color="#ff8000", opacity=0.5, cx=0.5, cy=0.4, r=0.1),
-                              Shape("triangle", "roof", 0.2, points=[[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]])],
-                     background="#102030")
+        return Scene(
+            64,
+            48,
+            [
+                Shape("circle", "sun", color="#ff8000", opacity=0.5, cx=0.5, cy=0.4, r=0.1),
+                Shape("triangle", "roof", 0.2, points=[[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]]),
+            ],
+            background="#102030",
+        )
 
     def test_colour_opacity_and_background_round_trip(self):
         scene = self.colour_scene()
@@ -132,8 +146,12 @@ class Version2(unittest.TestCase):
 
     def test_bad_colours_and_opacities_name_the_field(self):
         base = self.colour_scene().to_dict()
-        for path, value, message in [("color", "#ff80", r"shapes\[0\]\.color: '#ff80'"), ("color", "red", "not a colour"),
-                                     ("opacity", 1.5, r"shapes\[0\]\.opacity: 1.5 is outside"), ("opacity", True, "expected a number")]:
+        for path, value, message in [
+            ("color", "#ff80", r"shapes\[0\]\.color: '#ff80'"),
+            ("color", "red", "not a colour"),
+            ("opacity", 1.5, r"shapes\[0\]\.opacity: 1.5 is outside"),
+            ("opacity", True, "expected a number"),
+        ]:
             data = json.loads(json.dumps(base))
             data["shapes"][0][path] = value
             with self.assertRaisesRegex(SceneError, message):
@@ -150,7 +168,9 @@ class EngineLayout(unittest.TestCase):
     def test_values_are_paint_first_then_the_tables_geometry(self):
         shape = Shape("ellipse", "e", 0.3, cx=0.2, cy=0.7, rx=0.1, ry=0.05, rotation=-0.4)
         self.assertEqual(shape.values(1, False), [0.3, 0.2, 0.7, 0.1, 0.05, -0.4])
-        colour = Shape("triangle", "t", color=(1.0, 0.5, 0.0), opacity=0.25, points=[[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]])
+        colour = Shape(
+            "triangle", "t", color=(1.0, 0.5, 0.0), opacity=0.25, points=[[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]]
+        )
         self.assertEqual(colour.values(3, True), [1.0, 0.5, 0.0, 0.25, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
         self.assertAlmostEqual(colour.values(1, False)[0], 0.299 + 0.587 * 0.5)
 

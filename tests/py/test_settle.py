@@ -14,8 +14,13 @@ CANVAS = (0.1, 0.15, 0.45)
 def blobs_target(width: int = 96, height: int = 64) -> Image:
     """Five flat-coloured discs and a band, apart from each other on a dark blue canvas: local
     structure that a few shapes each can match."""
-    discs = [(14, 14, 8, (0.9, 0.2, 0.1)), (48, 12, 6, (0.95, 0.85, 0.2)), (80, 16, 9, (0.2, 0.7, 0.3)),
-             (20, 46, 7, (0.85, 0.85, 0.9)), (70, 48, 10, (0.6, 0.2, 0.7))]
+    discs = [
+        (14, 14, 8, (0.9, 0.2, 0.1)),
+        (48, 12, 6, (0.95, 0.85, 0.2)),
+        (80, 16, 9, (0.2, 0.7, 0.3)),
+        (20, 46, 7, (0.85, 0.85, 0.9)),
+        (70, 48, 10, (0.6, 0.2, 0.7)),
+    ]
     n = width * height
     planes = [array.array("f", [CANVAS[c]] * n) for c in range(3)]
     for y in range(height):
@@ -60,8 +65,16 @@ class Settling(unittest.TestCase):
             await engine.set_scene(scene)
             before = await engine.loss(0.3 / target.side)
             moving = [1, 3]
-            settled = await settle(engine, scene, moving, steps=20, lr=0.02, tau_start=1 / target.side,
-                                   tau_end=0.3 / target.side, margin_px=1.0)
+            settled = await settle(
+                engine,
+                scene,
+                moving,
+                steps=20,
+                lr=0.02,
+                tau_start=1 / target.side,
+                tau_end=0.3 / target.side,
+                margin_px=1.0,
+            )
             self.assertEqual(settled.windows, 2)
             self.assertEqual(settled.steps, 40)
             windows = [reach(scene.shapes[i], target.width, target.height, 1.0) for i in moving]
@@ -86,9 +99,14 @@ def joints(records):
 class Schedule(unittest.TestCase):
     async def test_joint_passes_come_every_k_rounds(self):
         rounds = []
-        await vectorize(blobs_target(), shapes=14, options=VectorizeOptions(
-            round_steps=20, polish_steps=0, candidates=32, mutations=16, joint_every=3, fade=0),
-            on_round=lambda r, s: rounds.append(r))
+        await vectorize(
+            blobs_target(),
+            shapes=14,
+            options=VectorizeOptions(
+                round_steps=20, polish_steps=0, candidates=32, mutations=16, joint_every=3, fade=0
+            ),
+            on_round=lambda r, s: rounds.append(r),
+        )
         self.assertGreaterEqual(len(rounds), 7)
         self.assertEqual(joints(rounds), [(i + 1) % 3 == 0 for i in range(len(rounds))])
         # Every new shape settled in a window of its own, smaller than the canvas.
@@ -101,11 +119,15 @@ class Schedule(unittest.TestCase):
         target = blobs_target()
         base = dict(round_steps=20, polish_steps=0, candidates=32, mutations=16, joint_every=0)
         never, fading, always = [], [], []
-        await vectorize(target, shapes=10, options=VectorizeOptions(**base, fade=0), on_round=lambda r, s: never.append(r))
-        await vectorize(target, shapes=10, options=VectorizeOptions(**base, fade=1.0),
-                        on_round=lambda r, s: fading.append(r))
-        await vectorize(target, shapes=10, options=VectorizeOptions(**base, local=False),
-                        on_round=lambda r, s: always.append(r))
+        await vectorize(
+            target, shapes=10, options=VectorizeOptions(**base, fade=0), on_round=lambda r, s: never.append(r)
+        )
+        await vectorize(
+            target, shapes=10, options=VectorizeOptions(**base, fade=1.0), on_round=lambda r, s: fading.append(r)
+        )
+        await vectorize(
+            target, shapes=10, options=VectorizeOptions(**base, local=False), on_round=lambda r, s: always.append(r)
+        )
         self.assertFalse(any(joints(never)))
         self.assertTrue(any(joints(fading)))
         self.assertFalse(all(joints(fading)))  # the first round after a joint pass sets the bar
@@ -122,8 +144,18 @@ class Schedule(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "edge and ssim must be 0"):
             await vectorize(blobs_target(), shapes=3, options=VectorizeOptions(weights=dict(IMAGE_ONLY, ssim=0.05)))
         # ...which the joint-only pipeline still takes.
-        result = await vectorize(blobs_target(), shapes=2, options=VectorizeOptions(
-            local=False, round_steps=10, polish_steps=0, candidates=16, mutations=8, weights=dict(IMAGE_ONLY, ssim=0.05)))
+        result = await vectorize(
+            blobs_target(),
+            shapes=2,
+            options=VectorizeOptions(
+                local=False,
+                round_steps=10,
+                polish_steps=0,
+                candidates=16,
+                mutations=8,
+                weights=dict(IMAGE_ONLY, ssim=0.05),
+            ),
+        )
         self.assertEqual(len(result.scene), 2)
 
 

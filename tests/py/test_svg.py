@@ -26,16 +26,22 @@ class SvgExport(unittest.TestCase):
             self.assertLessEqual(abs(a.intensity - b.intensity), 0.5 / 255 + 1e-9)
             for key in ("cx", "cy", "r", "rx", "ry"):
                 if getattr(a, key) is not None:
-                    self.assertLessEqual(abs(getattr(a, key) - getattr(b, key)) * s, 0.5 * 10 ** -DECIMALS + 1e-9, key)
+                    self.assertLessEqual(abs(getattr(a, key) - getattr(b, key)) * s, 0.5 * 10**-DECIMALS + 1e-9, key)
         # A second trip changes nothing: export precision is a fixed point.
         self.assertEqual(to_svg(from_svg(to_svg(scene))), to_svg(again))
 
     def test_colour_opacity_and_background_round_trip(self):
         from pelican import Shape
 
-        scene = Scene(40, 30, [Shape("ellipse", "leaf", color="#20a040", opacity=0.75, cx=0.4, cy=0.3, rx=0.2, ry=0.1,
-                                     rotation=0.5),
-                               Shape("circle", "stone", color="#808080", cx=0.7, cy=0.5, r=0.1)], background="#f0e0d0")
+        scene = Scene(
+            40,
+            30,
+            [
+                Shape("ellipse", "leaf", color="#20a040", opacity=0.75, cx=0.4, cy=0.3, rx=0.2, ry=0.1, rotation=0.5),
+                Shape("circle", "stone", color="#808080", cx=0.7, cy=0.5, r=0.1),
+            ],
+            background="#f0e0d0",
+        )
         svg = to_svg(scene)
         self.assertIn('fill="#f0e0d0"', svg)
         self.assertIn('fill="#20a040" fill-opacity="0.75"', svg)
@@ -80,10 +86,12 @@ class SvgImport(unittest.TestCase):
             self.assertIn(expected.split()[0], str(caught.exception), expected)
 
     def test_reads_the_originals_format(self):
-        original = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 128 128" width="128" height="128">\n'
-                    '  <rect width="128" height="128" fill="white"/>\n'
-                    '  <circle cx="74.24" cy="23.04" r="10.24" fill="rgb(89,89,89)"/>\n'
-                    '</svg>')
+        original = (
+            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 128 128" width="128" height="128">\n'
+            '  <rect width="128" height="128" fill="white"/>\n'
+            '  <circle cx="74.24" cy="23.04" r="10.24" fill="rgb(89,89,89)"/>\n'
+            "</svg>"
+        )
         scene = from_svg(original.replace('fill="white"', 'fill="#ffffff"'))
         self.assertEqual(scene.shapes[0].type, "circle")
         self.assertAlmostEqual(scene.shapes[0].r, 0.08, places=4)

@@ -73,8 +73,11 @@ class OtherPipelinesOnColourScenes(unittest.TestCase):
         fitted = await optimize(start, target, steps=20)
         self.assertEqual(len(fitted.scene), 4)
         self.assertTrue(all(s.color is not None for s in fitted.scene.shapes))
-        grown = await greedy_refine(fitted.scene, target, GreedyOptions(max_shapes=5, initial_steps=0, settle_steps=20,
-                                                                       reoptimize_steps=20, candidates=1))
+        grown = await greedy_refine(
+            fitted.scene,
+            target,
+            GreedyOptions(max_shapes=5, initial_steps=0, settle_steps=20, reoptimize_steps=20, candidates=1),
+        )
         self.assertGreaterEqual(len(grown.scene), 4)
         self.assertNotEqual(grown.scene.background, (1.0, 1.0, 1.0))
 

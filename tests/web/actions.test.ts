@@ -27,7 +27,12 @@ afterAll(() => client.terminate());
 beforeEach(() => {
   const store = createPageStore();
   // The engine the page would create for itself, handed in: the actions never make their own.
-  page = { store, engine: new PageEngine(async () => client as never), python: new PythonDoor(store), displaySize: (s) => [s.width, s.height] };
+  page = {
+    store,
+    engine: new PageEngine(async () => client as never),
+    python: new PythonDoor(store),
+    displaySize: (s) => [s.width, s.height],
+  };
   const scene = initialScene(target.width, target.height);
   store.update((s) => {
     s.target = { ...target, channels: 1, label: 'engraving' };
@@ -131,7 +136,10 @@ describe('the engine from the page', () => {
     const s = page.store.state;
     const a = s.scene!;
     const b = without(a, 0);
-    const alone = [(await page.engine.evaluate(s, a)).breakdown.total, (await page.engine.evaluate(s, b)).breakdown.total];
+    const alone = [
+      (await page.engine.evaluate(s, a)).breakdown.total,
+      (await page.engine.evaluate(s, b)).breakdown.total,
+    ];
     expect(alone[0]).not.toBeCloseTo(alone[1], 4);
     const mixed = await Promise.all([a, b, a, b, a, b].map((scene) => page.engine.evaluate(s, scene)));
     expect(mixed.map((r) => r.breakdown.total)).toEqual([...alone, ...alone, ...alone]);

@@ -16,7 +16,11 @@ describe('loss history', () => {
     const steps = 3;
     const history = new Float32Array(steps * FLOATS_PER_BREAKDOWN);
     for (let step = 0; step < steps; step++) {
-      BREAKDOWN_KEYS.forEach((key, k) => (history[step * FLOATS_PER_BREAKDOWN + k] = key === 'mse' ? 0.1 * (step + 1) : key === 'total' ? step + 1 : -1));
+      BREAKDOWN_KEYS.forEach(
+        (key, k) =>
+          (history[step * FLOATS_PER_BREAKDOWN + k] =
+            key === 'mse' ? 0.1 * (step + 1) : key === 'total' ? step + 1 : -1),
+      );
     }
     replaceWithHistory(store, from, history);
     const s = store.state;

@@ -10,7 +10,10 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export default defineConfig({
   root,
   // The build-time constants vite.config.ts defines for the app.
-  define: { __LLM_CONNECT_SRC__: JSON.stringify('https: http://127.0.0.1:* http://localhost:*'), __PYODIDE_VERSION__: JSON.stringify('test') },
+  define: {
+    __LLM_CONNECT_SRC__: JSON.stringify('https: http://127.0.0.1:* http://localhost:*'),
+    __PYODIDE_VERSION__: JSON.stringify('test'),
+  },
   test: {
     include: ['tests/web/**/*.test.ts'],
     environment: 'node',

@@ -26,7 +26,11 @@ async function loadModule(flavour: (typeof FLAVOURS)[number]): Promise<PelicanWa
   globals.require ??= createRequire(pathToFileURL(`${base}.mjs`));
   globals.__dirname ??= join(ROOT, 'build', 'wasm');
   const factory = ((await import(pathToFileURL(`${base}.mjs`).href)) as { default: PelicanModuleFactory }).default;
-  return factory({ wasmBinary: readFileSync(`${base}.wasm`), printErr: () => undefined, mainScriptUrlOrBlob: pathToFileURL(`${base}.mjs`).href });
+  return factory({
+    wasmBinary: readFileSync(`${base}.wasm`),
+    printErr: () => undefined,
+    mainScriptUrlOrBlob: pathToFileURL(`${base}.mjs`).href,
+  });
 }
 
 const called = new Set<string>();
@@ -78,20 +82,35 @@ describe.each(FLAVOURS)('%s build', (flavour) => {
       ['ellipse', 1, 5],
       ['triangle', 2, 6],
     ]);
-    expect(model.types[0].geometry[2]).toEqual({ name: 'r', transform: 'positive', min: 0, max: 4, exclusiveMin: true });
+    expect(model.types[0].geometry[2]).toEqual({
+      name: 'r',
+      transform: 'positive',
+      min: 0,
+      max: 4,
+      exclusiveMin: true,
+    });
     expect(model.types[2].geometry[3].name).toBe('points[1][1]');
-    expect([model.intensity.transform, model.color.transform, model.opacity.transform]).toEqual(['paint', 'paint', 'unit']);
+    expect([model.intensity.transform, model.color.transform, model.opacity.transform]).toEqual([
+      'paint',
+      'paint',
+      'unit',
+    ]);
   });
 
   test('setup calls accept good input and reject bad input with a message', () => {
     const gray = { channels: 1, opacity: false, fitBackground: false };
     expect(engine.init(0, 10, gray)).toMatchObject({ ok: false, message: expect.stringMatching(/init/) });
-    expect(engine.init(W, H, { ...gray, channels: 2 })).toMatchObject({ ok: false, message: expect.stringMatching(/channels/) });
+    expect(engine.init(W, H, { ...gray, channels: 2 })).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/channels/),
+    });
     expect(engine.init(W, H, gray)).toEqual({ ok: true, message: '' });
     expect(engine.channels()).toBe(1);
     expect([engine.width(), engine.height()]).toEqual([W, H]);
 
-    const target = readPgm('pelican-engraving-64.pgm').pixels.filter((_, i) => i % 2 === 0 && Math.floor(i / 64) % 2 === 0);
+    const target = readPgm('pelican-engraving-64.pgm').pixels.filter(
+      (_, i) => i % 2 === 0 && Math.floor(i / 64) % 2 === 0,
+    );
     engine.floatInput(target.length).set(target);
     expect(engine.setTarget(W * H).ok).toBe(true);
     expect(engine.setTarget(W * H + 1)).toMatchObject({ ok: false, message: expect.stringMatching(/setTarget/) });
@@ -112,7 +131,10 @@ describe.each(FLAVOURS)('%s build', (flavour) => {
     expect(Array.from(engine.background())).toEqual([1]);
     expect(engine.setScene(types.length + 1, values.length, 1).ok).toBe(false);
     engine.doubleInput(values.length + 1).set([...values.slice(0, -1), 1e5, 1]);
-    expect(engine.setScene(types.length, values.length, 1)).toMatchObject({ ok: false, message: expect.stringMatching(/shapes\[8\]\.rotation|outside/) });
+    expect(engine.setScene(types.length, values.length, 1)).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/shapes\[8\]\.rotation|outside/),
+    });
     engine.doubleInput(values.length + 1).set([...values, 1]);
     expect(engine.setScene(types.length, values.length, 1).ok).toBe(true);
 
@@ -121,7 +143,10 @@ describe.each(FLAVOURS)('%s build', (flavour) => {
     expect(engine.setFrozen(types.length + 1).ok).toBe(false);
 
     // A window needs the structural terms off; it is refused with them on, and cleared again.
-    expect(engine.setWindow(0, 0, 8, 8)).toMatchObject({ ok: false, message: expect.stringMatching(/weights\.edge = 0/) });
+    expect(engine.setWindow(0, 0, 8, 8)).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/weights\.edge = 0/),
+    });
     expect(engine.setWeights({ perimeter: 0.001, degeneracy: 0.1, canvas: 1, edge: 0, ssim: 0 }).ok).toBe(true);
     expect(engine.setWindow(0, 0, 8, 8).ok).toBe(true);
     expect(engine.clearWindow().ok).toBe(true);
@@ -132,7 +157,15 @@ describe.each(FLAVOURS)('%s build', (flavour) => {
   test('evaluate and render leave their results in heap views', () => {
     const evaluation = engine.evaluate(1 / W, true);
     expect(evaluation.ok).toBe(true);
-    expect(Object.keys(evaluation.breakdown).sort()).toEqual(['canvas', 'degeneracy', 'edge', 'mse', 'perimeter', 'ssim', 'total']);
+    expect(Object.keys(evaluation.breakdown).sort()).toEqual([
+      'canvas',
+      'degeneracy',
+      'edge',
+      'mse',
+      'perimeter',
+      'ssim',
+      'total',
+    ]);
     expect(evaluation.breakdown.total).toBeGreaterThan(0);
     const gradients = engine.gradients();
     expect(gradients.length).toBe(engine.valueCount());
@@ -173,12 +206,17 @@ describe.each(FLAVOURS)('%s build', (flavour) => {
     const perShape = types.map((t) => 1 + model.types[t].geometry.length);
     expect(values.length).toBe(perShape.reduce((a, b) => a + b, 0));
     expect(Array.from(engine.values())).toEqual(before);
-    expect(engine.propose({ ...options, typeMask: 0 }, 1 / W)).toMatchObject({ ok: false, message: expect.stringMatching(/type_mask/) });
+    expect(engine.propose({ ...options, typeMask: 0 }, 1 / W)).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/type_mask/),
+    });
   });
 
   test("the protocol's defaults are the engine's own", () => {
     const { defaults } = module.shapeModel();
-    expect(defaults.weights).toEqual(Object.fromEntries(Object.entries(DEFAULT_WEIGHTS).map(([k, v]) => [k, Math.fround(v)])));
+    expect(defaults.weights).toEqual(
+      Object.fromEntries(Object.entries(DEFAULT_WEIGHTS).map(([k, v]) => [k, Math.fround(v)])),
+    );
     expect(defaults.lr).toBe(Math.fround(OPTIMIZE_DEFAULTS.lr));
     expect(defaults.clipNorm).toBe(OPTIMIZE_DEFAULTS.clipNorm);
   });

@@ -48,4 +48,13 @@ export const MODULE_FUNCTIONS = {
   maxThreads: true,
 } as const satisfies Exact<Exclude<keyof PelicanWasmModule, 'Engine' | 'HEAPU8'>>;
 
-export const VALUE_OBJECTS = ['Status', 'Breakdown', 'LossWeights', 'OptimizeOptions', 'ProposeOptions', 'Model', 'Evaluation', 'StepsResult'] as const;
+export const VALUE_OBJECTS = [
+  'Status',
+  'Breakdown',
+  'LossWeights',
+  'OptimizeOptions',
+  'ProposeOptions',
+  'Model',
+  'Evaluation',
+  'StepsResult',
+] as const;

@@ -103,7 +103,8 @@ export interface Scene {
 export function goldenScene(scene: GoldenShape[], perShape: RawShape[]): Scene {
   const values: number[] = [];
   for (let i = 0; i < scene.length; i++) {
-    for (const field of FIELDS[scene[i].type]) values.push(...perShape[i][field].map((x) => TRANSFORM[field](Math.fround(x))));
+    for (const field of FIELDS[scene[i].type])
+      values.push(...perShape[i][field].map((x) => TRANSFORM[field](Math.fround(x))));
   }
   return {
     types: Int32Array.from(scene, (shape) => TYPE_CODES[shape.type]),

@@ -41,12 +41,17 @@ describe.each(goldenCases())('$label', (golden) => {
     await engine.setScene(types, values, background);
     const { breakdown, gradients } = await engine.evaluate(tau);
     for (const key of BREAKDOWN_KEYS) {
-      expect(closeRelative(breakdown[key], reference.breakdown[key], 1e-3, 1e-5), `${key}: ${breakdown[key]} vs ${reference.breakdown[key]}`).toBe(true);
+      expect(
+        closeRelative(breakdown[key], reference.breakdown[key], 1e-3, 1e-5),
+        `${key}: ${breakdown[key]} vs ${reference.breakdown[key]}`,
+      ).toBe(true);
     }
 
     const pixels = await engine.render(tau, golden.resolution, golden.resolution);
     const sum = pixels.reduce((s, v) => s + v, 0);
-    expect(closeRelative(sum, reference.render_sum, 1e-4, 0), `render sum ${sum} vs ${reference.render_sum}`).toBe(true);
+    expect(closeRelative(sum, reference.render_sum, 1e-4, 0), `render sum ${sum} vs ${reference.render_sum}`).toBe(
+      true,
+    );
     for (const [key, value] of Object.entries(reference.render_probe)) {
       const [row, col] = key.split(',').map(Number);
       expect(Math.abs(pixels[row * golden.resolution + col] - value), `probe ${key}`).toBeLessThanOrEqual(1 / 255);
@@ -68,18 +73,24 @@ describe('optimisation trajectory', () => {
     string,
     { resolution: number; steps: number; lr: number; loss_total: number[]; final_best: number }
   >;
-  test.each(Object.values(runs).map((run) => [run.resolution, run] as const))('%i² follows the reference loss curve', async (side, run) => {
-    await engine.init(side, side);
-    await engine.setTarget(readPgm(`pelican-engraving-${side}.pgm`).pixels);
-    const { types, values, background } = initialPelican();
-    await engine.setScene(types, values, background);
-    const result = await engine.optimize({ steps: run.steps, lr: run.lr });
-    expect(result.stepsCompleted).toBe(run.steps);
-    const totals = Array.from({ length: run.steps }, (_, i) => result.history[i * FLOATS_PER_BREAKDOWN + 6]);
-    for (let i = 0; i < 10; i++) {
-      expect(closeRelative(totals[i], run.loss_total[i], 0.05, 0), `step ${i}: ${totals[i]} vs ${run.loss_total[i]}`).toBe(true);
-    }
-    // Past the first steps chaos may separate the curves; the outcome must still match closely.
-    expect(closeRelative(result.bestLoss, run.final_best, 0.1, 0)).toBe(true);
-  });
+  test.each(Object.values(runs).map((run) => [run.resolution, run] as const))(
+    '%i² follows the reference loss curve',
+    async (side, run) => {
+      await engine.init(side, side);
+      await engine.setTarget(readPgm(`pelican-engraving-${side}.pgm`).pixels);
+      const { types, values, background } = initialPelican();
+      await engine.setScene(types, values, background);
+      const result = await engine.optimize({ steps: run.steps, lr: run.lr });
+      expect(result.stepsCompleted).toBe(run.steps);
+      const totals = Array.from({ length: run.steps }, (_, i) => result.history[i * FLOATS_PER_BREAKDOWN + 6]);
+      for (let i = 0; i < 10; i++) {
+        expect(
+          closeRelative(totals[i], run.loss_total[i], 0.05, 0),
+          `step ${i}: ${totals[i]} vs ${run.loss_total[i]}`,
+        ).toBe(true);
+      }
+      // Past the first steps chaos may separate the curves; the outcome must still match closely.
+      expect(closeRelative(result.bestLoss, run.final_best, 0.1, 0)).toBe(true);
+    },
+  );
 });

@@ -29,7 +29,7 @@ function scene(model: Model, extra: number): { types: Int32Array; values: Float6
     o += 1 + geometry[t];
   }
   let seed = 12345;
-  const next = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const next = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   for (let i = 0; i < extra; i++) {
     const ellipse = i % 2 === 1;
     types.push(ellipse ? 1 : 0);
@@ -191,7 +191,11 @@ test('PELICAN_THREADS lets a Node host choose: single, a cap, or a clear refusal
   const file = join(dir, 'host-threads.mjs');
   writeFileSync(file, script);
   const answer = (value: string) => {
-    const child = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, PELICAN_THREADS: value } });
+    const child = spawnSync(process.execPath, [file], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, PELICAN_THREADS: value },
+    });
     return JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}');
   };
   expect(answer('single')).toEqual({ flavour: 'simd', threads: 1 });

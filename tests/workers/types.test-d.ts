@@ -11,7 +11,9 @@ import { ENGINE_METHODS, MODULE_FUNCTIONS } from './bound-names.js';
 describe('module declaration', () => {
   test('the bound-name lists cover exactly the declared members', () => {
     expectTypeOf<keyof typeof ENGINE_METHODS>().toEqualTypeOf<Exclude<keyof WasmEngine, 'delete'>>();
-    expectTypeOf<keyof typeof MODULE_FUNCTIONS>().toEqualTypeOf<Exclude<keyof PelicanWasmModule, 'Engine' | 'HEAPU8'>>();
+    expectTypeOf<keyof typeof MODULE_FUNCTIONS>().toEqualTypeOf<
+      Exclude<keyof PelicanWasmModule, 'Engine' | 'HEAPU8'>
+    >();
   });
 
   test('the factory resolves to the module and engines are constructible', () => {

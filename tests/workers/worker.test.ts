@@ -43,7 +43,14 @@ describe('one engine', () => {
   afterAll(() => engine.terminate());
 
   test('Node picks the SIMD threads build by feature detection', async () => {
-    expect(await engine.info()).toMatchObject({ flavour: 'simd-threads', width: SIDE, height: SIDE, channels: 1, shapeCount: 9, valueCount: 53 });
+    expect(await engine.info()).toMatchObject({
+      flavour: 'simd-threads',
+      width: SIDE,
+      height: SIDE,
+      channels: 1,
+      shapeCount: 9,
+      valueCount: 53,
+    });
   });
 
   test('the baseline build can be forced and agrees with the SIMD build', async () => {
@@ -101,7 +108,9 @@ describe('one engine', () => {
     const mask = new Uint8Array(9);
     const sent = [engine.setTarget(pixels), engine.setScene(types, values, background), engine.setFrozen(mask)];
     // Detached synchronously at the call, before the worker has even answered.
-    expect([pixels.byteLength, types.byteLength, values.byteLength, background.byteLength, mask.byteLength]).toEqual([0, 0, 0, 0, 0]);
+    expect([pixels.byteLength, types.byteLength, values.byteLength, background.byteLength, mask.byteLength]).toEqual([
+      0, 0, 0, 0, 0,
+    ]);
     await Promise.all(sent);
   });
 
@@ -142,9 +151,15 @@ describe('one engine', () => {
     const generation = engine.generation;
     const cases: [Promise<unknown>, RegExp][] = [
       [engine.setTarget(new Float32Array(7)), /target/i],
-      [engine.setScene(new Int32Array([0]), Float64Array.of(0.5, 0.5, Number.NaN, 0.1), Float64Array.of(1)), /finite|nan/i],
+      [
+        engine.setScene(new Int32Array([0]), Float64Array.of(0.5, 0.5, Number.NaN, 0.1), Float64Array.of(1)),
+        /finite|nan/i,
+      ],
       [engine.setScene(new Int32Array([5]), new Float64Array(4), Float64Array.of(1)), /type/i],
-      [engine.setScene(new Int32Array([0, 1]), Float64Array.of(0.5, 0.5, 0.5, 0.1), Float64Array.of(1)), /value_count|count|size/i],
+      [
+        engine.setScene(new Int32Array([0, 1]), Float64Array.of(0.5, 0.5, 0.5, 0.1), Float64Array.of(1)),
+        /value_count|count|size/i,
+      ],
       [engine.setScene(new Int32Array([0]), Float64Array.of(0.5, 0.5, 0.5, 5), Float64Array.of(1)), /shapes\[0\]\.r/],
       [engine.setScene(new Int32Array([0]), Float64Array.of(0.5, 0.5, 0.5, 0.1), Float64Array.of(1, 1)), /background/],
       [engine.setFrozen(new Uint8Array(3)), /frozen|mask|count/i],
@@ -210,7 +225,8 @@ describe('optimize', () => {
       expect(preview!.pixels.length).toBe(32 * 32);
     }
     const previewSteps = previews.map((p) => p.step);
-    for (let i = 1; i < previewSteps.length - 1; i++) expect(previewSteps[i] - previewSteps[i - 1]).toBeGreaterThanOrEqual(10);
+    for (let i = 1; i < previewSteps.length - 1; i++)
+      expect(previewSteps[i] - previewSteps[i - 1]).toBeGreaterThanOrEqual(10);
   });
 
   test('cancel() stops a long run within one chunk and keeps the best parameters so far', async () => {
@@ -230,7 +246,10 @@ describe('optimize', () => {
     expect(result.stepsCompleted).toBeLessThan(1_000_000);
     expect(latency).toBeLessThan(500);
     expect(result.history.length).toBe(result.stepsCompleted * FLOATS_PER_BREAKDOWN);
-    const totals = Array.from({ length: result.stepsCompleted }, (_, i) => result.history[i * FLOATS_PER_BREAKDOWN + 6]);
+    const totals = Array.from(
+      { length: result.stepsCompleted },
+      (_, i) => result.history[i * FLOATS_PER_BREAKDOWN + 6],
+    );
     expect(result.bestLoss).toBeCloseTo(Math.min(...totals), 6);
     expect(Array.from((await engine.getScene()).values)).toEqual(Array.from(result.values));
   });

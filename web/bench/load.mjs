@@ -24,7 +24,11 @@ const { build, preview } = await import('vite');
 const configFile = join(root, 'vite.config.ts');
 log('building the app');
 await build({ configFile, logLevel: 'warn' });
-const server = await preview({ configFile, logLevel: 'warn', preview: { host: '127.0.0.1', port: 5178, strictPort: false } });
+const server = await preview({
+  configFile,
+  logLevel: 'warn',
+  preview: { host: '127.0.0.1', port: 5178, strictPort: false },
+});
 const url = server.resolvedUrls.local[0];
 const browser = await chromium.launch(CHROMIUM);
 const samples = { first: [], again: [], cold: [] };
@@ -32,9 +36,12 @@ async function measure(page, kind, i) {
   await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 90_000 });
   const { timings, pythonStart } = await page.evaluate(() => window.pelican.state);
   const expected = kind === 'cold' ? 'cold' : 'snapshot';
-  if (pythonStart !== expected) throw new Error(`${kind} visit ${i + 1}: Python started '${pythonStart}', not '${expected}'`);
+  if (pythonStart !== expected)
+    throw new Error(`${kind} visit ${i + 1}: Python started '${pythonStart}', not '${expected}'`);
   samples[kind].push(timings);
-  log(`${kind} visit ${i + 1}: first render ${timings.firstRender} ms, engine ${timings.engineReady} ms, Python ${timings.pythonReady} ms`);
+  log(
+    `${kind} visit ${i + 1}: first render ${timings.firstRender} ms, engine ${timings.engineReady} ms, Python ${timings.pythonReady} ms`,
+  );
 }
 try {
   for (let i = 0; i < loads; i++) {
@@ -70,4 +77,5 @@ const records = Object.keys(METRICS).map((kind) => ({
 }));
 mkdirSync(dirname(output), { recursive: true });
 writeFileSync(output, JSON.stringify(records, null, 2) + '\n');
-for (const r of records) log(`${r.metric}: median first render ${r.first_render_ms_median} ms, Python ready ${r.python_ready_ms_median} ms`);
+for (const r of records)
+  log(`${r.metric}: median first render ${r.first_render_ms_median} ms, Python ready ${r.python_ready_ms_median} ms`);

@@ -66,7 +66,15 @@ export function workingSize(w: number, h: number, res: number): [number, number]
 }
 
 /** The working target of a picture: resized, composited over `matte` where it is transparent. */
-export function toTarget(source: CanvasImageSource, sw: number, sh: number, res: number, label: string, channels: 1 | 3 = 1, matte: Rgb = [1, 1, 1]): Target {
+export function toTarget(
+  source: CanvasImageSource,
+  sw: number,
+  sh: number,
+  res: number,
+  label: string,
+  channels: 1 | 3 = 1,
+  matte: Rgb = [1, 1, 1],
+): Target {
   const [width, height] = workingSize(sw, sh, res);
   const canvas = new OffscreenCanvas(width, height);
   const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
@@ -101,12 +109,17 @@ export class ImageInputError extends Error {
 const ACCEPTED = ['image/png', 'image/jpeg', 'image/webp', 'image/gif', 'image/bmp', 'image/svg+xml', 'image/avif'];
 
 /** Decodes a user's file; every failure is an ImageInputError with a sentence a user can act on. */
-export async function decodeImageFile(file: Blob & { name?: string }, res: number): Promise<{ target: Target; bitmap: ImageBitmap | HTMLImageElement; width: number; height: number }> {
+export async function decodeImageFile(
+  file: Blob & { name?: string },
+  res: number,
+): Promise<{ target: Target; bitmap: ImageBitmap | HTMLImageElement; width: number; height: number }> {
   const name = file.name ?? 'pasted image';
   if (file.size === 0) throw new ImageInputError(`${name} is empty.`);
   if (file.size > 50 * 1024 * 1024) throw new ImageInputError(`${name} is larger than 50 MB.`);
   if (file.type && !ACCEPTED.includes(file.type)) {
-    throw new ImageInputError(`${name}: ${file.type} is not an image type this app reads (PNG, JPEG, WebP, GIF, BMP, SVG, AVIF).`);
+    throw new ImageInputError(
+      `${name}: ${file.type} is not an image type this app reads (PNG, JPEG, WebP, GIF, BMP, SVG, AVIF).`,
+    );
   }
   let source: ImageBitmap | HTMLImageElement;
   let w: number;

@@ -19,7 +19,9 @@ export const PY_WAIT_MS = 120_000;
 function refuseDuringRun(page: Page, already = false): void {
   const { running } = page.store.state;
   if (!running) return;
-  throw new Error(already ? `a ${running} run is already in progress` : `a ${running} run is in progress; stop it first (app.stop())`);
+  throw new Error(
+    already ? `a ${running} run is already in progress` : `a ${running} run is in progress; stop it first (app.stop())`,
+  );
 }
 
 /** The `pelican_page` module: what pelican_app.py may ask of the page. */
@@ -30,7 +32,11 @@ export function createPageModule(page: Page) {
     setScene: (json: string, label: string) => {
       refuseDuringRun(page);
       const t = store.state.target!;
-      const scene = sceneOnTarget(page, validateScene(JSON.parse(json)), (s) => `scene is ${s.width}x${s.height} but the target is ${t.width}x${t.height}; the aspect must match`);
+      const scene = sceneOnTarget(
+        page,
+        validateScene(JSON.parse(json)),
+        (s) => `scene is ${s.width}x${s.height} but the target is ${t.width}x${t.height}; the aspect must match`,
+      );
       setScene(page, scene, { label: label || 'python' });
     },
     getTarget: () => {
@@ -47,17 +53,18 @@ export function createPageModule(page: Page) {
       const a = JSON.parse(json) as Record<string, number | string>;
       if (kind === 'optimize') {
         const out = await runOptimize(page, Number(a.steps ?? store.state.settings.steps));
-        return JSON.stringify({ best_loss: out.bestLoss, steps_completed: out.stepsCompleted, cancelled: out.cancelled });
+        return JSON.stringify({
+          best_loss: out.bestLoss,
+          steps_completed: out.stepsCompleted,
+          cancelled: out.cancelled,
+        });
       }
       if (kind === 'greedy') {
-        store.update(
-          (s) => {
-            if (a.maxShapes) s.settings.maxShapes = Number(a.maxShapes);
-            if (a.proposal) s.settings.proposal = a.proposal as Settings['proposal'];
-            if (a.candidates) s.settings.candidates = Number(a.candidates);
-          },
-          'settings',
-        );
+        store.update((s) => {
+          if (a.maxShapes) s.settings.maxShapes = Number(a.maxShapes);
+          if (a.proposal) s.settings.proposal = a.proposal as Settings['proposal'];
+          if (a.candidates) s.settings.candidates = Number(a.candidates);
+        }, 'settings');
         await runGreedy(page);
         return JSON.stringify({ shapes: store.state.scene!.shapes.length, loss: store.state.breakdown?.total ?? null });
       }
@@ -72,6 +79,12 @@ export function createPageModule(page: Page) {
 export async function runPython(page: Page, code: string, options?: { timeout?: number }): Promise<unknown> {
   const ms = options?.timeout ?? PY_WAIT_MS;
   const door = page.python;
-  const runtime = door.runtime ?? (await within(door.loaded, ms, () => `pelican.py: Python did not finish loading within ${ms / 1000} s (status: ${page.store.state.status.text})`));
+  const runtime =
+    door.runtime ??
+    (await within(
+      door.loaded,
+      ms,
+      () => `pelican.py: Python did not finish loading within ${ms / 1000} s (status: ${page.store.state.status.text})`,
+    ));
   return runtime.run(code);
 }

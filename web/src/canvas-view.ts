@@ -11,7 +11,10 @@ const RENDER_MAX = 512;
 /** The render is drawn at the size it is shown (up to 512), so edges stay crisp when scaled up. */
 export function displaySize(scene: Scene): [number, number] {
   const frame = ($('render-canvas').parentElement as HTMLElement).getBoundingClientRect();
-  const want = Math.min(RENDER_MAX, Math.max(scene.width, scene.height, Math.round(Math.max(frame.width, frame.height) * (devicePixelRatio || 1))));
+  const want = Math.min(
+    RENDER_MAX,
+    Math.max(scene.width, scene.height, Math.round(Math.max(frame.width, frame.height) * (devicePixelRatio || 1))),
+  );
   const k = want / Math.max(scene.width, scene.height);
   return [Math.max(1, Math.round(scene.width * k)), Math.max(1, Math.round(scene.height * k))];
 }
@@ -38,7 +41,8 @@ function drawTarget(state: PageState) {
 function traceShape(ctx: CanvasRenderingContext2D, s: Shape, m: number) {
   ctx.beginPath();
   if (s.type === 'circle') ctx.arc(s.cx! * m, s.cy! * m, Math.max(0.5, s.r! * m), 0, 2 * Math.PI);
-  else if (s.type === 'ellipse') ctx.ellipse(s.cx! * m, s.cy! * m, Math.max(0.5, s.rx! * m), Math.max(0.5, s.ry! * m), s.rotation!, 0, 2 * Math.PI);
+  else if (s.type === 'ellipse')
+    ctx.ellipse(s.cx! * m, s.cy! * m, Math.max(0.5, s.rx! * m), Math.max(0.5, s.ry! * m), s.rotation!, 0, 2 * Math.PI);
   else {
     const p = s.points!;
     ctx.moveTo(p[0][0] * m, p[0][1] * m);
@@ -84,7 +88,8 @@ export function drawOverlay(state: PageState): void {
 export function bindCanvasView(store: PageStore): void {
   store.subscribe((aspects, state) => {
     if (aspects.has('target')) drawTarget(state);
-    if (aspects.has('image') && state.image) drawPlanes($('render-canvas'), state.image.pixels, state.image.width, state.image.height);
+    if (aspects.has('image') && state.image)
+      drawPlanes($('render-canvas'), state.image.pixels, state.image.width, state.image.height);
   });
 }
 

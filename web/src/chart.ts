@@ -28,11 +28,24 @@ export class LossChart {
       ...this.size(),
       // Linear: the interesting part of a run is a factor of 2-5, where a log axis has no labels.
       scales: { x: { time: false }, y: { auto: true } },
-      axes: [{ ...axis, label: 'step' }, { ...axis, size: 60, values: (_u, v) => v.map((x) => (x == null ? '' : +x.toPrecision(3) + '')) }],
+      axes: [
+        { ...axis, label: 'step' },
+        { ...axis, size: 60, values: (_u, v) => v.map((x) => (x == null ? '' : +x.toPrecision(3) + '')) },
+      ],
       series: [
         { label: 'step' },
-        { label: 'total', stroke: css.getPropertyValue('--accent').trim() || '#2f6f8f', width: 1.5, value: (_u, v) => (v == null ? '–' : v.toFixed(5)) },
-        { label: 'mse', stroke: css.getPropertyValue('--sel').trim() || '#e8712a', width: 1, value: (_u, v) => (v == null ? '–' : v.toFixed(5)) },
+        {
+          label: 'total',
+          stroke: css.getPropertyValue('--accent').trim() || '#2f6f8f',
+          width: 1.5,
+          value: (_u, v) => (v == null ? '–' : v.toFixed(5)),
+        },
+        {
+          label: 'mse',
+          stroke: css.getPropertyValue('--sel').trim() || '#e8712a',
+          width: 1,
+          value: (_u, v) => (v == null ? '–' : v.toFixed(5)),
+        },
       ],
       legend: { live: true },
       cursor: { drag: { x: true, y: false } },

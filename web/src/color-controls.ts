@@ -31,7 +31,11 @@ export function syncColorControls(s: ColorSettings, label: string): void {
 }
 
 /** Wires the controls; `changed` rebuilds the target (and, for 'mode', converts the scene). */
-export function bindColorControls(s: ColorSettings, label: () => string, changed: (what: 'mode' | 'matte') => void): void {
+export function bindColorControls(
+  s: ColorSettings,
+  label: () => string,
+  changed: (what: 'mode' | 'matte') => void,
+): void {
   el('color-mode').addEventListener('change', () => {
     const color = el<HTMLSelectElement>('color-mode').value === 'color';
     if (label() === BUILT_IN) s.artColor = color;

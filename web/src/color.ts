@@ -15,7 +15,16 @@ export function parseHex(text: string): Rgb | null {
 }
 
 export function toHex(c: readonly number[]): string {
-  return '#' + c.map((v) => Math.min(255, Math.max(0, Math.round(255 * v))).toString(16).padStart(2, '0')).join('');
+  return (
+    '#' +
+    c
+      .map((v) =>
+        Math.min(255, Math.max(0, Math.round(255 * v)))
+          .toString(16)
+          .padStart(2, '0'),
+      )
+      .join('')
+  );
 }
 
 /** Channels of an image of `pixels` values over width × height (1 or 3). */
@@ -46,7 +55,13 @@ export function planesToImageData(pixels: ArrayLike<number>, width: number, heig
  * RGBA bytes → planes, each pixel composited over `matte` by its alpha first (what a user sees
  * of a transparent picture on that colour); gray planes are the luma of the composited colour.
  */
-export function rgbaToPlanes(rgba: Uint8ClampedArray, width: number, height: number, channels: 1 | 3, matte: Rgb): Float32Array {
+export function rgbaToPlanes(
+  rgba: Uint8ClampedArray,
+  width: number,
+  height: number,
+  channels: 1 | 3,
+  matte: Rgb,
+): Float32Array {
   const n = width * height;
   const out = new Float32Array(channels * n);
   for (let i = 0; i < n; i++) {

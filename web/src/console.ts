@@ -23,8 +23,12 @@ export class PyConsole {
     this.history = history.slice(-200);
     this.cursor = this.history.length;
     this.input.disabled = false;
-    this.write(`Python ${'(Pyodide)'} — pelican ${runtime.pelicanVersion ?? '(package missing)'}. ` + `\`app\` is this page, \`pelican\` the package. help(app) for more.\n` +
-        'Python runs in its own thread: the page stays responsive while code runs, and Ctrl+C (or Esc) interrupts it, even a loop that never yields.\n', 'muted');
+    this.write(
+      `Python ${'(Pyodide)'} — pelican ${runtime.pelicanVersion ?? '(package missing)'}. ` +
+        `\`app\` is this page, \`pelican\` the package. help(app) for more.\n` +
+        'Python runs in its own thread: the page stays responsive while code runs, and Ctrl+C (or Esc) interrupts it, even a loop that never yields.\n',
+      'muted',
+    );
   }
 
   write(text: string, cls?: string) {
@@ -88,7 +92,13 @@ export class PyConsole {
     if (this.history[this.history.length - 1] !== src) this.history.push(src);
     this.cursor = this.history.length;
     this.onHistory(this.history);
-    this.write(src.split('\n').map((l, i) => (i === 0 ? '>>> ' : '... ') + l).join('\n') + '\n', 'in');
+    this.write(
+      src
+        .split('\n')
+        .map((l, i) => (i === 0 ? '>>> ' : '... ') + l)
+        .join('\n') + '\n',
+      'in',
+    );
     this.busy = true;
     this.input.classList.add('busy');
     try {

@@ -13,7 +13,9 @@ export function splitError(message: string): { line: string; details: string | n
     const prefix = text.slice(0, at).trim();
     const rest = text.slice(at).split('\n');
     // The exception is the last unindented line that names it ("SceneError: shapes[3].r …").
-    const exc = [...rest].reverse().find((l, i) => i < rest.length - 1 && /^[A-Za-z_][\w.]*(: |$)/.test(l)) ?? rest[rest.length - 1];
+    const exc =
+      [...rest].reverse().find((l, i) => i < rest.length - 1 && /^[A-Za-z_][\w.]*(: |$)/.test(l)) ??
+      rest[rest.length - 1];
     line = `${prefix} ${exc.replace(/^(?:[a-z_]\w*\.)+(?=[A-Z])/, '')}`.trim();
   } else {
     line = text.split('\n')[0];

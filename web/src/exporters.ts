@@ -49,7 +49,8 @@ export function toFrame(pixels: Float32Array, width: number, height: number, del
 }
 
 const isGray = (f: Frame) => {
-  for (let i = 0; i < f.rgba.length; i += 4) if (f.rgba[i] !== f.rgba[i + 1] || f.rgba[i] !== f.rgba[i + 2]) return false;
+  for (let i = 0; i < f.rgba.length; i += 4)
+    if (f.rgba[i] !== f.rgba[i + 1] || f.rgba[i] !== f.rgba[i + 2]) return false;
   return true;
 };
 

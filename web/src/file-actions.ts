@@ -17,7 +17,8 @@ const SAME_ASPECT = 0.02;
 /** The original picture's size when the scene is on its target (same aspect), else the scene's own. */
 export function exportSize(page: Page, scene: Scene): [number, number] {
   const src = page.store.state.source;
-  if (!src || Math.abs(src.width / src.height - scene.width / scene.height) > SAME_ASPECT) return [scene.width, scene.height];
+  if (!src || Math.abs(src.width / src.height - scene.width / scene.height) > SAME_ASPECT)
+    return [scene.width, scene.height];
   return [src.width, src.height];
 }
 
@@ -49,13 +50,13 @@ export function pngSize(asked: string): { size: number; clamped: boolean } {
 export async function exportPng(page: Page, asked: string): Promise<void> {
   const scene = page.store.state.scene!;
   const { size, clamped } = pngSize(asked);
-  if (clamped) notice(page.store, `PNG size ${asked} is outside ${PNG_MIN}–${PNG_MAX}: exported at ${size} px on the long side.`);
+  if (clamped)
+    notice(page.store, `PNG size ${asked} is outside ${PNG_MIN}–${PNG_MAX}: exported at ${size} px on the long side.`);
   const k = size / Math.max(scene.width, scene.height);
   const w = Math.max(1, Math.round(scene.width * k));
   const h = Math.max(1, Math.round(scene.height * k));
   const px = await page.engine.render(page.store.state, scene, w, h);
   download('pelican.png', await planesToPng(px, w, h));
-
 }
 
 export async function exportGif(page: Page): Promise<void> {
@@ -116,7 +117,11 @@ export async function importSceneFile(page: Page, file: File): Promise<void> {
       scene = validateScene(doc);
     }
     const t = store.state.target!;
-    const placed = sceneOnTarget(page, scene, (s) => `${file.name} is ${s.width}×${s.height}, the target ${t.width}×${t.height}: the aspect ratios differ`);
+    const placed = sceneOnTarget(
+      page,
+      scene,
+      (s) => `${file.name} is ${s.width}×${s.height}, the target ${t.width}×${t.height}: the aspect ratios differ`,
+    );
     showError(store, null);
     setScene(page, placed, { label: `imported ${file.name}` });
   } catch (e) {
@@ -132,7 +137,10 @@ export async function acceptFile(page: Page, file: File): Promise<void> {
   if (name.endsWith('.json') || file.type === 'application/json') return importSceneFile(page, file);
   if (name.endsWith('.svg') || file.type === 'image/svg+xml') {
     // One of our SVGs (pelican.from_svg reads it) is a scene; any other SVG is a picture.
-    const isScene = await svgScene(page, await file.text()).then(() => true, () => false);
+    const isScene = await svgScene(page, await file.text()).then(
+      () => true,
+      () => false,
+    );
     if (isScene) return importSceneFile(page, file);
   }
   return loadImageFile(page, file);

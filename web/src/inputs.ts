@@ -59,29 +59,53 @@ export function bindInputs(page: Page): void {
     const p = s.llmProvider;
     const was = shownProvider;
     if (p === was) return;
-    store.update(() => {
-      s.llmPerProvider = { ...s.llmPerProvider, [was]: { base: s.llmBase, model: s.llmModel } };
-      const next = s.llmPerProvider[p] ?? LLM_DEFAULTS[p];
-      s.llmBase = next.base;
-      s.llmModel = next.model;
-    }, 'settings', 'save');
+    store.update(
+      () => {
+        s.llmPerProvider = { ...s.llmPerProvider, [was]: { base: s.llmBase, model: s.llmModel } };
+        const next = s.llmPerProvider[p] ?? LLM_DEFAULTS[p];
+        s.llmBase = next.base;
+        s.llmModel = next.model;
+      },
+      'settings',
+      'save',
+    );
   });
   $('llm-key').addEventListener('input', () => {
     store.update((s) => void (s.llmKey = $('llm-key').value));
     if (store.state.settings.llmRemember) store.update(() => undefined, 'save');
   });
-  $('llm-remember').addEventListener('change', () => store.update((s) => void (s.settings.llmRemember = $('llm-remember').checked), 'save'));
-  $('res-select').addEventListener('change', () => changeResolution(page, Number($<HTMLSelectElement>('res-select').value)));
+  $('llm-remember').addEventListener('change', () =>
+    store.update((s) => void (s.settings.llmRemember = $('llm-remember').checked), 'save'),
+  );
+  $('res-select').addEventListener('change', () =>
+    changeResolution(page, Number($<HTMLSelectElement>('res-select').value)),
+  );
   // The colour controls write into whatever settings object the page has now (a restore replaces it).
   const live: ColorSettings = {
-    get colorMode() { return store.state.settings.colorMode; },
-    set colorMode(v) { store.state.settings.colorMode = v; },
-    get artColor() { return store.state.settings.artColor; },
-    set artColor(v) { store.state.settings.artColor = v; },
-    get matte() { return store.state.settings.matte; },
-    set matte(v) { store.state.settings.matte = v; },
+    get colorMode() {
+      return store.state.settings.colorMode;
+    },
+    set colorMode(v) {
+      store.state.settings.colorMode = v;
+    },
+    get artColor() {
+      return store.state.settings.artColor;
+    },
+    set artColor(v) {
+      store.state.settings.artColor = v;
+    },
+    get matte() {
+      return store.state.settings.matte;
+    },
+    set matte(v) {
+      store.state.settings.matte = v;
+    },
   };
-  bindColorControls(live, () => store.state.source?.label ?? '', (what) => colorChanged(page, what));
+  bindColorControls(
+    live,
+    () => store.state.source?.label ?? '',
+    (what) => colorChanged(page, what),
+  );
   store.subscribe((aspects, state) => {
     if (aspects.has('settings')) syncInputs(state);
   });

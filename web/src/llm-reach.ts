@@ -29,7 +29,13 @@ export function cspRefusal(base: string, sources: string = __LLM_CONNECT_SRC__):
     return null;
   }
   if (url.origin === location.origin) return null;
-  if (sources.split(/\s+/).filter(Boolean).some((s) => allows(s, url))) return null;
+  if (
+    sources
+      .split(/\s+/)
+      .filter(Boolean)
+      .some((s) => allows(s, url))
+  )
+    return null;
   const port = url.port || (url.protocol === 'http:' ? '80' : '443');
   return (
     `${url.origin} is blocked by this page's Content-Security-Policy (connect-src: ${sources}; plain http only to this machine). ` +

@@ -29,7 +29,11 @@ export function pushLoss(store: PageStore, b: Pick<Breakdown, 'total' | 'mse'>):
  * Replaces the points a run added since `from` (its live, throttled progress) with the run's full
  * per-step history (flat breakdowns, FLOATS_PER_BREAKDOWN floats a step).
  */
-export function replaceWithHistory(store: PageStore, from: { points: number; stepBase: number }, history: Float32Array): void {
+export function replaceWithHistory(
+  store: PageStore,
+  from: { points: number; stepBase: number },
+  history: Float32Array,
+): void {
   store.update((s) => {
     s.chartX.length = from.points;
     s.chartTotal.length = from.points;

@@ -84,17 +84,29 @@ async function boot() {
   if (persistence.forkedFrom) {
     // The copy is this tab's from now on: saved at once under its own key.
     void persistence.saveNow();
-    notice(store, 'This session is open in another tab: this tab goes on with its own copy, so neither overwrites the other.');
+    notice(
+      store,
+      'This session is open in another tab: this tab goes on with its own copy, so neither overwrites the other.',
+    );
   } else if (store.state.interruptedRun) {
     notice(store, `A ${store.state.interruptedRun} run was cut short by a reload; its last accepted round is kept.`, {
       label: 'Resume',
-      run: () => void pageReady.promise.then(() => resume(page), () => undefined),
+      run: () =>
+        void pageReady.promise.then(
+          () => resume(page),
+          () => undefined,
+        ),
     });
   }
 
-  const pyConsole = new PyConsole($('console-out'), $<HTMLTextAreaElement>('console-in'), (code) => page.python.consoleRepr(code), (h) => {
-    store.update((s) => void (s.settings.consoleHistory = h.slice(-200)), 'save');
-  });
+  const pyConsole = new PyConsole(
+    $('console-out'),
+    $<HTMLTextAreaElement>('console-in'),
+    (code) => page.python.consoleRepr(code),
+    (h) => {
+      store.update((s) => void (s.settings.consoleHistory = h.slice(-200)), 'save');
+    },
+  );
 
   setStatus(store, 'loading the compute engine and Python…');
   const enginePart = (async () => {
@@ -105,10 +117,14 @@ async function boot() {
     return e;
   })();
   const pythonPart = (async () => {
-    const py = await loadPython(createPageModule(page), (text, stream) => pyConsole.write(text, stream === 'err' ? 'err' : undefined), (s) => {
-      const waiting = page.python.waiting;
-      if (!store.state.pythonReady) setStatus(store, waiting ? `${s} (then: ${waiting})` : s);
-    });
+    const py = await loadPython(
+      createPageModule(page),
+      (text, stream) => pyConsole.write(text, stream === 'err' ? 'err' : undefined),
+      (s) => {
+        const waiting = page.python.waiting;
+        if (!store.state.pythonReady) setStatus(store, waiting ? `${s} (then: ${waiting})` : s);
+      },
+    );
     page.python.ready(py);
     store.update((s) => void (s.pythonReady = true));
     mark('pythonReady');
@@ -126,7 +142,11 @@ async function boot() {
     setStatus(store, 'not ready — ' + problems.join('; '));
     showError(store, problems.join('\n'));
   } else {
-    setStatus(store, `ready · engine ${t.engineReady} ms · Python ${t.pythonReady} ms${restored ? ' · session restored' : ''}`, true);
+    setStatus(
+      store,
+      `ready · engine ${t.engineReady} ms · Python ${t.pythonReady} ms${restored ? ' · session restored' : ''}`,
+      true,
+    );
   }
   document.body.dataset.ready = problems.length ? 'error' : 'true';
   if (problems.length) pageReady.reject(new Error(`the page did not get ready: ${problems.join('; ')}`));

@@ -1,7 +1,13 @@
 // The engine's shape table, as the page keeps it: fetched once from an engine at boot
 // (workers/protocol.ts `shapeModel()`), then read by scene validation and the value layout.
 // The page restates no type, field or limit of its own.
-import { ORIGINAL_MODEL, type FieldSpec, type Model, type ShapeModel, type ShapeTypeSpec } from '../../workers/protocol';
+import {
+  ORIGINAL_MODEL,
+  type FieldSpec,
+  type Model,
+  type ShapeModel,
+  type ShapeTypeSpec,
+} from '../../workers/protocol';
 
 export type { FieldSpec, Model, ShapeModel, ShapeTypeSpec };
 

@@ -31,7 +31,12 @@ export async function optimizeScene(page: Page, steps: number, lr: number, label
   const { value: result, model } = await page.engine.optimize(
     state,
     scene,
-    { steps, lr, previewEvery: Math.max(1, Math.round(steps / PREVIEWS_PER_RUN)), previewSize: Math.max(...page.displaySize(scene)) },
+    {
+      steps,
+      lr,
+      previewEvery: Math.max(1, Math.round(steps / PREVIEWS_PER_RUN)),
+      previewSize: Math.max(...page.displaySize(scene)),
+    },
     (p) => {
       pushLoss(store, p.breakdown);
       const elapsed = performance.now() - started;
@@ -65,7 +70,11 @@ export async function optimizeScene(page: Page, steps: number, lr: number, label
     label: result.cancelled ? `${label} (stopped at ${result.stepsCompleted}/${steps})` : `${label} (${steps} steps)`,
     loss,
   });
-  logLine(store, result.cancelled ? 'reject' : 'info', `${label}: ${result.stepsCompleted}/${steps} steps, loss ${loss.toFixed(5)}${result.cancelled ? ' — stopped' : ''}`);
+  logLine(
+    store,
+    result.cancelled ? 'reject' : 'info',
+    `${label}: ${result.stepsCompleted}/${steps} steps, loss ${loss.toFixed(5)}${result.cancelled ? ' — stopped' : ''}`,
+  );
   void captureFrame(page, 700);
   return { cancelled: result.cancelled, stepsCompleted: result.stepsCompleted, bestLoss: result.bestLoss };
 }
@@ -75,7 +84,12 @@ export async function runOptimize(page: Page, steps = page.store.state.settings.
   startRun(page, 'optimize');
   try {
     const out = await optimizeScene(page, steps, page.store.state.settings.lr, 'optimise');
-    page.store.update((s) => void (s.resume = out.cancelled ? { kind: 'optimize', remaining: Math.max(0, steps - out.stepsCompleted) } : null));
+    page.store.update(
+      (s) =>
+        void (s.resume = out.cancelled
+          ? { kind: 'optimize', remaining: Math.max(0, steps - out.stepsCompleted) }
+          : null),
+    );
     return out;
   } catch (e) {
     reportRunError(page, 'optimise', e);

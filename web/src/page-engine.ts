@@ -24,7 +24,11 @@ export class PageEngine {
    * Puts `scene` on the engine, then `then(engine)`, which must issue its calls before it first
    * awaits. Resolves with what `then` gave and the engine model the scene was laid out in.
    */
-  async run<T>(on: OnTarget, scene: Scene, then: (e: EngineClient, model: Model) => Promise<T>): Promise<{ value: T; model: Model }> {
+  async run<T>(
+    on: OnTarget,
+    scene: Scene,
+    then: (e: EngineClient, model: Model) => Promise<T>,
+  ): Promise<{ value: T; model: Model }> {
     const e = await this.client();
     const t = on.target;
     if (!t) throw new Error('there is no target yet');
@@ -57,13 +61,25 @@ export class PageEngine {
   }
 
   /** Both, in one sequence: what the render canvas and the Loss figure show. */
-  async evaluateAndRender(on: OnTarget, scene: Scene, w: number, h: number): Promise<{ breakdown: EvaluateResult['breakdown']; pixels: Float32Array }> {
+  async evaluateAndRender(
+    on: OnTarget,
+    scene: Scene,
+    w: number,
+    h: number,
+  ): Promise<{ breakdown: EvaluateResult['breakdown']; pixels: Float32Array }> {
     const S = Math.max(scene.width, scene.height);
-    const { value } = await this.run(on, scene, (e) => Promise.all([e.evaluate(0.5 / S), e.render(0.5 / Math.max(w, h), w, h)]));
+    const { value } = await this.run(on, scene, (e) =>
+      Promise.all([e.evaluate(0.5 / S), e.render(0.5 / Math.max(w, h), w, h)]),
+    );
     return { breakdown: value[0].breakdown, pixels: value[1] };
   }
 
-  optimize(on: OnTarget, scene: Scene, options: OptimizeOptions, onProgress: (p: OptimizeProgress) => void): Promise<{ value: OptimizeResult; model: Model }> {
+  optimize(
+    on: OnTarget,
+    scene: Scene,
+    options: OptimizeOptions,
+    onProgress: (p: OptimizeProgress) => void,
+  ): Promise<{ value: OptimizeResult; model: Model }> {
     return this.run(on, scene, (e) => e.optimize(options, onProgress));
   }
 

@@ -99,7 +99,14 @@ export type SyncPageCall = (typeof SYNC_PAGE_CALLS)[number];
 // are raised in Python as pelican's class. Any other Python exception is a PythonError whose
 // `type` is its class name; any other page error is a RuntimeError in Python.
 
-export const PELICAN_ERRORS = ['SceneError', 'ImageError', 'EngineError', 'EngineCrashed', 'Cancelled', 'HostError'] as const;
+export const PELICAN_ERRORS = [
+  'SceneError',
+  'ImageError',
+  'EngineError',
+  'EngineCrashed',
+  'Cancelled',
+  'HostError',
+] as const;
 export type PelicanErrorName = (typeof PELICAN_ERRORS)[number];
 
 export interface ErrorRecord {

@@ -96,7 +96,17 @@ export function updateButtons(state: PageState): void {
   disable('btn-resume', busy || !ready || !state.resume);
   $('stat-stage').textContent = state.running ?? (state.resume ? 'stopped' : 'idle');
   // Inputs that would change the target or the scene under a running search wait for it.
-  for (const id of ['res-select', 'color-mode', 'matte-color', 'btn-default', 'btn-shape-up', 'btn-shape-down', 'btn-shape-freeze', 'btn-shape-delete']) disable(id, busy);
+  for (const id of [
+    'res-select',
+    'color-mode',
+    'matte-color',
+    'btn-default',
+    'btn-shape-up',
+    'btn-shape-down',
+    'btn-shape-freeze',
+    'btn-shape-delete',
+  ])
+    disable(id, busy);
   for (const id of ['file-input', 'scene-input', 'btn-open', 'btn-import']) disable(id, busy);
   document.body.dataset.running = state.running ?? '';
 }
@@ -136,6 +146,7 @@ export function bindChartView(store: PageStore, chart: LossChart): void {
   chart.setData(store.state.chartX, store.state.chartTotal, store.state.chartMse);
   store.subscribe((aspects, s) => {
     if (aspects.has('chart')) chart.setData(s.chartX, s.chartTotal, s.chartMse);
-    else if (aspects.has('chart-point')) chart.push(s.stepBase, s.chartTotal[s.chartTotal.length - 1], s.chartMse[s.chartMse.length - 1]);
+    else if (aspects.has('chart-point'))
+      chart.push(s.stepBase, s.chartTotal[s.chartTotal.length - 1], s.chartMse[s.chartMse.length - 1]);
   });
 }

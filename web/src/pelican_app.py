@@ -31,9 +31,7 @@ def _as_dict(scene: Any) -> dict[str, Any]:
         return json.loads(scene)
     if isinstance(scene, pelican.Scene):
         return scene.to_dict()
-    raise TypeError(
-        f"app.scene wants a pelican-scene dict, JSON text or a pelican Scene, not {type(scene).__name__}"
-    )
+    raise TypeError(f"app.scene wants a pelican-scene dict, JSON text or a pelican Scene, not {type(scene).__name__}")
 
 
 def _page(method: str, *args: Any) -> Any:
@@ -220,14 +218,14 @@ async def _greedy(args: dict[str, Any], run: Any) -> dict[str, Any]:
         seed=int(args.get("seed", 42)),
     )
 
-
     def on_round(record: dict[str, Any], current: Any) -> None:
         out = dict(record, scene=current.to_dict()) if record["accepted"] else record
         run.round(json.dumps(out))
 
     _on_stop(run, stop.stop)
-    result = await pelican.greedy_refine(scene, target, options, on_round=on_round, stop=stop,
-                                         on_progress=_host.RunRelay(run.token))
+    result = await pelican.greedy_refine(
+        scene, target, options, on_round=on_round, stop=stop, on_progress=_host.RunRelay(run.token)
+    )
     # The page says why the search ended: a run that hit its failure limit is not "done".
     why = "cancelled" if result.cancelled else ("budget" if len(result.scene) >= options.max_shapes else "failures")
     return {"scene": result.scene.to_dict(), "loss": result.final_loss, "cancelled": result.cancelled, "stopped": why}
@@ -252,8 +250,14 @@ async def _vectorize(args: dict[str, Any], run: Any) -> dict[str, Any]:
         run.round(json.dumps(dict(record, accepted=True, scene=current.to_dict())))
 
     _on_stop(run, stop.stop)
-    result = await pelican.vectorize(target, shapes=int(args.get("shapes", 35)), gray=target.channels == 1,
-                                     on_round=on_round, stop=stop, on_progress=_host.RunRelay(run.token))
+    result = await pelican.vectorize(
+        target,
+        shapes=int(args.get("shapes", 35)),
+        gray=target.channels == 1,
+        on_round=on_round,
+        stop=stop,
+        on_progress=_host.RunRelay(run.token),
+    )
     mse = result.mse if result.mse == result.mse else None  # NaN when stopped mid-fit
     return {"scene": result.scene.to_dict(), "loss": mse, "cancelled": result.cancelled, "seconds": result.seconds}
 
@@ -270,25 +274,37 @@ async def _llm(args: dict[str, Any], run: Any) -> dict[str, Any]:
     target = _page_target(run)
     scene = pelican.Scene.from_dict(dict(args["scene"], width=target.width, height=target.height))
     # The key is asked for now, for this run only: it lives in this client, which ends with it.
-    client = LlmClient(ProviderConfig(
-        str(args.get("provider", "anthropic")),
-        model=args.get("model") or None,
-        base_url=args.get("base_url") or None,
-        api_key=str(run.apiKey or ""),
-    ))
+    client = LlmClient(
+        ProviderConfig(
+            str(args.get("provider", "anthropic")),
+            model=args.get("model") or None,
+            base_url=args.get("base_url") or None,
+            api_key=str(run.apiKey or ""),
+        )
+    )
     options = RefineOptions(rounds=int(args.get("rounds", 3)), steps_per_round=int(args.get("steps_per_round", 200)))
     engine = await pelican.Engine.borrow()
     _on_stop(run, engine.cancel)
     try:
-        result = await refine(scene, target, client, options, engine=engine,
-                              on_round=lambda r: run.round(json.dumps(_page_round(r))),
-                              should_stop=lambda: bool(run.stopped),
-                              on_progress=_host.RunRelay(run.token))
+        result = await refine(
+            scene,
+            target,
+            client,
+            options,
+            engine=engine,
+            on_round=lambda r: run.round(json.dumps(_page_round(r))),
+            should_stop=lambda: bool(run.stopped),
+            on_progress=_host.RunRelay(run.token),
+        )
     finally:
         engine.close()
     best = result.scene.to_dict()
-    out: dict[str, Any] = {"scene": best, "loss": result.best_loss, "cancelled": result.stopped == "cancelled",
-                           "rewound": best != result.final_scene.to_dict()}
+    out: dict[str, Any] = {
+        "scene": best,
+        "loss": result.best_loss,
+        "cancelled": result.stopped == "cancelled",
+        "rewound": best != result.final_scene.to_dict(),
+    }
     # Rounds that fail are recorded and the loop goes on; the page reports an error when the run
     # ended on failures, or no round got past one (an unreachable provider, a wrong key).
     errors = [r["error"] for r in result.history if r.get("error") not in (None, "cancelled")]
@@ -311,9 +327,15 @@ def _page_round(r: dict[str, Any]) -> dict[str, Any]:
         message = ", ".join(edits.get("applied") or []) + (f"; refused: {refused}" if refused else "")
         if r.get("rolled_back"):
             message += f"; {r['message']}"
-    out = {"round": r["round"] + 1, "accepted": bool(r.get("accepted")), "rolled_back": bool(r.get("rolled_back")),
-           "error": bool(r.get("error")), "loss_before": r["loss_before"], "num_shapes": r["num_shapes"],
-           "message": message}
+    out = {
+        "round": r["round"] + 1,
+        "accepted": bool(r.get("accepted")),
+        "rolled_back": bool(r.get("rolled_back")),
+        "error": bool(r.get("error")),
+        "loss_before": r["loss_before"],
+        "num_shapes": r["num_shapes"],
+        "message": message,
+    }
     if "loss_after" in r:
         out["loss_after"] = r["loss_after"]
     if r.get("accepted"):
@@ -334,8 +356,13 @@ def export_svg(scene_json: str, width: int | None = None, height: int | None = N
 
     svg = pelican.to_svg(pelican.Scene.from_json(scene_json))
     if width and height:
-        svg = re.sub(r'^(<svg [^>]*?)\bwidth="[^"]*" height="[^"]*"', rf'\g<1>width="{int(width)}" height="{int(height)}"',
-                     svg, count=1, flags=re.M)
+        svg = re.sub(
+            r'^(<svg [^>]*?)\bwidth="[^"]*" height="[^"]*"',
+            rf'\g<1>width="{int(width)}" height="{int(height)}"',
+            svg,
+            count=1,
+            flags=re.M,
+        )
     return svg
 
 

@@ -68,7 +68,9 @@ export class Persistence {
       chart: { x: s.chartX, total: s.chartTotal, mse: s.chartMse },
       log: s.log,
       resume: s.resume,
-      interrupted: s.running ? { kind: s.running, phase: s.running === 'pipeline' ? s.pipelinePhase : undefined } : null,
+      interrupted: s.running
+        ? { kind: s.running, phase: s.running === 'pipeline' ? s.pipelinePhase : undefined }
+        : null,
     };
     if (s.settings.llmRemember && s.llmKey) doc.llmKey = s.llmKey;
     try {
@@ -118,9 +120,11 @@ export class Persistence {
         if (cut) {
           s.interruptedRun = cut.kind;
           s.resume =
-            cut.kind === 'optimize' ? { kind: 'optimize', remaining: s.settings.steps }
-            : cut.kind === 'pipeline' ? { kind: 'pipeline', phase: cut.phase ?? 'optimize', remaining: s.settings.steps }
-            : { kind: cut.kind };
+            cut.kind === 'optimize'
+              ? { kind: 'optimize', remaining: s.settings.steps }
+              : cut.kind === 'pipeline'
+                ? { kind: 'pipeline', phase: cut.phase ?? 'optimize', remaining: s.settings.steps }
+                : { kind: cut.kind };
         }
         s.llmKey = saved.llmKey ?? '';
       });

@@ -48,7 +48,10 @@ export async function greedyScene(page: Page): Promise<{ cancelled: boolean }> {
       logLine(store, r.accepted ? 'accept' : 'reject', text.replace(/\s+/g, ' '));
       if (r.accepted && r.loss_after != null) pushLoss(store, { total: r.loss_after, mse: NaN });
       if (r.accepted && r.scene) {
-        setScene(page, validateScene(r.scene), { label: `greedy round ${r.round}: +${r.shape_name ?? r.shape_type}`, loss: r.loss_after ?? null });
+        setScene(page, validateScene(r.scene), {
+          label: `greedy round ${r.round}: +${r.shape_name ?? r.shape_type}`,
+          loss: r.loss_after ?? null,
+        });
         void captureFrame(page, 300);
         const done = state.scene!.shapes.length - startShapes;
         const todo = s.maxShapes - startShapes;
@@ -66,12 +69,17 @@ export async function greedyScene(page: Page): Promise<{ cancelled: boolean }> {
     setScene(page, final, { label: out.cancelled ? 'greedy (stopped)' : 'greedy final', loss });
   }
   const n = state.scene!.shapes.length;
-  const why =
-    out.cancelled ? 'stopped'
-    : out.stopped === 'failures' ? `ended at the failure limit (${s.maxFailures} rejected rounds in a row)`
-    : 'done: the shape budget is reached';
+  const why = out.cancelled
+    ? 'stopped'
+    : out.stopped === 'failures'
+      ? `ended at the failure limit (${s.maxFailures} rejected rounds in a row)`
+      : 'done: the shape budget is reached';
   store.update((st) => void (st.runOutcome = `greedy ${why}`));
-  logLine(store, out.stopped === 'failures' ? 'reject' : 'info', `greedy: ${why}, ${n} shapes${loss !== null ? `, loss ${loss.toFixed(5)}` : ''}`);
+  logLine(
+    store,
+    out.stopped === 'failures' ? 'reject' : 'info',
+    `greedy: ${why}, ${n} shapes${loss !== null ? `, loss ${loss.toFixed(5)}` : ''}`,
+  );
   return { cancelled: !!out.cancelled };
 }
 
@@ -100,19 +108,42 @@ export async function runVectorize(page: Page): Promise<void> {
   const s = store.state.settings;
   const started = performance.now();
   showProgress(page, { step: 'round 0' });
-  const out = await page.python.runPageAction('vectorize', { shapes: s.maxShapes }, {
-    onProgress: progressHook(page, true),
-    shouldStop: shouldStop(page),
-    onRound: (r) => {
-      showProgress(page, { step: `round ${r.round}` });
-      logLine(store, 'accept', `vectorize round ${r.round}: +${r.added ?? 0} → ${r.num_shapes} shapes, loss ${fmt(r.loss)}`);
-      if (r.scene) setScene(page, validateScene(r.scene), { label: `vectorize round ${r.round}: ${r.num_shapes} shapes`, loss: r.loss ?? null });
-      const done = r.num_shapes ?? 0;
-      if (done > 0 && done < s.maxShapes) showProgress(page, { eta: `~${((((performance.now() - started) / done) * (s.maxShapes - done)) / 1000).toFixed(0)} s` });
+  const out = await page.python.runPageAction(
+    'vectorize',
+    { shapes: s.maxShapes },
+    {
+      onProgress: progressHook(page, true),
+      shouldStop: shouldStop(page),
+      onRound: (r) => {
+        showProgress(page, { step: `round ${r.round}` });
+        logLine(
+          store,
+          'accept',
+          `vectorize round ${r.round}: +${r.added ?? 0} → ${r.num_shapes} shapes, loss ${fmt(r.loss)}`,
+        );
+        if (r.scene)
+          setScene(page, validateScene(r.scene), {
+            label: `vectorize round ${r.round}: ${r.num_shapes} shapes`,
+            loss: r.loss ?? null,
+          });
+        const done = r.num_shapes ?? 0;
+        if (done > 0 && done < s.maxShapes)
+          showProgress(page, {
+            eta: `~${((((performance.now() - started) / done) * (s.maxShapes - done)) / 1000).toFixed(0)} s`,
+          });
+      },
     },
-  });
-  if (out.scene) setScene(page, validateScene(out.scene), { label: out.cancelled ? 'vectorize (stopped)' : 'vectorize final', loss: out.loss ?? null });
-  logLine(store, 'info', `vectorize: ${out.cancelled ? 'stopped' : 'done'}, ${store.state.scene!.shapes.length} shapes in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  );
+  if (out.scene)
+    setScene(page, validateScene(out.scene), {
+      label: out.cancelled ? 'vectorize (stopped)' : 'vectorize final',
+      loss: out.loss ?? null,
+    });
+  logLine(
+    store,
+    'info',
+    `vectorize: ${out.cancelled ? 'stopped' : 'done'}, ${store.state.scene!.shapes.length} shapes in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
 }
 
 export async function runLlm(page: Page): Promise<void> {
@@ -148,14 +179,20 @@ export async function runLlm(page: Page): Promise<void> {
       onRound: (r) => {
         showProgress(page, { step: `round ${r.round + 1}` });
         const kind = r.rolled_back ? 'reject' : r.accepted ? 'accept' : r.error ? 'error' : 'info';
-        logLine(store, kind, `LLM round ${r.round}: ${r.rolled_back ? 'rolled back' : r.accepted ? 'applied' : 'no change'} — ${r.message ?? ''} (${fmt(r.loss_before)} → ${fmt(r.loss_after)})`);
+        logLine(
+          store,
+          kind,
+          `LLM round ${r.round}: ${r.rolled_back ? 'rolled back' : r.accepted ? 'applied' : 'no change'} — ${r.message ?? ''} (${fmt(r.loss_before)} → ${fmt(r.loss_after)})`,
+        );
         if (r.accepted && r.loss_after != null) pushLoss(store, { total: r.loss_after, mse: NaN });
-        if (r.scene && r.accepted) setScene(page, validateScene(r.scene), { label: `LLM round ${r.round}`, loss: r.loss_after ?? null });
+        if (r.scene && r.accepted)
+          setScene(page, validateScene(r.scene), { label: `LLM round ${r.round}`, loss: r.loss_after ?? null });
       },
     });
     // A later round may be accepted within the rollback tolerance yet end a little worse than
     // an earlier one: the run's result is then the best scene, not the last one shown.
-    if (out.rewound && out.scene) setScene(page, validateScene(out.scene), { label: 'LLM best', loss: out.loss ?? null });
+    if (out.rewound && out.scene)
+      setScene(page, validateScene(out.scene), { label: 'LLM best', loss: out.loss ?? null });
     if (out.error) {
       const msg = `LLM refine failed: ${out.error}`;
       showError(store, msg);

@@ -87,7 +87,8 @@ export function prefetchPyodide(): void {
   readyMessage.catch(() => undefined);
   worker = new Worker(new URL('./python.worker.ts', import.meta.url), { type: 'module', name: 'pelican-python' });
   worker.onmessage = ({ data }: MessageEvent<FromWorker>) => onWorkerMessage(data);
-  worker.onerror = (e) => settleReady.reject(new Error(`the Python worker failed to start: ${e.message || 'error event'}`));
+  worker.onerror = (e) =>
+    settleReady.reject(new Error(`the Python worker failed to start: ${e.message || 'error event'}`));
   send({ type: 'prefetch', pyodideBase: pyodideBase(), cold: coldStartAsked() });
 }
 
@@ -98,7 +99,12 @@ export function prefetchPyodide(): void {
 export function startPyodide(): Promise<PythonStart> {
   prefetchPyodide();
   if (!started) {
-    send({ type: 'start', lang: browserLang(), poolSize: poolSize(), interrupt: interruptFlag.buffer as SharedArrayBuffer });
+    send({
+      type: 'start',
+      lang: browserLang(),
+      poolSize: poolSize(),
+      interrupt: interruptFlag.buffer as SharedArrayBuffer,
+    });
     started = readyMessage!.then((m) => m.start);
   }
   return started;
@@ -202,7 +208,8 @@ export async function loadPython(
       if (running.size === 0) Atomics.store(interruptFlag, 0, 0);
     }
   };
-  const call = <T>(fn: 'export_svg' | 'import_svg', args: unknown[]) => request<T>({ type: 'call', id: ++calls, fn, args });
+  const call = <T>(fn: 'export_svg' | 'import_svg', args: unknown[]) =>
+    request<T>({ type: 'call', id: ++calls, fn, args });
 
   return {
     start: ready.start,

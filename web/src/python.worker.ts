@@ -26,13 +26,20 @@ import {
 } from './page-protocol';
 
 // Every .py under py/pelican, bundled as text.
-const pelicanSources = import.meta.glob<string>('../../py/pelican/**/*.py', { query: '?raw', import: 'default', eager: true });
+const pelicanSources = import.meta.glob<string>('../../py/pelican/**/*.py', {
+  query: '?raw',
+  import: 'default',
+  eager: true,
+});
 
 const HOME = '/home/pyodide';
 
 /** [path under /home/pyodide, text] of every Python file written for Pyodide (the snapshot's key too). */
 const PYTHON_FILES: Array<[string, string]> = [
-  ...Object.entries(pelicanSources).map(([path, text]): [string, string] => [path.slice(path.indexOf('/py/') + 4), text]),
+  ...Object.entries(pelicanSources).map(([path, text]): [string, string] => [
+    path.slice(path.indexOf('/py/') + 4),
+    text,
+  ]),
   [`${THAW_MODULE}.py`, thawSource],
 ];
 
@@ -63,7 +70,8 @@ interface Bridge {
   import_svg(text: string): string;
 }
 
-const post = (message: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(message, transfer);
+const post = (message: FromWorker, transfer: Transferable[] = []) =>
+  (self as unknown as Worker).postMessage(message, transfer);
 
 let interruptBuffer: Int32Array;
 let ready: Promise<{ bridge: Bridge; complete: (code: string) => boolean }>;
@@ -75,11 +83,15 @@ type Prefetch = Extract<ToWorker, { type: 'prefetch' }>;
 let prefetched: { base: string; snapshot: SnapshotDownload | null } | undefined;
 
 function prefetch(m: Prefetch) {
-  const snapshot = m.cold ? null : downloadSnapshot(m.pyodideBase + snapshotFileName(snapshotKey(__PYODIDE_VERSION__, PYTHON_FILES)));
+  const snapshot = m.cold
+    ? null
+    : downloadSnapshot(m.pyodideBase + snapshotFileName(snapshotKey(__PYODIDE_VERSION__, PYTHON_FILES)));
   prefetched = { base: m.pyodideBase, snapshot };
 }
 
-async function startPyodide(m: Extract<ToWorker, { type: 'start' }>): Promise<{ pyodide: Pyodide; start: PythonStart }> {
+async function startPyodide(
+  m: Extract<ToWorker, { type: 'start' }>,
+): Promise<{ pyodide: Pyodide; start: PythonStart }> {
   const { base, snapshot } = prefetched!;
   const mod = (await import(/* @vite-ignore */ base + 'pyodide.mjs')) as { loadPyodide(o: object): Promise<Pyodide> };
   // Nothing else is ever fetched: the package is standard library only.
@@ -87,9 +99,14 @@ async function startPyodide(m: Extract<ToWorker, { type: 'start' }>): Promise<{ 
   if (snapshot) {
     try {
       // The same module loadPyodide would import; not awaited, so that it loads meanwhile.
-      const asm = import(/* @vite-ignore */ base + 'pyodide.asm.mjs') as Promise<{ default: (s: object) => Promise<unknown> }>;
+      const asm = import(/* @vite-ignore */ base + 'pyodide.asm.mjs') as Promise<{
+        default: (s: object) => Promise<unknown>;
+      }>;
       const createModule = async (settings: object) => (await asm).default(settings);
-      return { pyodide: (await resumeFromSnapshot(mod, createModule, snapshot, options, m.lang)) as Pyodide, start: 'snapshot' };
+      return {
+        pyodide: (await resumeFromSnapshot(mod, createModule, snapshot, options, m.lang)) as Pyodide,
+        start: 'snapshot',
+      };
     } catch (e) {
       console.warn('Starting Python from scratch:', (e as Error).message ?? e);
     }
@@ -239,7 +256,8 @@ function pythonErrorRecord(e: unknown, traceback: boolean): ErrorRecord {
   const type = interrupted ? 'KeyboardInterrupt' : (error.type ?? 'Exception');
   let text = explainMissingModule(error.message);
   if (interrupted) text = text.replace(/^pelican_app\.Interrupted: KeyboardInterrupt\s*$/m, 'KeyboardInterrupt');
-  if ((PELICAN_ERRORS as readonly string[]).includes(type)) return { name: type, type, message: traceback ? text : lastMessage(text, type) };
+  if ((PELICAN_ERRORS as readonly string[]).includes(type))
+    return { name: type, type, message: traceback ? text : lastMessage(text, type) };
   return { name: 'PythonError', type, message: text };
 }
 
@@ -288,49 +306,70 @@ self.onmessage = ({ data: m }: MessageEvent<ToWorker>) => {
       return prefetch(m);
     case 'start':
       ready = start(m);
-      ready.catch((e) => post({ type: 'failed', error: { name: (e as Error).name ?? 'Error', message: (e as Error).message ?? String(e) } }));
+      ready.catch((e) =>
+        post({
+          type: 'failed',
+          error: { name: (e as Error).name ?? 'Error', message: (e as Error).message ?? String(e) },
+        }),
+      );
       return;
     case 'eval':
-      return reply(m.id, async () => {
-        const { bridge } = await ready;
-        return m.repr ? bridge.console_run(m.code) : toJs(await bridge.console_eval(m.code));
-      }, true);
+      return reply(
+        m.id,
+        async () => {
+          const { bridge } = await ready;
+          return m.repr ? bridge.console_run(m.code) : toJs(await bridge.console_eval(m.code));
+        },
+        true,
+      );
     case 'complete':
-      return reply(m.id, async () => {
-        // A trailing blank line always ends a block, as in the standard REPL.
-        if (m.code.endsWith('\n')) return true;
-        return (await ready).complete(m.code);
-      }, false);
+      return reply(
+        m.id,
+        async () => {
+          // A trailing blank line always ends a block, as in the standard REPL.
+          if (m.code.endsWith('\n')) return true;
+          return (await ready).complete(m.code);
+        },
+        false,
+      );
     case 'call':
-      return reply(m.id, async () => {
-        const fn = (await ready).bridge[m.fn] as (...a: unknown[]) => unknown;
-        return fn(...m.args);
-      }, false);
+      return reply(
+        m.id,
+        async () => {
+          const fn = (await ready).bridge[m.fn] as (...a: unknown[]) => unknown;
+          return fn(...m.args);
+        },
+        false,
+      );
     case 'action':
-      return reply(m.id, async () => {
-        const { bridge } = await ready;
-        const run: Run = { stopped: false, engines: new Set(), onStop: [] };
-        active.set(m.token, run);
-        const pyRun = {
-          token: m.token,
-          target: m.target,
-          apiKey: m.apiKey,
-          get stopped() {
-            return run.stopped;
-          },
-          onStop(fn: { (): void; destroy?(): void }) {
-            run.onStop.push(fn);
-            if (run.stopped) fn();
-          },
-          round: (json: string) => post({ type: 'round', token: m.token, record: JSON.parse(json) }),
-        };
-        try {
-          return JSON.parse(await bridge.run_page_action(m.kind, JSON.stringify(m.args), pyRun));
-        } finally {
-          active.delete(m.token);
-          for (const fn of run.onStop) fn.destroy?.();
-        }
-      }, false);
+      return reply(
+        m.id,
+        async () => {
+          const { bridge } = await ready;
+          const run: Run = { stopped: false, engines: new Set(), onStop: [] };
+          active.set(m.token, run);
+          const pyRun = {
+            token: m.token,
+            target: m.target,
+            apiKey: m.apiKey,
+            get stopped() {
+              return run.stopped;
+            },
+            onStop(fn: { (): void; destroy?(): void }) {
+              run.onStop.push(fn);
+              if (run.stopped) fn();
+            },
+            round: (json: string) => post({ type: 'round', token: m.token, record: JSON.parse(json) }),
+          };
+          try {
+            return JSON.parse(await bridge.run_page_action(m.kind, JSON.stringify(m.args), pyRun));
+          } finally {
+            active.delete(m.token);
+            for (const fn of run.onStop) fn.destroy?.();
+          }
+        },
+        false,
+      );
     case 'stop':
       return stopRun(m.token);
     case 'interrupt': {

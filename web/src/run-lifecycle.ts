@@ -23,7 +23,13 @@ export function endRun(page: Page): void {
   const s = store.state;
   const kind = s.running;
   const failed = !!s.error;
-  const text = s.runOutcome ?? (failed ? `${kind} failed — see the message below` : s.stopRequested ? `${kind} stopped — the best result is kept; Resume (u) goes on` : `${kind} done`);
+  const text =
+    s.runOutcome ??
+    (failed
+      ? `${kind} failed — see the message below`
+      : s.stopRequested
+        ? `${kind} stopped — the best result is kept; Resume (u) goes on`
+        : `${kind} done`);
   store.update((st) => void (st.running = null));
   // No loss here: the Loss figure has it, and stays right after later edits.
   setStatus(store, `${text} · ${s.scene?.shapes.length ?? 0} shapes`, !failed);
@@ -43,7 +49,10 @@ export function reportRunError(page: Page, what: string, e: unknown): void {
 export function refuseEmptyScene(page: Page, what: string): boolean {
   const { scene } = page.store.state;
   if (scene && scene.shapes.length > 0) return false;
-  showError(page.store, `${what}: the scene has no shapes, so there is nothing to fit. Start from the built-in shapes (Built-in pelican), import a scene, or add shapes from the console (app.scene).`);
+  showError(
+    page.store,
+    `${what}: the scene has no shapes, so there is nothing to fit. Start from the built-in shapes (Built-in pelican), import a scene, or add shapes from the console (app.scene).`,
+  );
   return true;
 }
 

@@ -66,7 +66,8 @@ export function resume(page: Page): void {
   const r = page.store.state.resume;
   if (!r || page.store.state.running) return;
   page.store.update((s) => void (s.resume = null));
-  if (r.kind === 'optimize') void runOptimize(page, r.remaining || page.store.state.settings.steps).catch(() => undefined);
+  if (r.kind === 'optimize')
+    void runOptimize(page, r.remaining || page.store.state.settings.steps).catch(() => undefined);
   else if (r.kind === 'greedy') void runGreedy(page);
   else if (r.kind === 'llm') void runLlm(page);
   else void runPipeline(page, r);

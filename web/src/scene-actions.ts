@@ -19,15 +19,18 @@ export function setScene(page: Page, scene: Scene, stage?: { label: string; loss
   if (stage) aspects.push('timeline');
   // A stage reached during a run (an accepted round) is saved at once: a reload keeps it.
   aspects.push(stage && store.state.running ? 'checkpoint' : 'save');
-  store.update((s) => {
-    s.scene = scene;
-    if (s.selected >= scene.shapes.length) s.selected = scene.shapes.length - 1;
-    if (stage) {
-      s.stages.push({ label: stage.label, scene: structuredClone(scene), loss: stage.loss ?? null, at: s.stepBase });
-      if (s.stages.length > MAX_STAGES) s.stages.splice(1, s.stages.length - MAX_STAGES);
-      s.current = s.stages.length - 1;
-    }
-  }, ...aspects);
+  store.update(
+    (s) => {
+      s.scene = scene;
+      if (s.selected >= scene.shapes.length) s.selected = scene.shapes.length - 1;
+      if (stage) {
+        s.stages.push({ label: stage.label, scene: structuredClone(scene), loss: stage.loss ?? null, at: s.stepBase });
+        if (s.stages.length > MAX_STAGES) s.stages.splice(1, s.stages.length - MAX_STAGES);
+        s.current = s.stages.length - 1;
+      }
+    },
+    ...aspects,
+  );
   void refreshRender(page);
 }
 
@@ -178,5 +181,6 @@ export async function captureFrame(page: Page, delay: number): Promise<void> {
   if (!state.scene || !state.engineReady) return;
   const scene = state.scene;
   const px = await page.engine.render(state, scene, scene.width, scene.height);
-  if (state.frames.length < MAX_FRAMES) page.store.update((s) => void s.frames.push(toFrame(px, scene.width, scene.height, delay)));
+  if (state.frames.length < MAX_FRAMES)
+    page.store.update((s) => void s.frames.push(toFrame(px, scene.width, scene.height, delay)));
 }

@@ -4,7 +4,16 @@
 // verdicts are py/pelican/scene.py's, so whatever the page accepts Python can export.
 // Everything richer is py/pelican's: the searches, LLM edits, and SVG files.
 import { luma, parseHex, toHex, type Rgb } from './color';
-import { fieldProblem, getField, putField, shapeModel, shapeType, typeKeys, type Model, type ShapeTypeSpec } from './model';
+import {
+  fieldProblem,
+  getField,
+  putField,
+  shapeModel,
+  shapeType,
+  typeKeys,
+  type Model,
+  type ShapeTypeSpec,
+} from './model';
 
 /** A shape object as files hold it: its type's geometry keys (cx, r, points, …) plus these. */
 export interface Shape {
@@ -49,7 +58,8 @@ const MAX_NAME = 64;
 /** A shape of table type `spec` from its constrained values under the original's model (intensity, then geometry). */
 function shapeFromValues(spec: ShapeTypeSpec, name: string, values: readonly number[]): Shape {
   const shape: Shape = { name, type: spec.name, intensity: values[0] };
-  const zeros = (dims: number[]): unknown => (dims.length ? Array.from({ length: dims[0] }, () => zeros(dims.slice(1))) : 0);
+  const zeros = (dims: number[]): unknown =>
+    dims.length ? Array.from({ length: dims[0] }, () => zeros(dims.slice(1))) : 0;
   for (const [key, dims] of typeKeys(spec)) shape[key] = zeros(dims);
   spec.geometry.forEach((f, i) => putField(shape, f, values[1 + i]));
   return shape;
@@ -63,7 +73,11 @@ export function initialScene(width: number, height: number): Scene {
   const k = Math.min(ax, ay);
   const table = shapeModel();
   const shapes = table.initialPelican.map(({ name, type, values }) => {
-    const c = shapeFromValues(table.types.find((t) => t.code === type)!, name, values);
+    const c = shapeFromValues(
+      table.types.find((t) => t.code === type)!,
+      name,
+      values,
+    );
     if (c.points) c.points = c.points.map(([x, y]) => [x * ax, y * ay]);
     else {
       c.cx! *= ax;
@@ -91,14 +105,23 @@ export function backgroundOf(scene: Scene): Rgb {
 
 /** Gray opaque shapes on white: what version 1 holds. */
 function isOriginal(scene: Pick<Scene, 'background' | 'shapes'>): boolean {
-  return (scene.background ?? WHITE) === WHITE && scene.shapes.every((s) => s.color === undefined && (s.opacity ?? 1) === 1);
+  return (
+    (scene.background ?? WHITE) === WHITE && scene.shapes.every((s) => s.color === undefined && (s.opacity ?? 1) === 1)
+  );
 }
 
 /** The version a scene is written as (and its background dropped when it is version 1), as Python does. */
 export function normalised(scene: Scene): Scene {
   const { background, ...rest } = scene;
   if (isOriginal(scene)) return { ...rest, version: 1 };
-  return { format: rest.format, version: 2, width: rest.width, height: rest.height, background: background ?? WHITE, shapes: rest.shapes };
+  return {
+    format: rest.format,
+    version: 2,
+    width: rest.width,
+    height: rest.height,
+    background: background ?? WHITE,
+    shapes: rest.shapes,
+  };
 }
 
 /** The scene in gray: every colour as its luma, the canvas too. */
@@ -119,7 +142,10 @@ export function hasTranslucent(scene: Scene): boolean {
 // The engine's layout: per shape its paint (model.channels), its opacity (model.opacity), then
 // its type's geometry in table order; the canvas colour apart.
 
-export function toValues(scene: Scene, model: Model): { types: Int32Array; values: Float64Array; background: Float64Array } {
+export function toValues(
+  scene: Scene,
+  model: Model,
+): { types: Int32Array; values: Float64Array; background: Float64Array } {
   const types = new Int32Array(scene.shapes.length);
   const out: number[] = [];
   scene.shapes.forEach((s, i) => {
@@ -170,19 +196,40 @@ export function frozenMask(scene: Scene): Uint8Array {
 // message starting with the field's path, before it replaces anything.
 
 /** A string as Python's repr() quotes it, so messages read the same as py/pelican's. */
-const repr = (s: string) => (s.includes("'") && !s.includes('"') ? `"${s}"` : `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`);
+const repr = (s: string) =>
+  s.includes("'") && !s.includes('"') ? `"${s}"` : `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 const kind = (v: unknown) =>
-  v === null || v === undefined ? 'NoneType' : Array.isArray(v) ? 'list' : typeof v === 'string' ? 'str' : typeof v === 'boolean' ? 'bool' : typeof v === 'object' ? 'dict' : typeof v;
+  v === null || v === undefined
+    ? 'NoneType'
+    : Array.isArray(v)
+      ? 'list'
+      : typeof v === 'string'
+        ? 'str'
+        : typeof v === 'boolean'
+          ? 'bool'
+          : typeof v === 'object'
+            ? 'dict'
+            : typeof v;
 
 /** A JSON value roughly as Python's repr() shows it. */
 const show = (v: unknown): string =>
-  typeof v === 'string' ? repr(v) : typeof v === 'boolean' ? (v ? 'True' : 'False') : v === null || v === undefined ? 'None' : (JSON.stringify(v) ?? String(v));
+  typeof v === 'string'
+    ? repr(v)
+    : typeof v === 'boolean'
+      ? v
+        ? 'True'
+        : 'False'
+      : v === null || v === undefined
+        ? 'None'
+        : (JSON.stringify(v) ?? String(v));
 
 function num(v: unknown, where: string, lo?: number, hi?: number): number {
-  if (typeof v !== 'number') throw new SceneError(`${where}: expected a number, got ${kind(v)} ${show(v).slice(0, 40)}`);
+  if (typeof v !== 'number')
+    throw new SceneError(`${where}: expected a number, got ${kind(v)} ${show(v).slice(0, 40)}`);
   if (!Number.isFinite(v)) throw new SceneError(`${where}: ${v} is not a finite number`);
-  if ((lo !== undefined && v < lo) || (hi !== undefined && v > hi)) throw new SceneError(`${where}: ${v} is outside [${lo}, ${hi}]`);
+  if ((lo !== undefined && v < lo) || (hi !== undefined && v > hi))
+    throw new SceneError(`${where}: ${v} is outside [${lo}, ${hi}]`);
   return v;
 }
 
@@ -199,7 +246,8 @@ function color(v: unknown, where: string): string {
 function name(v: unknown, where: string): string {
   if (typeof v !== 'string' || !v.trim()) throw new SceneError(`${where}: a shape name must be a non-empty string`);
   if (v.length > MAX_NAME) throw new SceneError(`${where}: a shape name has at most ${MAX_NAME} characters`);
-  if (/[\u0000-\u001f<>&"']/.test(v)) throw new SceneError(`${where}: ${repr(v)} contains control or markup characters`);
+  if (/[\u0000-\u001f<>&"']/.test(v))
+    throw new SceneError(`${where}: ${repr(v)} contains control or markup characters`);
   return v;
 }
 
@@ -209,19 +257,24 @@ const WORDS: Record<number, string> = { 2: 'two', 3: 'three', 4: 'four' };
 function nested(v: unknown, dims: number[], where: string, type: string): unknown {
   if (dims.length === 0) return v;
   if (!Array.isArray(v) || v.length !== dims[0]) {
-    if (dims.length === 2) throw new SceneError(`${where}: a ${type} needs exactly ${WORDS[dims[0]] ?? dims[0]} [${'xyzw'.slice(0, dims[1]).split('').join(', ')}] points`);
+    if (dims.length === 2)
+      throw new SceneError(
+        `${where}: a ${type} needs exactly ${WORDS[dims[0]] ?? dims[0]} [${'xyzw'.slice(0, dims[1]).split('').join(', ')}] points`,
+      );
     throw new SceneError(`${where}: expected a list of ${dims[0]}`);
   }
   if (dims.length === 2) {
     v.forEach((item, i) => {
-      if (!Array.isArray(item) || item.length !== dims[1]) throw new SceneError(`${where}[${i}]: expected [${'xyzw'.slice(0, dims[1]).split('').join(', ')}]`);
+      if (!Array.isArray(item) || item.length !== dims[1])
+        throw new SceneError(`${where}[${i}]: expected [${'xyzw'.slice(0, dims[1]).split('').join(', ')}]`);
     });
   }
   return v.map((x, i) => nested(x, dims.slice(1), `${where}[${i}]`, type));
 }
 
 function validateShape(raw: unknown, where: string, version: number): Shape {
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new SceneError(`${where}: a shape must be an object`);
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    throw new SceneError(`${where}: a shape must be an object`);
   const d = raw as Record<string, unknown>;
   const typeNames = shapeModel().types.map((t) => t.name);
   const spec = typeof d.type === 'string' ? shapeType(d.type) : undefined;
@@ -230,19 +283,27 @@ function validateShape(raw: unknown, where: string, version: number): Shape {
   const paint = version >= 2 ? ['intensity', 'color', 'opacity'] : ['intensity'];
   const allowed = new Set(['name', 'type', 'frozen', ...paint, ...keys.keys()]);
   for (const key of Object.keys(d)) {
-    if (!allowed.has(key)) throw new SceneError(`${where}.${key}: unknown field for a ${spec.name}${key === 'color' || key === 'opacity' ? ' in a version 1 scene' : ''}`);
+    if (!allowed.has(key))
+      throw new SceneError(
+        `${where}.${key}: unknown field for a ${spec.name}${key === 'color' || key === 'opacity' ? ' in a version 1 scene' : ''}`,
+      );
   }
   if ('intensity' in d && 'color' in d) throw new SceneError(`${where}.color: give a colour or an intensity, not both`);
-  if (!('intensity' in d) && !('color' in d)) throw new SceneError(`${where}.intensity: missing${version >= 2 ? ' (or a color)' : ''}`);
+  if (!('intensity' in d) && !('color' in d))
+    throw new SceneError(`${where}.intensity: missing${version >= 2 ? ' (or a color)' : ''}`);
   const out: Shape = { name: name(d.name, `${where}.name`), type: spec.name };
   for (const [key, dims] of keys) {
-    if (d[key] === undefined || d[key] === null) throw new SceneError(`${where}.${key}: missing (a ${spec.name} needs ${[...keys.keys()].join(', ')})`);
+    if (d[key] === undefined || d[key] === null)
+      throw new SceneError(`${where}.${key}: missing (a ${spec.name} needs ${[...keys.keys()].join(', ')})`);
     out[key] = nested(d[key], dims, `${where}.${key}`, spec.name);
   }
   for (const f of spec.geometry) {
     const value = num(getField(out, f), `${where}.${f.name}`);
     const problem = fieldProblem(f, value);
-    if (problem) throw new SceneError(`${where}.${f.name}: ${problem.startsWith('must') ? (f.transform === 'positive' ? 'a radius ' : 'it ') : ''}${problem}`);
+    if (problem)
+      throw new SceneError(
+        `${where}.${f.name}: ${problem.startsWith('must') ? (f.transform === 'positive' ? 'a radius ' : 'it ') : ''}${problem}`,
+      );
   }
   if ('color' in d) out.color = color(d.color, `${where}.color`);
   else out.intensity = num(d.intensity, `${where}.intensity`, 0, 1);
@@ -260,9 +321,11 @@ function validateShape(raw: unknown, where: string, version: number): Shape {
 export function validateScene(doc: unknown): Scene {
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new SceneError('scene: expected a JSON object');
   const d = doc as Record<string, unknown>;
-  if (d.format !== 'pelican-scene') throw new SceneError(`format: expected "pelican-scene", got ${JSON.stringify(d.format)?.slice(0, 40)}`);
+  if (d.format !== 'pelican-scene')
+    throw new SceneError(`format: expected "pelican-scene", got ${JSON.stringify(d.format)?.slice(0, 40)}`);
   const version = d.version;
-  if (version !== 1 && version !== 2) throw new SceneError(`version: this program reads versions 1, 2, got ${JSON.stringify(version)?.slice(0, 20)}`);
+  if (version !== 1 && version !== 2)
+    throw new SceneError(`version: this program reads versions 1, 2, got ${JSON.stringify(version)?.slice(0, 20)}`);
   for (const key of Object.keys(d)) {
     if (!['format', 'version', 'width', 'height', 'shapes'].includes(key) && !(version >= 2 && key === 'background')) {
       throw new SceneError(`${key}: unknown top-level field${key === 'background' ? ' in a version 1 scene' : ''}`);
@@ -275,7 +338,8 @@ export function validateScene(doc: unknown): Scene {
     }
   }
   if (!Array.isArray(d.shapes)) throw new SceneError('shapes: expected a list');
-  if (d.shapes.length > MAX_SHAPES) throw new SceneError(`shapes: at most ${MAX_SHAPES} shapes, got ${d.shapes.length}`);
+  if (d.shapes.length > MAX_SHAPES)
+    throw new SceneError(`shapes: at most ${MAX_SHAPES} shapes, got ${d.shapes.length}`);
   const background = 'background' in d ? color(d.background, 'background') : WHITE;
   const seen = new Set<string>();
   const shapes = d.shapes.map((raw, i) => {
@@ -284,5 +348,12 @@ export function validateScene(doc: unknown): Scene {
     seen.add(s.name);
     return s;
   });
-  return normalised({ format: 'pelican-scene', version, width: d.width as number, height: d.height as number, background, shapes });
+  return normalised({
+    format: 'pelican-scene',
+    version,
+    width: d.width as number,
+    height: d.height as number,
+    background,
+    shapes,
+  });
 }

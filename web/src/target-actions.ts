@@ -21,16 +21,29 @@ export function rememberForUndo(page: Page): void {
   const { source, target, scene } = s;
   page.store.update((st) => {
     st.targetUndo.push({
-      label: target.label, res: st.settings.res, source, target, scene,
-      stages: st.stages, current: st.current, chartX: st.chartX, chartTotal: st.chartTotal, chartMse: st.chartMse,
-      stepBase: st.stepBase, frames: st.frames, resume: st.resume,
+      label: target.label,
+      res: st.settings.res,
+      source,
+      target,
+      scene,
+      stages: st.stages,
+      current: st.current,
+      chartX: st.chartX,
+      chartTotal: st.chartTotal,
+      chartMse: st.chartMse,
+      stepBase: st.stepBase,
+      frames: st.frames,
+      resume: st.resume,
     });
     if (st.targetUndo.length > UNDO_DEPTH) st.targetUndo.shift();
   });
 }
 
 export function offerUndo(page: Page, what: string): void {
-  notice(page.store, `${what}. The previous target, scene and timeline are kept:`, { label: 'Undo (Ctrl+Z)', run: () => undoTarget(page) });
+  notice(page.store, `${what}. The previous target, scene and timeline are kept:`, {
+    label: 'Undo (Ctrl+Z)',
+    run: () => undoTarget(page),
+  });
 }
 
 export function undoTarget(page: Page): void {
@@ -45,8 +58,17 @@ export function undoTarget(page: Page): void {
     (s) => {
       s.targetUndo.pop();
       Object.assign(s, {
-        source: u.source, target: u.target, scene: u.scene, stages: u.stages, current: u.current, chartX: u.chartX,
-        chartTotal: u.chartTotal, chartMse: u.chartMse, stepBase: u.stepBase, frames: u.frames, resume: u.resume,
+        source: u.source,
+        target: u.target,
+        scene: u.scene,
+        stages: u.stages,
+        current: u.current,
+        chartX: u.chartX,
+        chartTotal: u.chartTotal,
+        chartMse: u.chartMse,
+        stepBase: u.stepBase,
+        frames: u.frames,
+        resume: u.resume,
       });
       s.settings.res = u.res;
       s.selected = -1;
@@ -68,11 +90,23 @@ export function undoTarget(page: Page): void {
 
 /** The target from the source at the working resolution, in colour or gray, over the matte. */
 export function sourceToTarget(page: Page): void {
-  page.store.update((s) => {
-    const src = s.source!;
-    s.target = toTarget(src.canvas, src.canvas.width, src.canvas.height, s.settings.res, src.label, sourceChannels(s.settings, src.label), matteRgb(s.settings));
-    s.targetVersion++;
-  }, 'target', 'color');
+  page.store.update(
+    (s) => {
+      const src = s.source!;
+      s.target = toTarget(
+        src.canvas,
+        src.canvas.width,
+        src.canvas.height,
+        s.settings.res,
+        src.label,
+        sourceChannels(s.settings, src.label),
+        matteRgb(s.settings),
+      );
+      s.targetVersion++;
+    },
+    'target',
+    'color',
+  );
 }
 
 /** On a colour target a white canvas starts at the target's mean colour (then it is fitted). */
@@ -94,7 +128,14 @@ export function colorChanged(page: Page, what: 'mode' | 'matte'): void {
   else void refreshRender(page);
 }
 
-export async function setSourceFromImage(page: Page, img: CanvasImageSource, w: number, h: number, label: string, blob: Blob | null): Promise<void> {
+export async function setSourceFromImage(
+  page: Page,
+  img: CanvasImageSource,
+  w: number,
+  h: number,
+  label: string,
+  blob: Blob | null,
+): Promise<void> {
   const k = Math.min(1, SOURCE_MAX / Math.max(w, h));
   const canvas = new OffscreenCanvas(Math.max(1, Math.round(w * k)), Math.max(1, Math.round(h * k)));
   // Transparency is kept: the target composites it over the matte colour the user picks.
@@ -129,7 +170,9 @@ export async function loadImageFile(page: Page, file: File | Blob): Promise<void
 
 export async function loadDefaultTarget(page: Page): Promise<void> {
   const art = await artSource();
-  page.store.update((s) => void (s.source = { canvas: art, blob: null, label: BUILT_IN, width: art.width, height: art.height }));
+  page.store.update(
+    (s) => void (s.source = { canvas: art, blob: null, label: BUILT_IN, width: art.width, height: art.height }),
+  );
   sourceToTarget(page);
 }
 
@@ -145,18 +188,15 @@ export async function builtInTarget(page: Page): Promise<void> {
 
 export function resetForTarget(page: Page, label: string): void {
   const t = page.store.state.target!;
-  page.store.update(
-    (s) => {
-      s.stages = [];
-      s.chartX = [];
-      s.chartTotal = [];
-      s.chartMse = [];
-      s.stepBase = 0;
-      s.frames = [];
-      s.resume = null;
-    },
-    'chart',
-  );
+  page.store.update((s) => {
+    s.stages = [];
+    s.chartX = [];
+    s.chartTotal = [];
+    s.chartMse = [];
+    s.stepBase = 0;
+    s.frames = [];
+    s.resume = null;
+  }, 'chart');
   setScene(page, colorStart(page, initialScene(t.width, t.height)), { label });
   page.store.update(() => undefined, 'buttons');
 }
@@ -172,7 +212,14 @@ export function changeResolution(page: Page, res: number): void {
 }
 
 /** A target from planes handed over by Python (`app.set_target`). */
-export function setTargetPixels(page: Page, px: Float32Array, width: number, height: number, label: string, channels: 1 | 3): void {
+export function setTargetPixels(
+  page: Page,
+  px: Float32Array,
+  width: number,
+  height: number,
+  label: string,
+  channels: 1 | 3,
+): void {
   rememberForUndo(page);
   const c = new OffscreenCanvas(width, height);
   c.getContext('2d')!.putImageData(planesToImageData(px, width, height), 0, 0);

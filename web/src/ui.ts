@@ -1,6 +1,15 @@
 // The buttons, lists, file inputs, drag and drop and paste, wired to the actions.
 import { drawOverlay } from './canvas-view';
-import { acceptFile, exportGif, exportMetrics, exportPng, exportSceneJson, exportSvg, importSceneFile, pngSize } from './file-actions';
+import {
+  acceptFile,
+  exportGif,
+  exportMetrics,
+  exportPng,
+  exportSceneJson,
+  exportSvg,
+  importSceneFile,
+  pngSize,
+} from './file-actions';
 import { applyTheme, onKey, toggleTheme } from './keyboard';
 import { showError } from './messages';
 import type { Page } from './page';

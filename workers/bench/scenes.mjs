@@ -35,10 +35,31 @@ export function initialPelican() {
     ellipse(0.42, 0.55, 0.22, 0.28, -0.3, 0.35),
     ellipse(0.52, 0.35, 0.06, 0.15, -0.2, 0.4),
     circle(0.58, 0.18, 0.08, 0.35),
-    triangle([[0.62, 0.15], [0.62, 0.22], [0.88, 0.2]], 0.25),
-    triangle([[0.62, 0.22], [0.88, 0.2], [0.65, 0.28]], 0.3),
+    triangle(
+      [
+        [0.62, 0.15],
+        [0.62, 0.22],
+        [0.88, 0.2],
+      ],
+      0.25,
+    ),
+    triangle(
+      [
+        [0.62, 0.22],
+        [0.88, 0.2],
+        [0.65, 0.28],
+      ],
+      0.3,
+    ),
     ellipse(0.38, 0.5, 0.18, 0.15, -0.4, 0.3),
-    triangle([[0.18, 0.52], [0.25, 0.48], [0.12, 0.6]], 0.2),
+    triangle(
+      [
+        [0.18, 0.52],
+        [0.25, 0.48],
+        [0.12, 0.6],
+      ],
+      0.2,
+    ),
     circle(0.6, 0.16, 0.015, 0.05),
     ellipse(0.45, 0.88, 0.06, 0.04, 0.0, 0.15),
   ];
@@ -142,7 +163,10 @@ export const VECTORIZE_CONFIGS = { resolutions: [128, 256, 512], shapes: [35, 10
 export function benchInputs(only = {}) {
   const wanted = (list, values) => values.filter((v) => !list || list.includes(v));
   const configs = [];
-  for (const [scene, table] of [['pelican', PELICAN_CONFIGS], ['vectorize', VECTORIZE_CONFIGS]])
+  for (const [scene, table] of [
+    ['pelican', PELICAN_CONFIGS],
+    ['vectorize', VECTORIZE_CONFIGS],
+  ])
     for (const resolution of wanted(only.resolutions, table.resolutions))
       for (const shapes of wanted(only.shapes, table.shapes)) configs.push({ scene, resolution, shapes });
   const sides = [...new Set([...configs.map((c) => c.resolution), 128])];
@@ -157,7 +181,10 @@ export function benchInputs(only = {}) {
   return {
     configs: configs.map((c) => ({
       ...c,
-      model: c.scene === 'vectorize' ? { channels: 3, opacity: true, fitBackground: true } : { channels: 1, opacity: false, fitBackground: false },
+      model:
+        c.scene === 'vectorize'
+          ? { channels: 3, opacity: true, fitBackground: true }
+          : { channels: 1, opacity: false, fitBackground: false },
       target: c.scene === 'vectorize' ? colour(gray[c.resolution]) : Array.from(gray[c.resolution]),
       // vectorize's weights: every term but the MSE off.
       weights: c.scene === 'vectorize' ? { perimeter: 0, degeneracy: 0, canvas: 0, edge: 0, ssim: 0 } : null,

@@ -37,7 +37,8 @@ export async function startWorkerServer({ isolated = true } = {}) {
       headers: {
         ...isolation,
         // The app's policy for scripts and workers: the engine must run without eval.
-        'Content-Security-Policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; connect-src 'self'",
+        'Content-Security-Policy':
+          "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; connect-src 'self'",
       },
     },
     optimizeDeps: { noDiscovery: true, include: ['comlink'] },

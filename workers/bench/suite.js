@@ -77,7 +77,9 @@ export async function runSuite(client, inputs, options) {
           steps: perStep.length,
           flavour,
         };
-        log(`${runtime} ${resolution}² × ${shapes} ${scene}, ${threads} thread(s): ${record.ms_per_step_median} ms/step (min ${record.ms_per_step_min})`);
+        log(
+          `${runtime} ${resolution}² × ${shapes} ${scene}, ${threads} thread(s): ${record.ms_per_step_median} ms/step (min ${record.ms_per_step_min})`,
+        );
         records.push(record);
       } finally {
         engine.terminate();
@@ -130,7 +132,10 @@ export async function runSuite(client, inputs, options) {
     try {
       // Start-up is not what is measured: every worker loads its module first.
       await single.map([0], (_, engine) => work(engine));
-      await pool.map(Array.from({ length: poolSize }, (_, i) => i), (_, engine) => work(engine));
+      await pool.map(
+        Array.from({ length: poolSize }, (_, i) => i),
+        (_, engine) => work(engine),
+      );
       let started = performance.now();
       await single.map(candidates, (_, engine) => work(engine));
       const serialMs = performance.now() - started;
@@ -149,7 +154,9 @@ export async function runSuite(client, inputs, options) {
         pool_ms: round(pooledMs, 1),
         speedup: round(serialMs / pooledMs, 2),
       });
-      log(`${runtime} pool of ${poolSize}: ${round(serialMs / pooledMs, 2)}× (${round(serialMs, 0)} → ${round(pooledMs, 0)} ms)`);
+      log(
+        `${runtime} pool of ${poolSize}: ${round(serialMs / pooledMs, 2)}× (${round(serialMs, 0)} → ${round(pooledMs, 0)} ms)`,
+      );
     } finally {
       single.terminate();
       pool.terminate();

@@ -60,11 +60,11 @@ struct OptimizeOptions {
 };
 
 struct ProposeOptions {
-  int count = 1;          // shapes wanted (fewer come back when nothing more would help)
-  int candidates = 128;   // random shapes tried per proposal
-  int mutations = 96;     // hill-climbing moves on the best of them
+  int count = 1;         // shapes wanted (fewer come back when nothing more would help)
+  int candidates = 128;  // random shapes tried per proposal
+  int mutations = 96;    // hill-climbing moves on the best of them
   uint32_t seed = 1;
-  uint32_t type_mask = 7; // bit per shape type code allowed
+  uint32_t type_mask = 7;  // bit per shape type code allowed
 };
 
 // Largest accepted |raw| value: far beyond anything useful (sigmoid saturates near 17, a radius of
@@ -96,7 +96,7 @@ class Engine {
   // 1..4096 each; the model fixes the layout and the image planes (the scene is dropped when the
   // model changes).
   Status init(int width, int height, const Model& model = Model{});
-  Status set_target(const float* pixels, size_t count);           // count == W*H*channels, finite, clamped to [0,1]
+  Status set_target(const float* pixels, size_t count);  // count == W*H*channels, finite, clamped to [0,1]
   Status set_scene(const int32_t* types, size_t shape_count, const float* raw, size_t raw_count);
   // The same from constrained values (the hosts' form), checked against the table's ranges;
   // background: `channels` values, the canvas colour (fixed, or the start of the fitted one).
@@ -109,7 +109,7 @@ class Engine {
   void background(double* out /*channels*/) const;
   size_t value_count() const;
   const Model& model() const;
-  Status set_frozen(const uint8_t* mask, size_t count);           // count == shape_count; 1 = frozen
+  Status set_frozen(const uint8_t* mask, size_t count);  // count == shape_count; 1 = frozen
   Status set_weights(const LossWeights&);
   // A window for local work: evaluate and optimize render, score and differentiate only the 8×8
   // tiles meeting pixels [x0, x1) × [y0, y1) (clamped to the canvas), so their cost follows the
@@ -136,8 +136,8 @@ class Engine {
   // After the last step optimize_step is a no-op that reports finished.
   Status optimize_begin(const OptimizeOptions&);         // fresh Adam, schedules
   Status optimize_step(Breakdown* out, bool* finished);  // loss measured before the update
-  Status optimize_end();  // restores the parameters whose loss was best; also after a cancel
-  float best_loss() const;     // +inf before any measured step
+  Status optimize_end();    // restores the parameters whose loss was best; also after a cancel
+  float best_loss() const;  // +inf before any measured step
   int steps_completed() const;
 
   // New shapes for the current scene: a stochastic search over hard-edged shapes on the residual

@@ -23,7 +23,7 @@ enum class Transform : int32_t {
 struct FieldSpec {
   const char* name;  // a JSON path inside a shape object: "cx", "points[1][0]"
   Transform transform;
-  double min, max;    // accepted constrained range (inclusive; Positive also excludes 0)
+  double min, max;  // accepted constrained range (inclusive; Positive also excludes 0)
 };
 
 constexpr int kMaxGeometry = 6;
@@ -40,7 +40,10 @@ constexpr double kMaxRadius = 4.0;
 constexpr double kMaxRotation = 1.0e4;
 
 constexpr ShapeSpec kShapeSpecs[] = {
-    {"circle", 0, 3, {{"cx", Transform::Unit, 0, 1}, {"cy", Transform::Unit, 0, 1}, {"r", Transform::Positive, 0, kMaxRadius}}},
+    {"circle",
+     0,
+     3,
+     {{"cx", Transform::Unit, 0, 1}, {"cy", Transform::Unit, 0, 1}, {"r", Transform::Positive, 0, kMaxRadius}}},
     {"ellipse",
      1,
      5,

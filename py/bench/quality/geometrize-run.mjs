@@ -78,7 +78,14 @@ export async function runGeometrize(image, budgets, seed = 1) {
         SvgExporter.getSvgNodeClose();
       spent += performance.now() - started;
       cpuSpent += cpu() - cpuStarted;
-      out.push({ budget, svg, seconds: spent / 1000, cpuSeconds: cpuSpent, shapes: parts.length, ownRasterPsnr: ownRasterPsnr(runner, rgba) });
+      out.push({
+        budget,
+        svg,
+        seconds: spent / 1000,
+        cpuSeconds: cpuSpent,
+        shapes: parts.length,
+        ownRasterPsnr: ownRasterPsnr(runner, rgba),
+      });
       started = performance.now();
       cpuStarted = cpu();
     }

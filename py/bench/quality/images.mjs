@@ -100,7 +100,9 @@ export function toRgba(image) {
 export function quantised(image) {
   const rgba = toRgba(image);
   const ch = image.channels;
-  const data = Float32Array.from({ length: image.width * image.height * ch }, (_, k) =>
-    rgba[4 * Math.floor(k / ch) + (k % ch)] / 255);
+  const data = Float32Array.from(
+    { length: image.width * image.height * ch },
+    (_, k) => rgba[4 * Math.floor(k / ch) + (k % ch)] / 255,
+  );
   return { ...image, data };
 }

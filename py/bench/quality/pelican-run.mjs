@@ -52,8 +52,15 @@ export async function createPelicanRunner({ log = () => {} } = {}) {
     async run(image, shapes, options = {}) {
       // CPU time of the whole process (Python and the engine workers are its threads).
       const before = process.cpuUsage();
-      const out = await call(planar(image), image.width, image.height, image.channels, shapes, image.channels === 1,
-        JSON.stringify(options));
+      const out = await call(
+        planar(image),
+        image.width,
+        image.height,
+        image.channels,
+        shapes,
+        image.channels === 1,
+        JSON.stringify(options),
+      );
       const used = process.cpuUsage(before);
       return { ...JSON.parse(out), cpuSeconds: (used.user + used.system) / 1e6 };
     },

@@ -31,7 +31,11 @@ for (let i = 2; i < process.argv.length; i++) {
     args[flag.slice(2)] = process.argv[++i];
   } else fail(`unknown option '${flag}'; known: --quick, ${VALUED.join(', ')}`);
 }
-const list = (name, fallback) => (args[name] ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
+const list = (name, fallback) =>
+  (args[name] ?? fallback)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 const integers = (name, fallback, min) =>
   list(name, fallback).map((s) => {
     const n = Number(s);
@@ -45,9 +49,14 @@ const oneOf = (name, values, known) => {
 
 if (args.runtime && args.runtime !== 'quality') fail(`--runtime '${args.runtime}' is not this benchmark's ('quality')`);
 const images = catalogue(targetsDir);
-const names = oneOf('images', list('images', args.quick ? 'grace_hopper,logo' : images.map((e) => e.name).join(',')), images.map((e) => e.name));
+const names = oneOf(
+  'images',
+  list('images', args.quick ? 'grace_hopper,logo' : images.map((e) => e.name).join(',')),
+  images.map((e) => e.name),
+);
 for (const e of images) {
-  if (names.includes(e.name) && e.file && !existsSync(e.file)) fail(`${e.name}: ${e.file} is missing (set PELICAN_TARGETS to the shared targets folder)`);
+  if (names.includes(e.name) && e.file && !existsSync(e.file))
+    fail(`${e.name}: ${e.file} is missing (set PELICAN_TARGETS to the shared targets folder)`);
 }
 const budgets = [...new Set(integers('shapes', args.quick ? '20,35' : '20,35,100,200', 1))].sort((a, b) => a - b);
 // 32 px: the shorter side of the widest image must still hold SSIM's 11×11 window.
@@ -73,18 +82,33 @@ try {
         const sized = fit(sources.get(name), resolution);
         const target = quantised(mode === 'gray' ? luma(sized) : sized);
         const score = async (method, budget, run) => {
-          const drawn = drawnImage(await rasteriser.rasterise(run.svg, target.width, target.height),
-            target.width, target.height, target.channels);
+          const drawn = drawnImage(
+            await rasteriser.rasterise(run.svg, target.width, target.height),
+            target.width,
+            target.height,
+            target.channels,
+          );
           const record = {
-            bench: 'quality', runtime: 'quality', image: name, resolution, mode, shapes_budget: budget, method,
-            shapes: run.shapes, seconds: round(run.seconds), psnr: round(psnr(drawn, target)), ssim: round(ssim(drawn, target)),
+            bench: 'quality',
+            runtime: 'quality',
+            image: name,
+            resolution,
+            mode,
+            shapes_budget: budget,
+            method,
+            shapes: run.shapes,
+            seconds: round(run.seconds),
+            psnr: round(psnr(drawn, target)),
+            ssim: round(ssim(drawn, target)),
             ...(run.api ? { pelican_api: run.api } : {}),
             ...(run.ownRasterPsnr !== undefined ? { own_raster_psnr: round(run.ownRasterPsnr) } : {}),
           };
           records.push(record);
           if (svgDir) writeFileSync(join(svgDir, `${name}-${resolution}-${mode}-${budget}-${method}.svg`), run.svg);
-          log(`${name} ${target.width}x${target.height} ${mode} N=${budget} ${method}: ${record.shapes} shapes, ` +
-            `${record.seconds} s, PSNR ${record.psnr.toFixed(2)} dB, SSIM ${record.ssim.toFixed(4)}`);
+          log(
+            `${name} ${target.width}x${target.height} ${mode} N=${budget} ${method}: ${record.shapes} shapes, ` +
+              `${record.seconds} s, PSNR ${record.psnr.toFixed(2)} dB, SSIM ${record.ssim.toFixed(4)}`,
+          );
         };
         if (methods.includes('geometrize')) {
           for (const run of await runGeometrize(target, budgets)) await score('geometrize', run.budget, run);
@@ -106,6 +130,12 @@ log(`${records.length} records written to ${output}`);
 for (const resolution of resolutions) {
   for (const mode of modes) {
     console.log(`\n### ${resolution} px, ${mode}: PSNR dB, pelican / geometrize\n`);
-    console.log(table(records.filter((r) => r.resolution === resolution && r.mode === mode), names, budgets));
+    console.log(
+      table(
+        records.filter((r) => r.resolution === resolution && r.mode === mode),
+        names,
+        budgets,
+      ),
+    );
   }
 }

@@ -90,7 +90,23 @@ function blur(plane, w, h) {
 function ssimPlane(p, q, w, h) {
   const [c1, c2] = [0.01 ** 2, 0.03 ** 2];
   const [mp, mq] = [blur(p, w, h), blur(q, w, h)];
-  const [pp, qq, pq] = [blur(p.map((v) => v * v), w, h), blur(q.map((v) => v * v), w, h), blur(p.map((v, i) => v * q[i]), w, h)];
+  const [pp, qq, pq] = [
+    blur(
+      p.map((v) => v * v),
+      w,
+      h,
+    ),
+    blur(
+      q.map((v) => v * v),
+      w,
+      h,
+    ),
+    blur(
+      p.map((v, i) => v * q[i]),
+      w,
+      h,
+    ),
+  ];
   let sum = 0;
   for (let i = 0; i < mp.length; i++) {
     const [vp, vq, cov] = [pp[i] - mp[i] ** 2, qq[i] - mq[i] ** 2, pq[i] - mp[i] * mq[i]];

@@ -46,7 +46,11 @@ const cover = (d, px, soft = 1) => clamp(0.5 - d / (px * soft));
 
 /** A few saturated flat shapes on a plain ground, no text: what logo tracers are built for. */
 function logo() {
-  const tri = [[0.55, 0.1], [0.92, 0.12], [0.74, 0.46]];
+  const tri = [
+    [0.55, 0.1],
+    [0.92, 0.12],
+    [0.74, 0.46],
+  ];
   return draw(640, 640, (u, v, px) => {
     let c = [0.97, 0.95, 0.9];
     c = over(c, [0.9, 0.12, 0.15], cover(circle(u, v, 0.38, 0.42, 0.22), px));
@@ -68,7 +72,18 @@ function dark() {
     c = c.map((x, i) => x + [0.3, 0.19, 0.07][i] * gauss(lamp, 0.05));
     c = over(c, [0.01, 0.012, 0.01], cover(0.74 + 0.03 * Math.sin(4 * u) - v, px));
     c = over(c, [0.015, 0.015, 0.018], cover(roundedBox(u, v, 0.22, 0.5, 0.58, 0.82, 0.005), px));
-    c = over(c, [0.015, 0.015, 0.018], cover(triangle(u, v, [[0.18, 0.5], [0.4, 0.36], [0.62, 0.5]]), px));
+    c = over(
+      c,
+      [0.015, 0.015, 0.018],
+      cover(
+        triangle(u, v, [
+          [0.18, 0.5],
+          [0.4, 0.36],
+          [0.62, 0.5],
+        ]),
+        px,
+      ),
+    );
     for (const x0 of [0.28, 0.44]) {
       c = over(c, [0.42, 0.28, 0.1], cover(roundedBox(u, v, x0, 0.58, x0 + 0.07, 0.66, 0.003), px));
     }
@@ -92,8 +107,12 @@ function portrait() {
     const nz = Math.sqrt(Math.max(0, 1 - dx * dx - dy * dy));
     const shade = 0.55 + 0.45 * Math.max(0, dx * light[0] + dy * light[1] + nz * light[2]);
     let skin = [0.93, 0.74, 0.62].map((x) => x * shade);
-    skin = mix(skin, [0.9, 0.45, 0.45], 0.25 * (gauss((u - cx + 0.08) ** 2 + (v - 0.49) ** 2, 0.025) +
-      gauss((u - cx - 0.08) ** 2 + (v - 0.49) ** 2, 0.025)));
+    skin = mix(
+      skin,
+      [0.9, 0.45, 0.45],
+      0.25 *
+        (gauss((u - cx + 0.08) ** 2 + (v - 0.49) ** 2, 0.025) + gauss((u - cx - 0.08) ** 2 + (v - 0.49) ** 2, 0.025)),
+    );
     skin = skin.map((x) => x * (1 - 0.18 * gauss((u - cx - 0.012) ** 2 + (v - 0.475) ** 2, 0.013)));
     c = over(c, skin, cover(ellipse(u, v, cx, 0.43, 0.165, 0.215), px, 2));
     c = over(c, [0.2, 0.12, 0.07], cover(ellipse(u, v, cx, 0.28, 0.17, 0.09), px, 2) * cover(v - 0.3, px, 3));

@@ -28,7 +28,11 @@ export async function createChromiumRunner({ log = () => {}, port = 5303 } = {})
   const configFile = join(root, 'vite.config.ts');
   log('building the app');
   await build({ configFile, logLevel: 'warn' });
-  const server = await preview({ configFile, logLevel: 'warn', preview: { host: '127.0.0.1', port, strictPort: false } });
+  const server = await preview({
+    configFile,
+    logLevel: 'warn',
+    preview: { host: '127.0.0.1', port, strictPort: false },
+  });
   const browser = await chromium.launch(CHROMIUM);
   const close = async () => {
     await browser.close();
@@ -45,8 +49,15 @@ export async function createChromiumRunner({ log = () => {}, port = 5303 } = {})
     return {
       async run(image, shapes, options = {}) {
         const bytes = Buffer.from(Array.from(planar(image), (v) => Math.round(v * 255))).toString('base64');
-        const args = [JSON.stringify(bytes), image.width, image.height, image.channels, shapes,
-          image.channels === 1 ? 'True' : 'False', JSON.stringify(JSON.stringify(options))];
+        const args = [
+          JSON.stringify(bytes),
+          image.width,
+          image.height,
+          image.channels,
+          shapes,
+          image.channels === 1 ? 'True' : 'False',
+          JSON.stringify(JSON.stringify(options)),
+        ];
         args[0] = `_Planar(${args[0]})`;
         return JSON.parse(await py(`await _quality_run(${args.join(', ')})`));
       },

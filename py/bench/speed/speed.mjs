@@ -24,7 +24,17 @@ const fail = (message) => {
   process.exit(2);
 };
 
-const VALUED = ['--json', '--images', '--shapes', '--resolution', '--mode', '--methods', '--variants', '--host', '--runtime'];
+const VALUED = [
+  '--json',
+  '--images',
+  '--shapes',
+  '--resolution',
+  '--mode',
+  '--methods',
+  '--variants',
+  '--host',
+  '--runtime',
+];
 const args = {};
 for (let i = 2; i < process.argv.length; i++) {
   const flag = process.argv[i];
@@ -34,7 +44,11 @@ for (let i = 2; i < process.argv.length; i++) {
     args[flag.slice(2)] = process.argv[++i];
   } else fail(`unknown option '${flag}'; known: --quick, ${VALUED.join(', ')}`);
 }
-const list = (name, fallback) => (args[name] ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
+const list = (name, fallback) =>
+  (args[name] ?? fallback)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 const integer = (name, text, min) => {
   const n = Number(text);
   if (!Number.isInteger(n) || n < min) fail(`--${name}: '${text}' is not an integer ≥ ${min}`);
@@ -44,21 +58,26 @@ const integer = (name, text, min) => {
 const host = args.host ?? (args.runtime === 'speed-chromium' ? 'chromium' : 'node');
 if (!['node', 'chromium'].includes(host)) fail(`--host: unknown '${host}'; known: node, chromium`);
 const runtime = host === 'node' ? 'speed' : 'speed-chromium';
-if (args.runtime && args.runtime !== runtime) fail(`--runtime '${args.runtime}' is not this benchmark's ('speed', 'speed-chromium')`);
+if (args.runtime && args.runtime !== runtime)
+  fail(`--runtime '${args.runtime}' is not this benchmark's ('speed', 'speed-chromium')`);
 const PHOTOS = ['china', 'flower', 'grace_hopper'];
 const images = catalogue(targetsDir);
 const names = list('images', args.quick ? 'china' : PHOTOS.join(','));
 for (const name of names) {
   const entry = images.find((e) => e.name === name);
   if (!entry) fail(`--images: unknown '${name}'; known: ${images.map((e) => e.name).join(', ')}`);
-  if (entry.file && !existsSync(entry.file)) fail(`${name}: ${entry.file} is missing (set PELICAN_TARGETS to the shared targets folder)`);
+  if (entry.file && !existsSync(entry.file))
+    fail(`${name}: ${entry.file} is missing (set PELICAN_TARGETS to the shared targets folder)`);
 }
-const budgets = [...new Set(list('shapes', args.quick ? '50,100' : '50,100,200,300').map((s) => integer('shapes', s, 1)))].sort((a, b) => a - b);
+const budgets = [
+  ...new Set(list('shapes', args.quick ? '50,100' : '50,100,200,300').map((s) => integer('shapes', s, 1))),
+].sort((a, b) => a - b);
 const resolution = integer('resolution', args.resolution ?? (args.quick ? '128' : '256'), 32);
 const mode = args.mode ?? 'color';
 if (!['color', 'gray'].includes(mode)) fail(`--mode: unknown '${mode}'; known: color, gray`);
 const methods = list('methods', 'pelican,geometrize');
-for (const m of methods) if (!['pelican', 'geometrize'].includes(m)) fail(`--methods: unknown '${m}'; known: pelican, geometrize`);
+for (const m of methods)
+  if (!['pelican', 'geometrize'].includes(m)) fail(`--methods: unknown '${m}'; known: pelican, geometrize`);
 let variants = { pelican: {} };
 if (args.variants) {
   try {
@@ -66,8 +85,13 @@ if (args.variants) {
   } catch (error) {
     fail(`--variants: not JSON (${error.message})`);
   }
-  if (!variants || typeof variants !== 'object' || Array.isArray(variants) || !Object.keys(variants).length ||
-      Object.values(variants).some((v) => !v || typeof v !== 'object' || Array.isArray(v))) {
+  if (
+    !variants ||
+    typeof variants !== 'object' ||
+    Array.isArray(variants) ||
+    !Object.keys(variants).length ||
+    Object.values(variants).some((v) => !v || typeof v !== 'object' || Array.isArray(v))
+  ) {
     fail('--variants: expected an object of named VectorizeOptions overrides, e.g. {"pelican": {}}');
   }
 }
@@ -87,23 +111,46 @@ try {
     const sized = fit(source, resolution);
     const image = quantised(mode === 'gray' ? luma(sized) : sized);
     const score = async (svg) =>
-      psnr(drawnImage(await rasteriser.rasterise(svg, image.width, image.height), image.width, image.height, image.channels), image);
+      psnr(
+        drawnImage(
+          await rasteriser.rasterise(svg, image.width, image.height),
+          image.width,
+          image.height,
+          image.channels,
+        ),
+        image,
+      );
     const add = async (method, budget, run, curve) => {
       const p = pace(curve, budget);
       const record = {
-        bench: 'speed', runtime, host: method === 'geometrize' ? 'node' : host, image: name, resolution, mode, method, shapes_budget: budget,
-        shapes: run.shapes, seconds: round(run.seconds), psnr: round(await score(run.svg)),
+        bench: 'speed',
+        runtime,
+        host: method === 'geometrize' ? 'node' : host,
+        image: name,
+        resolution,
+        mode,
+        method,
+        shapes_budget: budget,
+        shapes: run.shapes,
+        seconds: round(run.seconds),
+        psnr: round(await score(run.svg)),
         ...(run.cpuSeconds !== undefined ? { cpu_seconds: round(run.cpuSeconds) } : {}),
-        per_shape_first50: round(p.first), per_shape_last50: round(p.last), last_over_first: round(p.ratio),
+        per_shape_first50: round(p.first),
+        per_shape_last50: round(p.last),
+        last_over_first: round(p.ratio),
         ...(run.rounds ? { rounds: run.rounds.length } : {}),
       };
       records.push(record);
-      log(`${name} ${image.width}x${image.height} ${mode} N=${budget} ${method}: ${record.shapes} shapes, ${record.seconds} s (CPU ${record.cpu_seconds ?? "–"} s), ` +
-        `PSNR ${record.psnr.toFixed(2)} dB, s/shape first 50 ${record.per_shape_first50}, last 50 ${record.per_shape_last50}`);
+      log(
+        `${name} ${image.width}x${image.height} ${mode} N=${budget} ${method}: ${record.shapes} shapes, ${record.seconds} s (CPU ${record.cpu_seconds ?? '–'} s), ` +
+          `PSNR ${record.psnr.toFixed(2)} dB, s/shape first 50 ${record.per_shape_first50}, last 50 ${record.per_shape_last50}`,
+      );
     };
     if (methods.includes('geometrize')) {
       // Snapshots every 50 shapes as well, for the pace of each budget's last 50.
-      const steps = [...new Set([...budgets, ...Array.from({ length: Math.ceil(budgets.at(-1) / 50) }, (_, i) => 50 * (i + 1))])];
+      const steps = [
+        ...new Set([...budgets, ...Array.from({ length: Math.ceil(budgets.at(-1) / 50) }, (_, i) => 50 * (i + 1))]),
+      ];
       const runs = await runGeometrize(image, steps);
       const curve = [[0, 0], ...runs.map((r) => [r.shapes, r.seconds])];
       for (const run of runs.filter((r) => budgets.includes(r.budget))) await add('geometrize', run.budget, run, curve);

@@ -17,7 +17,21 @@ from .prompts import ARCHITECT_TOOL, JUDGE_TOOL, parse_feedback, parse_plan
 from .refine import RefineOptions, RefineResult, judge, refine
 
 __all__ = [
-    "ARCHITECT_TOOL", "EditOutcome", "ImagePart", "JUDGE_TOOL", "Limits", "LlmClient", "LlmError",
-    "ProviderConfig", "RefineOptions", "RefineResult", "Tool", "apply_edits", "extract_json",
-    "judge", "parse_feedback", "parse_plan", "refine",
+    "ARCHITECT_TOOL",
+    "EditOutcome",
+    "ImagePart",
+    "JUDGE_TOOL",
+    "Limits",
+    "LlmClient",
+    "LlmError",
+    "ProviderConfig",
+    "RefineOptions",
+    "RefineResult",
+    "Tool",
+    "apply_edits",
+    "extract_json",
+    "judge",
+    "parse_feedback",
+    "parse_plan",
+    "refine",
 ]

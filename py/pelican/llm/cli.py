@@ -81,10 +81,19 @@ async def refine_command(a: argparse.Namespace, load_target: Callable[[str, int]
         for key in ("feedback", "architect"):
             if key in record:
                 artifacts.write_json(os.path.join(folder, f"{key}.json"), record[key])
-        verdict = ("rolled back" if record.get("rolled_back") else "accepted" if record.get("accepted")
-                   else "converged" if record.get("converged") else f"error: {record.get('error', 'no change')}")
-        print(f"round {record['round']}: {verdict}; loss {record['loss_before']:.6f} -> {record['loss']:.6f}, "
-              f"{record['num_shapes']} shapes")
+        verdict = (
+            "rolled back"
+            if record.get("rolled_back")
+            else "accepted"
+            if record.get("accepted")
+            else "converged"
+            if record.get("converged")
+            else f"error: {record.get('error', 'no change')}"
+        )
+        print(
+            f"round {record['round']}: {verdict}; loss {record['loss_before']:.6f} -> {record['loss']:.6f}, "
+            f"{record['num_shapes']} shapes"
+        )
 
     result = await refine(scene, target, client, options, on_round=on_round)
     async with await Engine.borrow(target) as engine:
@@ -94,7 +103,9 @@ async def refine_command(a: argparse.Namespace, load_target: Callable[[str, int]
     print(f"best loss {result.best_loss:.6f} (from {result.initial_loss:.6f}); stopped: {result.stopped}; wrote {out}/")
     failed = [r for r in result.history if r.get("error")]
     if result.history and len(failed) == len(result.history):
-        print(f"error: every round failed, the scene is the starting one (last error: {failed[-1]['error']})",
-              file=sys.stderr)
+        print(
+            f"error: every round failed, the scene is the starting one (last error: {failed[-1]['error']})",
+            file=sys.stderr,
+        )
         return 1
     return 0

@@ -163,11 +163,17 @@ async def _urllib_transport(url: str, headers: dict[str, str], body: str, timeou
         req = urllib.request.Request(url, data=body.encode("utf-8"), headers=headers, method="POST")
         try:
             with urllib.request.build_opener(NoRedirect).open(req, timeout=timeout_s) as r:
-                return HttpReply(r.status, r.read(MAX_REPLY_CHARS + 1).decode("utf-8", "replace"),
-                                 _retry_after(r.headers.get("retry-after")))
+                return HttpReply(
+                    r.status,
+                    r.read(MAX_REPLY_CHARS + 1).decode("utf-8", "replace"),
+                    _retry_after(r.headers.get("retry-after")),
+                )
         except urllib.error.HTTPError as e:
-            return HttpReply(e.code, e.read(MAX_REPLY_CHARS + 1).decode("utf-8", "replace"),
-                             _retry_after(e.headers.get("retry-after") if e.headers else None))
+            return HttpReply(
+                e.code,
+                e.read(MAX_REPLY_CHARS + 1).decode("utf-8", "replace"),
+                _retry_after(e.headers.get("retry-after") if e.headers else None),
+            )
         except TimeoutError:
             raise _Retryable(f"no answer within {timeout_s:g} s") from None
         except (urllib.error.URLError, OSError) as e:
@@ -257,7 +263,7 @@ def extract_json(text: str) -> Any:
                 depth -= 1
                 if depth == 0:
                     try:
-                        return _loads(text[start:i + 1])
+                        return _loads(text[start : i + 1])
                     except ValueError:
                         break
     raise LlmError("the reply contains no JSON object")
@@ -268,8 +274,10 @@ def extract_json(text: str) -> Any:
 
 
 def _json_instruction(tool: Tool) -> str:
-    return ("\n\nRespond with ONLY a JSON object (no markdown, no other text) matching this JSON "
-            f"Schema:\n{json.dumps(tool.schema)}")
+    return (
+        "\n\nRespond with ONLY a JSON object (no markdown, no other text) matching this JSON "
+        f"Schema:\n{json.dumps(tool.schema)}"
+    )
 
 
 def _anthropic_request(cfg: ProviderConfig, parts: Sequence[Any], tool: Tool) -> tuple[dict, dict]:
@@ -340,8 +348,12 @@ def _openai_request(cfg: ProviderConfig, parts: Sequence[Any], tool: Tool) -> tu
         "messages": [{"role": "user", "content": content}],
     }
     if cfg.use_tools:
-        body["tools"] = [{"type": "function", "function": {
-            "name": tool.name, "description": tool.description, "parameters": tool.schema}}]
+        body["tools"] = [
+            {
+                "type": "function",
+                "function": {"name": tool.name, "description": tool.description, "parameters": tool.schema},
+            }
+        ]
         body["tool_choice"] = {"type": "function", "function": {"name": tool.name}}
     return headers, body
 
@@ -369,7 +381,9 @@ def _openai_answer(reply: Any, tool: Tool) -> Any:
         return extract_json(args)
     content = message.get("content")
     if isinstance(content, list):  # content parts
-        content = "\n".join(c.get("text", "") for c in content if isinstance(c, dict) and isinstance(c.get("text"), str))
+        content = "\n".join(
+            c.get("text", "") for c in content if isinstance(c, dict) and isinstance(c.get("text"), str)
+        )
     if isinstance(content, str) and content.strip():
         return extract_json(content)
     raise LlmError(f"the reply has no {tool.name} tool call and no text")
@@ -385,8 +399,12 @@ _WIRE = {"anthropic": (_anthropic_request, _anthropic_answer), "openai": (_opena
 class LlmClient:
     """One configured provider. ``transport`` and ``sleep`` are replaceable for hosts and tests."""
 
-    def __init__(self, config: ProviderConfig, transport: Transport | None = None,
-                 sleep: Callable[[float], Awaitable[Any]] | None = None) -> None:
+    def __init__(
+        self,
+        config: ProviderConfig,
+        transport: Transport | None = None,
+        sleep: Callable[[float], Awaitable[Any]] | None = None,
+    ) -> None:
         self._config = config
         self._transport = transport or fetch_transport
         self._sleep = sleep or asyncio.sleep
@@ -440,20 +458,27 @@ class LlmClient:
                 try:
                     return _loads(reply.text)
                 except ValueError:
-                    raise LlmError(f"{cfg.provider} answered HTTP {reply.status} with a body that is not JSON: "
-                                   f"{_quote(reply.text, cfg.api_key)}") from None
+                    raise LlmError(
+                        f"{cfg.provider} answered HTTP {reply.status} with a body that is not JSON: "
+                        f"{_quote(reply.text, cfg.api_key)}"
+                    ) from None
             if reply.status == 0 or 300 <= reply.status < 400:
-                raise LlmError(f"{cfg.provider} at {cfg.base_url} answered with a redirect (HTTP {reply.status}); "
-                               "it is not followed so the key goes nowhere else: set the base URL to the "
-                               "final address", reply.status)
+                raise LlmError(
+                    f"{cfg.provider} at {cfg.base_url} answered with a redirect (HTTP {reply.status}); "
+                    "it is not followed so the key goes nowhere else: set the base URL to the "
+                    "final address",
+                    reply.status,
+                )
             detail = f"HTTP {reply.status}: {_quote(_error_message(reply.text), cfg.api_key)}"
             if reply.status in RETRY_STATUSES or reply.status >= 500:
                 last, last_retry_after = detail, reply.retry_after_s
                 continue
             raise LlmError(f"{cfg.provider} refused the request ({detail}){_hint(reply.status)}", reply.status)
-        raise LlmError(f"{cfg.provider} at {cfg.base_url} could not be reached after {cfg.attempts} "
-                       f"attempt{'s' if cfg.attempts != 1 else ''} ({_redact(last, cfg.api_key)})",
-                       _status_of(last))
+        raise LlmError(
+            f"{cfg.provider} at {cfg.base_url} could not be reached after {cfg.attempts} "
+            f"attempt{'s' if cfg.attempts != 1 else ''} ({_redact(last, cfg.api_key)})",
+            _status_of(last),
+        )
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         cfg = self._config

@@ -42,7 +42,7 @@ ADD_DEFAULTS = {
     "triangle": {"points": [[0.3, 0.3], [0.7, 0.3], [0.5, 0.7]], "intensity": 0.5},
 }
 MIN_RADIUS = 0.002  # below a fraction of a pixel at any size we support, a shape is invisible
-MAX_RADIUS = 1.5    # a radius beyond the canvas covers it all; the optimiser cannot recover
+MAX_RADIUS = 1.5  # a radius beyond the canvas covers it all; the optimiser cannot recover
 MAX_ROTATION = 4 * math.pi
 # The original clamps intensities to [0.01, 0.99] (§7.4): the logit of 0 or 1 is infinite.
 INTENSITY_CLAMP = (0.01, 0.99)
@@ -94,7 +94,7 @@ def apply_edits(scene: Scene, actions: Any, limits: Limits | None = None) -> Edi
     if not isinstance(actions, list):
         out.rejected.append({"index": 0, "edit": _preview(actions), "reason": "actions must be a list"})
         return out
-    for i, action in enumerate(actions[:limits.max_edits]):
+    for i, action in enumerate(actions[: limits.max_edits]):
         try:
             current, description = _apply_one(current, action, limits)
         except EditError as e:
@@ -106,8 +106,13 @@ def apply_edits(scene: Scene, actions: Any, limits: Limits | None = None) -> Edi
         out.applied.append(description)
     if len(actions) > limits.max_edits:
         n = len(actions) - limits.max_edits
-        out.rejected.append({"index": limits.max_edits, "edit": f"{n} more edit{'s' if n > 1 else ''}",
-                             "reason": f"more than {limits.max_edits} edits in one round"})
+        out.rejected.append(
+            {
+                "index": limits.max_edits,
+                "edit": f"{n} more edit{'s' if n > 1 else ''}",
+                "reason": f"more than {limits.max_edits} edits in one round",
+            }
+        )
     out.scene = current
     return out
 
@@ -160,8 +165,9 @@ def _modified(shape: Shape, changes: Any, scene: Scene) -> tuple[Shape, str]:
 
 def _add(scene: Scene, name: str, action: dict[str, Any], limits: Limits) -> tuple[Scene, str]:
     if not NAME_RE.match(name):
-        raise EditError(f"{_short(name)} is not a valid name (a letter, then letters, digits, _ . -; "
-                        "at most 64 characters)")
+        raise EditError(
+            f"{_short(name)} is not a valid name (a letter, then letters, digits, _ . -; " "at most 64 characters)"
+        )
     if name in scene.names():
         raise EditError(f"a shape named {_short(name)} already exists")
     cap = min(limits.max_shapes, MAX_SHAPES)
@@ -267,7 +273,7 @@ def _number(value: Any, current: float, where: str) -> float:
 
 def _short(value: Any, limit: int = 40) -> str:
     text = repr(value)
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _preview(action: Any, limit: int = 160) -> str:
@@ -275,4 +281,4 @@ def _preview(action: Any, limit: int = 160) -> str:
         text = json.dumps(action, separators=(",", ":"), default=str)
     except (ValueError, TypeError, RecursionError):
         text = type(action).__name__
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"

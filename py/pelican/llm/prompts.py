@@ -28,21 +28,40 @@ JUDGE_TOOL = Tool(
     schema={
         "type": "object",
         "properties": {
-            "overall_quality": {"type": "number", "minimum": 0, "maximum": 1,
-                                "description": "0 = unusable, 1 = excellent"},
-            "resembles_pelican": {"type": "boolean",
-                                  "description": "whether the render is recognisable as the target's subject"},
+            "overall_quality": {
+                "type": "number",
+                "minimum": 0,
+                "maximum": 1,
+                "description": "0 = unusable, 1 = excellent",
+            },
+            "resembles_pelican": {
+                "type": "boolean",
+                "description": "whether the render is recognisable as the target's subject",
+            },
             "geometric_accuracy": {"type": "string", "description": "proportions and positions, briefly"},
             "missing_features": {"type": "array", "items": {"type": "string"}},
-            "topology_issues": {"type": "array", "items": {"type": "string"},
-                                "description": "shapes that are wrong in kind, count or z-order"},
+            "topology_issues": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "shapes that are wrong in kind, count or z-order",
+            },
             "suggestions": {"type": "array", "items": {"type": "string"}},
-            "ready_for_refinement": {"type": "boolean",
-                                     "description": "true if the structure is right and only fine-tuning is left"},
+            "ready_for_refinement": {
+                "type": "boolean",
+                "description": "true if the structure is right and only fine-tuning is left",
+            },
             "similarity_to_target": {"type": "number", "minimum": 0, "maximum": 1},
         },
-        "required": ["overall_quality", "resembles_pelican", "geometric_accuracy", "missing_features",
-                     "topology_issues", "suggestions", "ready_for_refinement", "similarity_to_target"],
+        "required": [
+            "overall_quality",
+            "resembles_pelican",
+            "geometric_accuracy",
+            "missing_features",
+            "topology_issues",
+            "suggestions",
+            "ready_for_refinement",
+            "similarity_to_target",
+        ],
     },
 )
 
@@ -60,9 +79,15 @@ ARCHITECT_TOOL = Tool(
                     "type": "object",
                     "properties": {
                         "type": {"type": "string", "enum": ["modify", "add", "remove"]},
-                        "shape": {"type": "string", "description": "an existing name (modify, remove) or a new one (add)"},
-                        "changes": {"type": "object", "description": "modify: field -> number or percentage",
-                                    "additionalProperties": {"anyOf": [_NUMBER_OR_PERCENT, {"type": "array"}]}},
+                        "shape": {
+                            "type": "string",
+                            "description": "an existing name (modify, remove) or a new one (add)",
+                        },
+                        "changes": {
+                            "type": "object",
+                            "description": "modify: field -> number or percentage",
+                            "additionalProperties": {"anyOf": [_NUMBER_OR_PERCENT, {"type": "array"}]},
+                        },
                         "primitive": {"type": "string", "enum": ["circle", "ellipse", "triangle"]},
                         "init_params": {"type": "object", "description": "add: the new shape's fields"},
                     },
@@ -122,8 +147,13 @@ def judge_prompt(subject: str | None = None, metrics: dict[str, Any] | None = No
     return text
 
 
-def judge_parts(render_png: bytes, target_png: bytes, svg: str | None = None, subject: str | None = None,
-                metrics: dict[str, Any] | None = None) -> list[Any]:
+def judge_parts(
+    render_png: bytes,
+    target_png: bytes,
+    svg: str | None = None,
+    subject: str | None = None,
+    metrics: dict[str, Any] | None = None,
+) -> list[Any]:
     """The judge's prompt blocks in the original's order (§7.2): render, target, SVG + prompt."""
     parts: list[Any] = ["Rendered PNG output:", ImagePart(render_png), "Target image:", ImagePart(target_png)]
     tail = judge_prompt(subject, metrics)
@@ -207,10 +237,17 @@ def architect_prompt(feedback: dict[str, Any], scene: Any, max_edits: int, max_s
     w, h = scene.width / scene.side, scene.height / scene.side
     example = {
         "actions": [
-            {"type": "modify", "shape": scene.shapes[0].name if scene.shapes else "body",
-             "changes": {"cx": 0.45, "intensity": "-10%"}},
-            {"type": "add", "shape": "pouch", "primitive": "ellipse",
-             "init_params": {"cx": 0.7, "cy": 0.3, "rx": 0.1, "ry": 0.04, "rotation": 0.2, "intensity": 0.3}},
+            {
+                "type": "modify",
+                "shape": scene.shapes[0].name if scene.shapes else "body",
+                "changes": {"cx": 0.45, "intensity": "-10%"},
+            },
+            {
+                "type": "add",
+                "shape": "pouch",
+                "primitive": "ellipse",
+                "init_params": {"cx": 0.7, "cy": 0.3, "rx": 0.1, "ry": 0.04, "rotation": 0.2, "intensity": 0.3},
+            },
         ],
         "rationale": "why these edits",
     }

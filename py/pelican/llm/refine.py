@@ -78,7 +78,9 @@ class RefineResult:
 
     def summary(self, options: RefineOptions, include_scenes: bool = False) -> dict[str, Any]:
         """refinement_history.json (§7.6). Per-round scenes only on request (they are large)."""
-        history = self.history if include_scenes else [{k: v for k, v in r.items() if k != "scene"} for r in self.history]
+        history = (
+            self.history if include_scenes else [{k: v for k, v in r.items() if k != "scene"} for r in self.history]
+        )
         return {
             "rounds_completed": len(self.history),
             "max_rounds": options.rounds,
@@ -106,7 +108,9 @@ async def refine(
     """
     options = (options or RefineOptions()).validate()
     if (scene.width, scene.height) != (target.width, target.height):
-        raise ValueError(f"refine: the scene is {scene.width}x{scene.height}, the target {target.width}x{target.height}")
+        raise ValueError(
+            f"refine: the scene is {scene.width}x{scene.height}, the target {target.width}x{target.height}"
+        )
     if not scene.shapes:
         raise ValueError("refine: the scene has no shapes")
     limits = Limits(options.max_edits, options.max_shapes)
@@ -130,8 +134,20 @@ async def refine(
             before = current.copy()
             record: dict[str, Any] = {"round": number, "loss_before": current_loss, "num_shapes": len(current)}
             try:
-                outcome = await _round(engine, client, options, limits, current, target, target_png,
-                                       current_loss, last_metrics, last_gain, record, on_progress)
+                outcome = await _round(
+                    engine,
+                    client,
+                    options,
+                    limits,
+                    current,
+                    target,
+                    target_png,
+                    current_loss,
+                    last_metrics,
+                    last_gain,
+                    record,
+                    on_progress,
+                )
             except Cancelled:
                 outcome = None
                 record["error"] = "cancelled"
@@ -144,8 +160,10 @@ async def refine(
                 last_metrics = metrics
                 if not math.isfinite(loss_after) or loss_after > current_loss * options.tolerance:
                     record["rolled_back"] = True
-                    record["message"] = (f"loss {loss_after:.6g} > {options.tolerance:g} × {current_loss:.6g}; "
-                                         "rolled back to the scene before the round")
+                    record["message"] = (
+                        f"loss {loss_after:.6g} > {options.tolerance:g} × {current_loss:.6g}; "
+                        "rolled back to the scene before the round"
+                    )
                 else:
                     record["accepted"] = True
                     record["message"] = f"loss {current_loss:.6g} → {loss_after:.6g}"
@@ -185,10 +203,20 @@ async def refine(
             engine.close()
 
 
-async def _round(engine: Engine, client: LlmClient, options: RefineOptions, limits: Limits, current: Scene,
-                 target: Image, target_png: bytes, loss_before: float, last_metrics: dict[str, Any] | None,
-                 last_gain: float | None, record: dict[str, Any],
-                 on_progress: Callable[[dict[str, Any]], Any] | None = None) -> tuple[Scene, float, dict[str, Any]] | None:
+async def _round(
+    engine: Engine,
+    client: LlmClient,
+    options: RefineOptions,
+    limits: Limits,
+    current: Scene,
+    target: Image,
+    target_png: bytes,
+    loss_before: float,
+    last_metrics: dict[str, Any] | None,
+    last_gain: float | None,
+    record: dict[str, Any],
+    on_progress: Callable[[dict[str, Any]], Any] | None = None,
+) -> tuple[Scene, float, dict[str, Any]] | None:
     """One round; fills ``record``. Returns (fitted scene, fixed-τ loss, metrics), or None when
     the round ends without an optimisation (converged, or no valid edit)."""
     feedback = await _judge(engine, client, options, current, target, target_png, last_metrics)
@@ -196,20 +224,28 @@ async def _round(engine: Engine, client: LlmClient, options: RefineOptions, limi
 
     # The original's convergence test (§7.5 step 7), with a relative threshold; never in the
     # first round, since nothing has been measured yet.
-    if (feedback["ready_for_refinement"] and feedback["overall_quality"] > 0.7
-            and last_gain is not None and last_gain < options.convergence_threshold):
+    if (
+        feedback["ready_for_refinement"]
+        and feedback["overall_quality"] > 0.7
+        and last_gain is not None
+        and last_gain < options.convergence_threshold
+    ):
         record["converged"] = True
         return None
 
     prompt = architect_prompt(feedback, current, limits.max_edits, limits.max_shapes)
     actions, rationale = parse_plan(await client.call_tool([prompt], ARCHITECT_TOOL))
-    record["architect"] = {"actions": _bounded(actions[:MAX_RECORDED_ACTIONS]), "rationale": rationale,
-                           "actions_total": len(actions)}
+    record["architect"] = {
+        "actions": _bounded(actions[:MAX_RECORDED_ACTIONS]),
+        "rationale": rationale,
+        "actions_total": len(actions),
+    }
     edited = apply_edits(current, actions, limits)
     record["edits"] = {"applied": edited.applied, "rejected": edited.rejected}
     if not edited.applied:
         record["error"] = "no valid edit" + (
-            f" ({'; '.join(r['reason'] for r in edited.rejected)[:300]})" if edited.rejected else "")
+            f" ({'; '.join(r['reason'] for r in edited.rejected)[:300]})" if edited.rejected else ""
+        )
         return None
 
     await engine.set_scene(edited.scene)
@@ -223,8 +259,15 @@ async def _round(engine: Engine, client: LlmClient, options: RefineOptions, limi
     return optimized.scene, loss_after, metrics
 
 
-async def _judge(engine: Engine, client: LlmClient, options: RefineOptions, scene: Scene, target: Image,
-                 target_png: bytes, metrics: dict[str, Any] | None) -> dict[str, Any]:
+async def _judge(
+    engine: Engine,
+    client: LlmClient,
+    options: RefineOptions,
+    scene: Scene,
+    target: Image,
+    target_png: bytes,
+    metrics: dict[str, Any] | None,
+) -> dict[str, Any]:
     """The judge's checked feedback on the scene loaded in ``engine``. The render is made at the
     size of the downscaled target so the two images compare pixel for pixel."""
     size = _fit(target, options.image_size)
@@ -238,8 +281,14 @@ async def _judge(engine: Engine, client: LlmClient, options: RefineOptions, scen
     return parse_feedback(answer)
 
 
-async def judge(scene: Scene, target: Image, client: LlmClient, options: RefineOptions | None = None,
-                metrics: dict[str, Any] | None = None, engine: Engine | None = None) -> dict[str, Any]:
+async def judge(
+    scene: Scene,
+    target: Image,
+    client: LlmClient,
+    options: RefineOptions | None = None,
+    metrics: dict[str, Any] | None = None,
+    engine: Engine | None = None,
+) -> dict[str, Any]:
     """One judge call on its own (the CLI's ``judge`` command): JudgeFeedback for ``scene``.
     ``metrics`` is an optimisation's metrics.json; only its compact summary is sent."""
     options = (options or RefineOptions()).validate()
