@@ -205,6 +205,28 @@ inline int first_visible(const ShapeParams<T>* shapes, const uint32_t* e, int n,
   return 0;
 }
 
+// Tile (tx, ty)'s list as both passes walk it: its entries, the first one drawn, whether what
+// lies below is skipped, and the coverage-cache rank of that first entry's edge pairs.
+struct VisibleList {
+  const uint32_t* e;
+  int n, first;
+  bool skip;
+  size_t rank;
+};
+
+template <class T, bool A>
+inline VisibleList visible_list(const TileLists& L, const ShapeParams<T>* shapes, const TileRect& walk, int ww, int tx,
+                                int ty, T c_in) {
+  const int w = (ty - walk.y0) * ww + (tx - walk.x0);
+  VisibleList t;
+  t.e = L.entry.data() + L.start[w];
+  t.n = int(L.start[w + 1] - L.start[w]);
+  t.first = first_visible<T, A>(shapes, t.e, t.n, c_in, &t.skip);
+  t.rank = L.edge_start[w];
+  for (int i = 0; i < t.first; ++i) t.rank += !entry_inside(t.e[i]);
+  return t;
+}
+
 // The outside shapes [lo, hi) composited onto o.
 template <class T, int C>
 PELICAN_INLINE void apply_run(const FoldTables& F, int lo, int hi, T (*o)[kLanes]) {
@@ -241,13 +263,11 @@ void render_forward_impl(const RasterParams<T>& p) {
     chunk_rows(walk, chunks, chunk, &row0, &row1);
     for (int ty = row0; ty < row1; ++ty)
       for (int tx = walk.x0; tx < walk.x1; ++tx) {
-        const int w = (ty - walk.y0) * ww + (tx - walk.x0);
-        const uint32_t* e = L.entry.data() + L.start[w];
-        const int n = int(L.start[w + 1] - L.start[w]);
-        size_t rank = L.edge_start[w];
-        bool skip;
-        const int first = first_visible<T, A>(p.shapes, e, n, c_in, &skip);
-        for (int i = 0; i < first; ++i) rank += !entry_inside(e[i]);
+        const VisibleList t = visible_list<T, A>(L, p.shapes, walk, ww, tx, ty, c_in);
+        const uint32_t* e = t.e;
+        const int n = t.n, first = t.first;
+        const bool skip = t.skip;
+        size_t rank = t.rank;
         tile_coords(tx, ty, p.scale, X, Y);
         for (int ch = 0; ch < C; ++ch)
           for (int i = 0; i < kLanes; ++i) o[ch][i] = p.background[ch];
@@ -463,13 +483,11 @@ void render_backward_impl(const RasterParams<T>& p) {
     chunk_rows(walk, chunks, chunk, &row0, &row1);
     for (int ty = row0; ty < row1; ++ty)
       for (int tx = walk.x0; tx < walk.x1; ++tx) {
-        const int w = (ty - walk.y0) * ww + (tx - walk.x0);
-        const uint32_t* e = L.entry.data() + L.start[w];
-        const int n = int(L.start[w + 1] - L.start[w]);
-        size_t rank = L.edge_start[w];
-        bool skip;
-        const int first = first_visible<T, A>(p.shapes, e, n, c_in, &skip);
-        for (int i = 0; i < first; ++i) rank += !entry_inside(e[i]);
+        const VisibleList t = visible_list<T, A>(L, p.shapes, walk, ww, tx, ty, c_in);
+        const uint32_t* e = t.e;
+        const int n = t.n, first = t.first;
+        const bool skip = t.skip;
+        size_t rank = t.rank;
         tile_coords(tx, ty, p.scale, X, Y);
         // Lanes off the canvas get a zero upstream gradient, so they contribute nothing.
         const int x0 = tx * kTileSide, y0 = ty * kTileSide;

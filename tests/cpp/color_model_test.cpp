@@ -18,35 +18,6 @@ using namespace testsupport;
 
 namespace {
 
-// The gray scene's raw values with extra paint channels / opacity spliced in per shape, plus the
-// background's raw values when fitted.
-std::vector<double> with_model(const RandomScene& s, const Model& m, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<double> u(-2.5, 2.5), op(-1.0, 3.0);
-  std::vector<double> raw;
-  size_t o = 0;
-  for (int32_t t : s.types) {
-    const int n = pelican::detail::raw_params_of(t);
-    raw.push_back(s.raw[o]);
-    for (int c = 1; c < m.channels; ++c) raw.push_back(u(rng));
-    if (m.opacity) raw.push_back(op(rng));
-    raw.insert(raw.end(), s.raw.begin() + o + 1, s.raw.begin() + o + n);
-    o += n;
-  }
-  if (m.fit_background)
-    for (int c = 0; c < m.channels; ++c) raw.push_back(u(rng));
-  return raw;
-}
-
-std::vector<double> planes(int w, int h, int channels, uint32_t seed) {
-  std::vector<double> out;
-  for (int c = 0; c < channels; ++c) {
-    std::vector<double> p = random_target(w, h, seed + 31 * c);
-    out.insert(out.end(), p.begin(), p.end());
-  }
-  return out;
-}
-
 struct ModelCase {
   Model model;
   bool cull;
@@ -65,8 +36,8 @@ TEST_P(ColorModelFd, EveryParameterMatchesFiniteDifferences) {
   int checked = 0;
   for (uint32_t seed = 1; seed <= 3; ++seed) {
     RandomScene s = random_scene({int32_t(seed % 3), 1, 2, 0}, seed * 104729u);
-    std::vector<double> raw = with_model(s, c.model, seed);
-    std::vector<double> target = planes(W, H, c.model.channels, seed);
+    std::vector<double> raw = raw_for_model(s, c.model, seed);
+    std::vector<double> target = target_planes(W, H, c.model.channels, seed);
     Evaluator<double> e;
     e.set_model(c.model);
     e.resize(W, H);

@@ -124,3 +124,13 @@ export function initialPelican(): Scene {
   const first = goldenCases().find((c) => c.label.startsWith('initial-pelican'))!;
   return goldenScene(first.scene, first.evals[0].raw_params);
 }
+
+/** The error a call is rejected with; fails when it resolves. */
+export async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected the call to be rejected');
+}

@@ -3,7 +3,7 @@
 // settles the free shapes alone.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ENGINE_ERROR, createEngine, type EngineClient } from '../../build/workers/client.js';
-import { initialPelican, readPgm } from './fixtures.js';
+import { initialPelican, readPgm, rejection } from './fixtures.js';
 
 const SIDE = 64;
 const target = readPgm(`pelican-engraving-${SIDE}.pgm`);
@@ -15,15 +15,6 @@ async function prepared(engine: EngineClient): Promise<void> {
   const { types, values, background } = initialPelican();
   await engine.setScene(types, values, background);
   await engine.setWeights(IMAGE_ONLY);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the call to be rejected');
 }
 
 describe('window', () => {

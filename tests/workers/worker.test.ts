@@ -11,7 +11,7 @@ import {
   type EngineClient,
   type Progress,
 } from '../../build/workers/client.js';
-import { initialPelican, readPgm } from './fixtures.js';
+import { initialPelican, readPgm, rejection } from './fixtures.js';
 
 const SIDE = 64;
 const target = readPgm(`pelican-engraving-${SIDE}.pgm`);
@@ -23,15 +23,6 @@ async function prepared(engine: EngineClient, side = SIDE): Promise<void> {
   await engine.setTarget(pixels);
   const { types, values, background } = initialPelican();
   await engine.setScene(types, values, background);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the call to be rejected');
 }
 
 describe('one engine', () => {

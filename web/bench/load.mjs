@@ -18,19 +18,8 @@ const output = resolve(option('--json', join(root, 'build', 'bench', 'app.json')
 const loads = Number(option('--loads', 5));
 const log = (line) => console.log(`[bench:app] ${line}`);
 
-const { chromium } = await import('playwright-core');
-const { CHROMIUM } = await import('../../scripts/chromium.mjs');
-const { build, preview } = await import('vite');
-const configFile = join(root, 'vite.config.ts');
-log('building the app');
-await build({ configFile, logLevel: 'warn' });
-const server = await preview({
-  configFile,
-  logLevel: 'warn',
-  preview: { host: '127.0.0.1', port: 5178, strictPort: false },
-});
-const url = server.resolvedUrls.local[0];
-const browser = await chromium.launch(CHROMIUM);
+const { openBuiltApp } = await import('../../scripts/built-app.mjs');
+const { url, browser, close } = await openBuiltApp({ port: 5178, log });
 const samples = { first: [], again: [], cold: [] };
 async function measure(page, kind, i) {
   await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 90_000 });
@@ -59,8 +48,7 @@ try {
     await fresh.close();
   }
 } finally {
-  await browser.close();
-  await new Promise((done) => server.httpServer.close(done));
+  await close();
 }
 const median = (kind, key) => {
   const v = samples[kind].map((s) => s[key]).sort((a, b) => a - b);

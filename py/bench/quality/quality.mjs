@@ -12,6 +12,7 @@ import { catalogue, fit, luma, quantised } from './images.mjs';
 import { runGeometrize } from './geometrize-run.mjs';
 import { createRasteriser, drawnImage, psnr, ssim } from './score.mjs';
 import { table } from './table.mjs';
+import { parseArgs } from '../args.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const targetsDir = resolve(process.env.PELICAN_TARGETS ?? join(root, '..', 'shared', 'targets'));
@@ -22,20 +23,7 @@ const fail = (message) => {
 };
 
 const VALUED = ['--json', '--images', '--shapes', '--resolutions', '--modes', '--methods', '--svgs', '--runtime'];
-const args = {};
-for (let i = 2; i < process.argv.length; i++) {
-  const flag = process.argv[i];
-  if (flag === '--quick') args.quick = true;
-  else if (VALUED.includes(flag)) {
-    if (i + 1 >= process.argv.length) fail(`${flag} needs a value`);
-    args[flag.slice(2)] = process.argv[++i];
-  } else fail(`unknown option '${flag}'; known: --quick, ${VALUED.join(', ')}`);
-}
-const list = (name, fallback) =>
-  (args[name] ?? fallback)
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+const { args, list } = parseArgs(VALUED, fail);
 const integers = (name, fallback, min) =>
   list(name, fallback).map((s) => {
     const n = Number(s);

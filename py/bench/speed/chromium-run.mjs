@@ -3,11 +3,7 @@
 // door (`pelican.py`), so Python, its engine pool and the Wasm build are the page's own. The
 // Python is the quality benchmark's runner (py/bench/quality/pelican-run.mjs); the pixels cross
 // as base64 of the 8-bit values.
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PYTHON, planar } from '../quality/pelican-run.mjs';
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 const GLUE = `
 import base64
@@ -22,25 +18,11 @@ class _Planar:
 
 /** Builds and serves the app, opens it; `run(image, shapes, options)` as createPelicanRunner's; `close()`. */
 export async function createChromiumRunner({ log = () => {}, port = 5303 } = {}) {
-  const { chromium } = await import('playwright-core');
-  const { CHROMIUM } = await import('../../../scripts/chromium.mjs');
-  const { build, preview } = await import('vite');
-  const configFile = join(root, 'vite.config.ts');
-  log('building the app');
-  await build({ configFile, logLevel: 'warn' });
-  const server = await preview({
-    configFile,
-    logLevel: 'warn',
-    preview: { host: '127.0.0.1', port, strictPort: false },
-  });
-  const browser = await chromium.launch(CHROMIUM);
-  const close = async () => {
-    await browser.close();
-    await new Promise((done) => server.httpServer.close(done));
-  };
+  const { openBuiltApp } = await import('../../../scripts/built-app.mjs');
+  const { url, browser, close } = await openBuiltApp({ port, log });
   try {
     const page = await browser.newPage();
-    await page.goto(server.resolvedUrls.local[0]);
+    await page.goto(url);
     await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: 120_000 });
     const ready = await page.evaluate(() => document.body.dataset.ready);
     if (ready !== 'true') throw new Error(`the app did not get ready (data-ready=${ready})`);

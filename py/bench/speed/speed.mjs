@@ -15,6 +15,7 @@ import { catalogue, fit, luma, quantised } from '../quality/images.mjs';
 import { runGeometrize } from '../quality/geometrize-run.mjs';
 import { createRasteriser, drawnImage, psnr } from '../quality/score.mjs';
 import { pace } from './pace.mjs';
+import { parseArgs } from '../args.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const targetsDir = resolve(process.env.PELICAN_TARGETS ?? join(root, '..', 'shared', 'targets'));
@@ -35,20 +36,7 @@ const VALUED = [
   '--host',
   '--runtime',
 ];
-const args = {};
-for (let i = 2; i < process.argv.length; i++) {
-  const flag = process.argv[i];
-  if (flag === '--quick') args.quick = true;
-  else if (VALUED.includes(flag)) {
-    if (i + 1 >= process.argv.length) fail(`${flag} needs a value`);
-    args[flag.slice(2)] = process.argv[++i];
-  } else fail(`unknown option '${flag}'; known: --quick, ${VALUED.join(', ')}`);
-}
-const list = (name, fallback) =>
-  (args[name] ?? fallback)
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+const { args, list } = parseArgs(VALUED, fail);
 const integer = (name, text, min) => {
   const n = Number(text);
   if (!Number.isInteger(n) || n < min) fail(`--${name}: '${text}' is not an integer ≥ ${min}`);
