@@ -13,7 +13,11 @@ export async function openBuiltApp({ port, log = () => {} }) {
   const configFile = join(root, 'vite.config.ts');
   log('building the app');
   await build({ configFile, logLevel: 'warn' });
-  const server = await preview({ configFile, logLevel: 'warn', preview: { host: '127.0.0.1', port, strictPort: false } });
+  const server = await preview({
+    configFile,
+    logLevel: 'warn',
+    preview: { host: '127.0.0.1', port, strictPort: false },
+  });
   const browser = await chromium.launch(CHROMIUM);
   return {
     url: server.resolvedUrls.local[0],
