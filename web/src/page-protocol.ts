@@ -173,6 +173,8 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'status'; text: string }
   | { type: 'started'; start: PythonStart }
+  /** The worker was free when a Ctrl+C came: Python does not hold its thread. */
+  | { type: 'interrupt-seen' }
   | { type: 'ready'; start: PythonStart; pelicanVersion: string | null; hasVectorize: boolean }
   | { type: 'failed'; error: ErrorRecord }
   | { type: 'output'; text: string; stream: 'out' | 'err' }

@@ -127,14 +127,23 @@ class Interrupted(Exception):
 # two of the user's awaits; the page writes it only when this worker does not answer a Ctrl+C,
 # that is for code that never yields: web/src/python.ts.)
 _RUNNING: list[Any] = []
+# Ctrl+Cs seen so far: an entry the worker received before one but had not started yet (its task
+# waits for the event loop) stops at its start instead of running on.
+_INTERRUPTS = [0]
 
 
-async def console_eval(src: str) -> Any:
+def interrupts_seen() -> int:
+    return _INTERRUPTS[0]
+
+
+async def console_eval(src: str, interrupts_before: int | None = None) -> Any:
     """Runs console (or devtools) code in the console's namespace; returns its final expression's value."""
     import asyncio
 
     from pyodide.code import eval_code_async  # type: ignore[import-not-found]
 
+    if interrupts_before is not None and _INTERRUPTS[0] != interrupts_before:
+        raise Interrupted("KeyboardInterrupt")
     task = asyncio.current_task()
     _RUNNING.append(task)
     try:
@@ -152,6 +161,7 @@ async def console_eval(src: str) -> Any:
 
 def interrupt_console() -> bool:
     """Ctrl+C for console code that awaits: cancels it at its current await. False if none runs."""
+    _INTERRUPTS[0] += 1
     for task in _RUNNING:
         if task is not None and not task.done():
             task._pelican_interrupt = True
@@ -159,9 +169,9 @@ def interrupt_console() -> bool:
     return bool(_RUNNING)
 
 
-async def console_run(src: str) -> str | None:
+async def console_run(src: str, interrupts_before: int | None = None) -> str | None:
     """One console entry: runs it like the standard REPL and returns the repr of a final expression."""
-    result = await console_eval(src)
+    result = await console_eval(src, interrupts_before)
     return None if result is None else repr(result)
 
 

@@ -51,6 +51,7 @@ export interface PythonRuntime {
 const INTERRUPT_GRACE_MS = 300;
 
 let worker: Worker | undefined;
+let interruptsSeen = 0;
 let started: Promise<PythonStart> | undefined;
 let calls = 0;
 const replies = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
@@ -140,6 +141,9 @@ function onWorkerMessage(m: FromWorker) {
       return runHooks.get(m.token)?.round(m.record);
     case 'progress':
       return runHooks.get(m.token)?.progress(m.progress);
+    case 'interrupt-seen':
+      interruptsSeen++;
+      return;
     case 'page-call': {
       const [kind, json] = m.args as [string, string];
       const answer = page ? page.run(kind, json) : Promise.reject(new Error('the page is not attached to Python'));
@@ -222,12 +226,13 @@ export async function loadPython(
     interrupt() {
       // The worker cancels code that awaits at once; if it does not answer, Python holds its
       // thread (`while True: pass`), and the interrupt buffer stops it at its next bytecode.
-      // An evaluation the worker has not started yet when the message arrives has no await to
-      // cancel; it too is stopped by the buffer, since it is still unanswered after the grace.
+      // A free worker answers at once (it cancels what awaits, and what has not started stops at
+      // its start); no answer within the grace means Python holds its thread.
       const targets = [...running];
+      const seen = interruptsSeen;
       send({ type: 'interrupt' });
       setTimeout(() => {
-        if (targets.some((id) => running.has(id))) Atomics.store(interruptFlag, 0, 2); // SIGINT
+        if (interruptsSeen === seen && targets.some((id) => running.has(id))) Atomics.store(interruptFlag, 0, 2); // SIGINT
       }, INTERRUPT_GRACE_MS);
     },
     bridge: {

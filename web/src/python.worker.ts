@@ -61,9 +61,10 @@ interface PyProxy {
 }
 
 interface Bridge {
-  console_eval(code: string): Promise<unknown>;
-  console_run(code: string): Promise<string | null>;
+  console_eval(code: string, interruptsBefore?: number): Promise<unknown>;
+  console_run(code: string, interruptsBefore?: number): Promise<string | null>;
   interrupt_console(): boolean;
+  interrupts_seen(): number;
   run_page_action(kind: string, args: string, run: object): Promise<string>;
   has_vectorize(): boolean;
   export_svg(json: string, width?: number, height?: number): string;
@@ -313,15 +314,20 @@ self.onmessage = ({ data: m }: MessageEvent<ToWorker>) => {
         }),
       );
       return;
-    case 'eval':
+    case 'eval': {
+      // Read on receipt, ahead of any Ctrl+C that arrives before the entry's task starts (the
+      // callbacks on `ready` run in order), so that Ctrl+C stops it at its start.
+      const before = ready?.then(({ bridge }) => bridge.interrupts_seen());
       return reply(
         m.id,
         async () => {
           const { bridge } = await ready;
-          return m.repr ? bridge.console_run(m.code) : toJs(await bridge.console_eval(m.code));
+          const seen = await before;
+          return m.repr ? bridge.console_run(m.code, seen) : toJs(await bridge.console_eval(m.code, seen));
         },
         true,
       );
+    }
     case 'complete':
       return reply(
         m.id,
@@ -373,10 +379,12 @@ self.onmessage = ({ data: m }: MessageEvent<ToWorker>) => {
     case 'stop':
       return stopRun(m.token);
     case 'interrupt': {
-      // This thread is free, so no Python is running: whatever awaits is cancelled at its await.
-      // The page sets the interrupt buffer when the evaluation is still unanswered after a grace
-      // (Python holds the thread, or had not started it yet); one set earlier must not hit it.
+      // This thread is free, so no Python is running: whatever awaits is cancelled at its await,
+      // and an entry not started yet stops at its start. The page sets the interrupt buffer only
+      // when this answer does not come (Python holds the thread); one set meanwhile must not hit
+      // the next Python to run.
       if (interruptBuffer) Atomics.store(interruptBuffer, 0, 0);
+      post({ type: 'interrupt-seen' });
       void ready?.then(({ bridge }) => bridge.interrupt_console());
       return;
     }
