@@ -1,4 +1,4 @@
-"""Checks shared by the option records (GreedyOptions, RefineOptions): one wording for one rule."""
+"""Checks shared by the option records (GreedyOptions, RefineOptions, VectorizeOptions): one wording for one rule."""
 
 from __future__ import annotations
 
@@ -10,6 +10,13 @@ def whole_numbers(options: Any, names: tuple[str, ...], minimum: int) -> None:
         value = getattr(options, name)
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             raise ValueError(f"{name}: expected a whole number >= {minimum}, got {value!r}")
+
+
+def numbers(options: Any, names: tuple[str, ...], low: float, high: float) -> None:
+    for name in names:
+        value = getattr(options, name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            raise ValueError(f"{name}: expected a number in [{low:g}, {high:g}], got {value!r}")
 
 
 def learning_rate(lr: Any) -> None:

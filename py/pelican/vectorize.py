@@ -114,12 +114,10 @@ class VectorizeOptions:
                 "weights: local settling scores a window by its MSE alone, so edge and ssim must be 0 "
                 "(or set local=False)"
             )
-        if isinstance(self.fade, bool) or not isinstance(self.fade, (int, float)) or not 0 <= self.fade <= 1:
-            raise ValueError(f"fade: expected a number in [0, 1], got {self.fade!r}")
-        for name in ("growth", "tau_start_px", "tau_end_px", "polish_tau_px", "min_opacity", "settle_margin_px"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 100:
-                raise ValueError(f"{name}: expected a number in [0, 100], got {value!r}")
+        checks.numbers(self, ("fade",), 0, 1)
+        checks.numbers(
+            self, ("growth", "tau_start_px", "tau_end_px", "polish_tau_px", "min_opacity", "settle_margin_px"), 0, 100
+        )
         return self
 
 

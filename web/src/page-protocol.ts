@@ -61,8 +61,6 @@ export interface PageProgress {
 export interface PageRunHooks {
   round(record: PageRound): void;
   progress(progress: PageProgress): void;
-  /** Asked by the page (not by Python) while the run goes on; true sends the run's stop. */
-  shouldStop(): boolean;
   /** Read once, when the run starts; held only by that run's client. */
   apiKey(): string;
 }

@@ -18,7 +18,6 @@ export type PageActionKind = 'greedy' | 'llm' | 'vectorize';
 export interface RunHooks {
   onRound(r: PyRound): void;
   onProgress(p: { step?: number; steps?: number; breakdown?: Breakdown }): void;
-  shouldStop(): boolean;
   /** The key goes to Python for this one call and is not kept there. */
   apiKey?: string;
 }
@@ -65,12 +64,19 @@ export class PythonDoor {
   async runPageAction(kind: PageActionKind, args: object, hooks: RunHooks): Promise<PyRunResult> {
     const py = this.runtime;
     if (!py) throw new Error('Python is still loading.');
-    return (await py.bridge.run_page_action(kind, args, {
+    const result = py.bridge.run_page_action(kind, args, {
       round: (r) => hooks.onRound(r as PyRound),
       progress: (p) => hooks.onProgress(p),
-      shouldStop: () => hooks.shouldStop(),
       apiKey: () => hooks.apiKey ?? '',
-    })) as PyRunResult;
+    });
+    // A Stop pressed while the run waited for Python reaches it now that it has its token.
+    if (this.store.state.stopRequested) py.stopRuns();
+    return (await result) as PyRunResult;
+  }
+
+  /** Stop: every page run in Python ends with its best so far. */
+  stopRuns(): void {
+    this.runtime?.stopRuns();
   }
 
   /** The SVG of a scene as pelican.svg writes it, at w × h (its viewBox stays the canvas). */

@@ -21,8 +21,6 @@ function progressHook(page: Page, chart: boolean): RunHooks['onProgress'] {
   };
 }
 
-const shouldStop = (page: Page) => () => page.store.state.stopRequested;
-
 /** Greedy refinement in Python on the engine pool. */
 export async function greedyScene(page: Page): Promise<{ cancelled: boolean }> {
   const { store } = page;
@@ -41,7 +39,6 @@ export async function greedyScene(page: Page): Promise<{ cancelled: boolean }> {
   const startShapes = state.scene!.shapes.length;
   const out = await page.python.runPageAction('greedy', args, {
     onProgress: progressHook(page, false),
-    shouldStop: shouldStop(page),
     onRound: (r) => {
       showProgress(page, { step: `round ${r.round}` });
       const text = `round ${r.round}: ${r.accepted ? 'accept' : 'reject'} ${r.shape_type ?? ''} ${r.shape_name ?? ''} ${fmt(r.loss_before)} → ${fmt(r.loss_after)}${r.num_shapes ? ` (${r.num_shapes} shapes)` : ''}`;
@@ -113,7 +110,6 @@ export async function runVectorize(page: Page): Promise<void> {
     { shapes: s.maxShapes },
     {
       onProgress: progressHook(page, true),
-      shouldStop: shouldStop(page),
       onRound: (r) => {
         showProgress(page, { step: `round ${r.round}` });
         logLine(
@@ -174,7 +170,6 @@ export async function runLlm(page: Page): Promise<void> {
     showProgress(page, { step: 'round 1' });
     const out = await page.python.runPageAction('llm', args, {
       onProgress: progressHook(page, true),
-      shouldStop: shouldStop(page),
       apiKey: state.llmKey,
       onRound: (r) => {
         showProgress(page, { step: `round ${r.round + 1}` });

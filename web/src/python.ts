@@ -30,13 +30,15 @@ export interface PythonRuntime {
   interrupt(): void;
   /** A console or devtools run is going on. */
   readonly busy: boolean;
+  /** Stops every page run going on: one message each, which cancels its engines in the worker. */
+  stopRuns(): void;
   pelicanVersion: string | null;
   /** 'snapshot': resumed from the build's memory snapshot (py/host/make-snapshot.mjs); 'cold': started from scratch. */
   start: PythonStart;
   /** The page's calls into web/src/pelican_app.py. */
   bridge: {
     has_vectorize(): Promise<boolean>;
-    /** A page run; `hooks` get its rounds and progress, and are asked whether to stop. */
+    /** A page run; `hooks` get its rounds and progress (stopRuns() stops it). */
     run_page_action(kind: PageRunKind, args: object, hooks: PageRunHooks): Promise<PageRunResult>;
     /** One console entry: the repr of its final expression, or null. */
     console_run(code: string): Promise<string | null>;
@@ -218,6 +220,9 @@ export async function loadPython(
   return {
     start: ready.start,
     pelicanVersion: ready.pelicanVersion,
+    stopRuns() {
+      for (const token of runHooks.keys()) send({ type: 'stop', token });
+    },
     get busy() {
       return running.size > 0;
     },
@@ -247,21 +252,12 @@ export async function loadPython(
         const t = page!.getTarget();
         const target = { width: t.width, height: t.height, channels: t.channels, pixels: t.pixels.slice() };
         runHooks.set(token, hooks);
-        // Stop is the page's state (main.ts); seen here, it goes to the worker as one message,
-        // which cancels the run's engines there without asking Python.
-        const watch = setInterval(() => {
-          if (hooks.shouldStop()) {
-            clearInterval(watch);
-            send({ type: 'stop', token });
-          }
-        }, 50);
         try {
           return await request<PageRunResult>(
             { type: 'action', id: ++calls, token, kind, args, target, apiKey: hooks.apiKey() ?? '' },
             [target.pixels.buffer],
           );
         } finally {
-          clearInterval(watch);
           runHooks.delete(token);
         }
       },

@@ -11,6 +11,7 @@ import thawSource from '../../py/host/pelican_thaw.py?raw';
 import bridgeSource from './pelican_app.py?raw';
 import { downloadSnapshot, type SnapshotDownload } from './snapshot-download';
 import { explainMissingModule } from './offline-modules';
+import { createPageRuns } from './python-worker-runs';
 import {
   PELICAN_ERRORS,
   SYNC_TOO_BIG,
@@ -19,7 +20,6 @@ import {
   errorFromRecord,
   type ErrorRecord,
   type FromWorker,
-  type PageProgress,
   type PythonStart,
   type SyncPageCall,
   type ToWorker,
@@ -117,7 +117,7 @@ async function startPyodide(
 
 async function start(m: Extract<ToWorker, { type: 'start' }>) {
   // Pyodide's start and the engine pool's overlap (the snapshot is downloading since prefetch).
-  const hostReady = createHost({ client, poolSize: m.poolSize, runs });
+  const hostReady = createHost({ client, poolSize: m.poolSize, runs: pageRuns.relay });
   hostReady.catch(() => undefined);
   post({ type: 'status', text: 'loading Python (Pyodide)…' });
   const { pyodide, start } = await startPyodide(m);
@@ -154,48 +154,7 @@ async function start(m: Extract<ToWorker, { type: 'start' }>) {
   return { bridge, complete: codeop };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Page runs: a run token per Greedy / LLM / vectorize run. Progress goes from the engine to the
-// page under it; the page's Stop cancels the run's engines here, then tells Python.
-
-interface Run {
-  stopped: boolean;
-  engines: Set<client.EngineClient>;
-  /** Python callables (proxies) to call on Stop; this worker destroys them when the run ends. */
-  onStop: Array<{ (): void; destroy?(): void }>;
-}
-
-const active = new Map<number, Run>();
-
-const runs = {
-  optimize(token: number, engine: client.EngineClient, options: client.OptimizeOptions) {
-    const run = active.get(token);
-    if (!run) throw new Error(`no page run ${token} is going on`);
-    run.engines.add(engine);
-    const done = engine.optimize(options, (p) => runs.progress(token, p));
-    // Queued behind its predecessor or not started yet: cancel() stops it as soon as it runs.
-    if (run.stopped) engine.cancel();
-    return done.finally(() => run.engines.delete(engine));
-  },
-  progress(token: number, p: PageProgress) {
-    const progress: PageProgress = { step: p.step, steps: p.steps, breakdown: { ...p.breakdown } };
-    post({ type: 'progress', token, progress });
-  },
-};
-
-function stopRun(token: number) {
-  const run = active.get(token);
-  if (!run || run.stopped) return;
-  run.stopped = true;
-  for (const engine of run.engines) engine.cancel();
-  for (const fn of run.onStop) {
-    try {
-      fn();
-    } catch (e) {
-      console.warn('stopping a run:', e);
-    }
-  }
-}
+const pageRuns = createPageRuns((message) => post(message));
 
 // ---------------------------------------------------------------------------------------------
 // Python → page: `pelican_page`, the page bridge as Python sees it.
@@ -352,8 +311,7 @@ self.onmessage = ({ data: m }: MessageEvent<ToWorker>) => {
         m.id,
         async () => {
           const { bridge } = await ready;
-          const run: Run = { stopped: false, engines: new Set(), onStop: [] };
-          active.set(m.token, run);
+          const run = pageRuns.begin(m.token);
           const pyRun = {
             token: m.token,
             target: m.target,
@@ -370,14 +328,13 @@ self.onmessage = ({ data: m }: MessageEvent<ToWorker>) => {
           try {
             return JSON.parse(await bridge.run_page_action(m.kind, JSON.stringify(m.args), pyRun));
           } finally {
-            active.delete(m.token);
-            for (const fn of run.onStop) fn.destroy?.();
+            pageRuns.end(m.token);
           }
         },
         false,
       );
     case 'stop':
-      return stopRun(m.token);
+      return pageRuns.stop(m.token);
     case 'interrupt': {
       // This thread is free, so no Python is running: whatever awaits is cancelled at its await,
       // and an entry not started yet stops at its start. The page sets the interrupt buffer only

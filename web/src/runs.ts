@@ -59,7 +59,7 @@ export function stop(page: Page): void {
   page.store.update((s) => void (s.stopRequested = true));
   setStatus(page.store, `stopping the ${running} run — keeping the best result…`);
   void page.engine.cancel();
-  // Python's searches poll shouldStop() and cancel their own engines (pelican_app.py).
+  page.python.stopRuns();
 }
 
 export function resume(page: Page): void {
