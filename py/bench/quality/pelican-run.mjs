@@ -26,8 +26,9 @@ async def _quality_run(pixels, width, height, channels, shapes, gray, options_js
         result = await pelican.greedy_refine(Scene.initial(target.width, target.height), target.gray(),
                                              GreedyOptions.pipeline(max_shapes=shapes))
     seconds = time.perf_counter() - started
+    mse = getattr(result, "mse", None)
     return json.dumps({"svg": to_svg(result.scene), "seconds": seconds, "shapes": len(result.scene), "api": api,
-                       "rounds": rounds})
+                       "rounds": rounds, "mse": mse if mse == mse else None})
 `;
 
 /** The image's 8-bit values as planar floats (channel-major), what Image takes. */
@@ -40,7 +41,8 @@ export function planar(image) {
 }
 
 /**
- * Loads Python with pelican; `run(image, shapes, options)` → {svg, seconds, cpuSeconds, shapes, api, rounds}
+ * Loads Python with pelican; `run(image, shapes, options)` → {svg, seconds, cpuSeconds, shapes, api, rounds,
+ * mse, ownRasterPsnr}
  * (options: VectorizeOptions fields to override; rounds: vectorize's on_round records); `close()`.
  */
 export async function createPelicanRunner({ log = () => {} } = {}) {
@@ -62,7 +64,10 @@ export async function createPelicanRunner({ log = () => {} } = {}) {
         JSON.stringify(options),
       );
       const used = process.cpuUsage(before);
-      return { ...JSON.parse(out), cpuSeconds: (used.user + used.system) / 1e6 };
+      const run = JSON.parse(out);
+      // The engine's own render at the polish τ, beside the SVG as Chromium draws it.
+      const ownRasterPsnr = run.mse > 0 ? -10 * Math.log10(run.mse) : undefined;
+      return { ...run, ownRasterPsnr, cpuSeconds: (used.user + used.system) / 1e6 };
     },
     close() {
       call.destroy();

@@ -1,10 +1,12 @@
 // `npm run bench:quality -- [--json FILE] [--images a,b] [--shapes 20,35,100,200]
-//   [--resolutions 128,256] [--modes color,gray] [--methods pelican,geometrize] [--svgs DIR] [--quick]`
+//   [--resolutions 128,256] [--modes color,gray] [--methods pelican,geometrize,primitive-schedule]
+//   [--svgs DIR] [--quick]`
 // pelican beside geometrize on a varied image set, in the same run: for every image, resolution
 // (longer side), mode (RGB or ITU-R 601 luma) and shape budget, both methods' SVGs are drawn by
 // headless Chromium and scored against the target (PSNR, SSIM); wall time and shapes reached are
 // recorded. `--quick` is a smoke run: 2 images, 20 and 35 shapes, 128 px. `--svgs DIR` keeps
-// every SVG scored, to look at.
+// every SVG scored, to look at. `primitive-schedule` (not run unless asked: about 100× geometrize's
+// time) is geometrize's hill climbing at primitive's search effort, the stand-in for primitive.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,7 +52,8 @@ const budgets = [...new Set(integers('shapes', args.quick ? '20,35' : '20,35,100
 // 32 px: the shorter side of the widest image must still hold SSIM's 11×11 window.
 const resolutions = integers('resolutions', args.quick ? '128' : '128,256', 32);
 const modes = oneOf('modes', list('modes', 'color,gray'), ['color', 'gray']);
-const methods = oneOf('methods', list('methods', 'pelican,geometrize'), ['pelican', 'geometrize']);
+const HILL_CLIMBERS = { geometrize: 'geometrize', 'primitive-schedule': 'primitive' };
+const methods = oneOf('methods', list('methods', 'pelican,geometrize'), ['pelican', ...Object.keys(HILL_CLIMBERS)]);
 const output = resolve(args.json ?? join(root, 'build', 'bench', 'quality.json'));
 const svgDir = args.svgs ? resolve(args.svgs) : null;
 if (svgDir) mkdirSync(svgDir, { recursive: true });
@@ -98,8 +101,9 @@ try {
               `${record.seconds} s, PSNR ${record.psnr.toFixed(2)} dB, SSIM ${record.ssim.toFixed(4)}`,
           );
         };
-        if (methods.includes('geometrize')) {
-          for (const run of await runGeometrize(target, budgets)) await score('geometrize', run.budget, run);
+        for (const [method, schedule] of Object.entries(HILL_CLIMBERS)) {
+          if (!methods.includes(method)) continue;
+          for (const run of await runGeometrize(target, budgets, { schedule })) await score(method, run.budget, run);
         }
         if (pelican) {
           for (const budget of budgets) await score('pelican', budget, await pelican.run(target, budget));
@@ -117,12 +121,13 @@ writeFileSync(output, JSON.stringify(records, null, 2) + '\n');
 log(`${records.length} records written to ${output}`);
 for (const resolution of resolutions) {
   for (const mode of modes) {
-    console.log(`\n### ${resolution} px, ${mode}: PSNR dB, pelican / geometrize\n`);
+    console.log(`\n### ${resolution} px, ${mode}: PSNR dB, ${methods.join(' / ')}\n`);
     console.log(
       table(
         records.filter((r) => r.resolution === resolution && r.mode === mode),
         names,
         budgets,
+        methods,
       ),
     );
   }
