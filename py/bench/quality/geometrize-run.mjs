@@ -85,7 +85,16 @@ function stepBestOf(core, runner, { trials, options }) {
   let best = null;
   for (let t = 0; t < trials; t++) {
     const { shapeTypes, alpha, candidateShapesPerStep: n, shapeMutationsPerStep: age } = options;
-    const state = core.bestHillClimbState(shapeTypes, alpha, n, age, model.target, model.current, model.buffer, model.score);
+    const state = core.bestHillClimbState(
+      shapeTypes,
+      alpha,
+      n,
+      age,
+      model.target,
+      model.current,
+      model.buffer,
+      model.score,
+    );
     if (!best || state.energy(model.score) < best.energy(model.score)) best = state;
   }
   return [model.addShape(best.shape, best.alpha)];
