@@ -14,3 +14,17 @@ export function discPng(w: number, h: number, disc: Rgba, outside: Rgba, cx = 0.
   }
   return PNG.sync.write(png);
 }
+
+/** A w×h PNG of smooth colour waves crossing in every direction: detail everywhere, no flat part. */
+export function wavesPng(w: number, h: number): Buffer {
+  const png = new PNG({ width: w, height: h });
+  const byte = (v: number) => Math.round(255 * (0.5 + 0.5 * v));
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const [u, v] = [x / w, y / h];
+      const rgb = [Math.sin(11 * u + 3 * Math.cos(7 * v)), Math.cos(9 * v - 5 * u * u), Math.sin(13 * (u + v))];
+      png.data.set([...rgb.map(byte), 255], 4 * (y * w + x));
+    }
+  }
+  return PNG.sync.write(png);
+}

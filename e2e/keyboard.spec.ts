@@ -1,6 +1,7 @@
 // Keyboard and phone: "Open image…" and "Import scene…" are reached with Tab and work with
 // Enter, shape rows and timeline entries take the focus and act on Enter, and at phone width
-// "Open image…" is near the top and every control is at least 44 px tall.
+// "Open image…" is near the top and every control (a checkbox through its label, every panel
+// open) is at least 44 px tall.
 import { test, expect, appState } from './fixture';
 import { pngBuffer } from './images';
 import type { FileChooser, Page } from '@playwright/test';
@@ -84,20 +85,38 @@ test.describe('phone width', () => {
     const open = await app.locator('#btn-open').boundingBox();
     expect(open!.y).toBeLessThan(300);
     const small = await app.evaluate(() => {
+      // Every panel open (nested ones too), so no control escapes by being folded away.
+      for (const d of document.querySelectorAll('details')) d.open = true;
       const out: string[] = [];
+      const name = (el: HTMLElement) =>
+        el.id || el.tagName.toLowerCase() + ':' + (el.textContent ?? '').trim().slice(0, 20);
       for (const el of document.querySelectorAll<HTMLElement>(
-        'button, .button-like, select, input, textarea, summary',
+        'button, .button-like, select, input, textarea, summary, label',
       )) {
-        if ((el as HTMLInputElement).type === 'checkbox' || el.closest('dialog')) continue;
-        const r = el.getBoundingClientRect();
-        if (r.width === 0 || r.height === 0) continue; // not shown (closed panel, hidden input)
-        if (r.height < 44)
+        if (el.closest('dialog')) continue;
+        const input = el as HTMLInputElement;
+        // A checkbox or radio is hit through its label as well: the label is the target to measure
+        // (the box alone when it has none).
+        const box = el.tagName === 'INPUT' && (input.type === 'checkbox' || input.type === 'radio');
+        const target = box ? (input.labels?.[0] ?? el) : el;
+        if (el.tagName === 'LABEL' && !(el as HTMLLabelElement).control) continue; // a caption, not a control
+        const r = target.getBoundingClientRect();
+        if (r.width === 0 || r.height === 0) continue; // not shown (hidden input)
+        if (r.height < 44 || (box && r.width < 44))
           out.push(
-            `${el.id || el.tagName.toLowerCase() + ':' + (el.textContent ?? '').trim().slice(0, 20)} ${Math.round(r.height)}px`,
+            `${name(el)}${target !== el ? ' (its label)' : ''} ${Math.round(r.width)}×${Math.round(r.height)}px`,
           );
       }
       return out;
     });
     expect(small).toEqual([]);
+    // The label does toggle the box: a tap on its text, away from the box itself.
+    const remember = app.locator('#llm-remember');
+    const label = app.locator('label:has(#llm-remember)');
+    const before = await remember.isChecked();
+    await label.scrollIntoViewIfNeeded();
+    const lr = (await label.boundingBox())!;
+    await app.touchscreen.tap(lr.x + lr.width - 10, lr.y + lr.height / 2);
+    expect(await remember.isChecked()).toBe(!before);
   });
 });

@@ -24,6 +24,36 @@ test('`while True: pass` in the console leaves the page responsive, and Ctrl+C i
   await expect(app.locator('#console-out')).toContainText(/^42$/m);
 });
 
+test('the Stop button is enabled while console code runs and interrupts `while True: pass`', async ({ app }) => {
+  const stopButton = app.locator('#btn-stop');
+  await expect(stopButton).toBeDisabled();
+  await app.keyboard.press('`');
+  const input = app.locator('#console-in');
+  await input.fill('while True: pass');
+  await input.press('Enter');
+  await expect(input).toHaveClass(/busy/);
+  await expect(stopButton).toBeEnabled();
+  // Well past the grace the page gives the worker: Python holds its thread, not an await.
+  await app.waitForTimeout(500);
+  await expect(input).toHaveClass(/busy/);
+  await stopButton.click();
+  await expect(app.locator('#console-out .err').last()).toContainText('KeyboardInterrupt');
+  await expect(input).not.toHaveClass(/busy/);
+  await expect(stopButton).toBeDisabled();
+  // Devtools code too, and Python answers after.
+  await app.evaluate(() => {
+    (window as any).runaway = (window as any).pelican.py('while True: pass').then(
+      () => 'returned',
+      (e: Error) => `${e.name}|${e.message}`,
+    );
+  });
+  await expect(stopButton).toBeEnabled();
+  await stopButton.click();
+  expect(await app.evaluate(() => (window as any).runaway)).toContain('KeyboardInterrupt');
+  await expect(stopButton).toBeDisabled();
+  expect(await app.evaluate(() => (window as any).pelican.py('3 * 3'))).toBe(9);
+});
+
 test('a console loop that yields stops on Ctrl+C at once', async ({ app }) => {
   await app.keyboard.press('`');
   const input = app.locator('#console-in');

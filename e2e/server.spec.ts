@@ -3,9 +3,11 @@
 // index.html with 200, which Pyodide's loadPackage would take for a package and fail to verify.
 import { test, expect } from './fixture';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { E2E_DIST } from './playwright.config';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -37,6 +39,23 @@ async function checkServer(base: string) {
 
 test('the preview server sends the security headers and 404 for missing files', async ({ baseURL }) => {
   await checkServer(baseURL!);
+});
+
+test('the suite serves its own build (build/e2e-dist/<port>), so a build into dist/ cannot break it', async ({
+  baseURL,
+}) => {
+  const home = await (await fetch(baseURL + '/')).text();
+  expect(home).toBe(readFileSync(join(E2E_DIST, 'index.html'), 'utf8'));
+  // A file put there now is what the server answers with: it serves that folder.
+  const name = `served-from-here-${process.pid}-${Date.now()}.txt`;
+  writeFileSync(join(E2E_DIST, name), name);
+  try {
+    const r = await fetch(`${baseURL}/${name}`);
+    expect(r.status).toBe(200);
+    expect(await r.text()).toBe(name);
+  } finally {
+    rmSync(join(E2E_DIST, name), { force: true });
+  }
 });
 
 function freePort(): Promise<number> {

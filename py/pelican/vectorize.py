@@ -131,10 +131,19 @@ class VectorizeResult:
     mse: float
     rounds: list[dict[str, Any]] = field(default_factory=list)
     cancelled: bool = False
+    #: Why the growth ended: "budget" (every shape placed), "matched" (no new shape lowers the
+    #: error anywhere: the picture is matched, e.g. a flat one), "stalled" (STALL_ROUNDS rounds in a
+    #: row whose new shapes were all dropped) or "stopped" (a stop was asked for).
+    ended: str = "budget"
 
     @property
     def psnr(self) -> float:
         return -10.0 * math.log10(self.mse) if self.mse > 0 else float("inf")
+
+
+#: Rounds in a row whose new shapes were all dropped (below min_opacity) after which the growth
+#: gives up short of its budget: the places left can only take shapes too faint to keep.
+STALL_ROUNDS = 3
 
 
 def mean_color(target: Image) -> tuple[float, float, float]:
@@ -200,10 +209,11 @@ async def vectorize(
         await engine.set_scene(scene)
         render = await engine.render(opts.polish_tau_px / side)
         mse = render.mse(picture)
-        return VectorizeResult(scene, time.perf_counter() - started, mse, growths[0].rounds, stop.stopped)
+        ended = "stopped" if stop.stopped else growths[best].ended
+        return VectorizeResult(scene, time.perf_counter() - started, mse, growths[0].rounds, stop.stopped, ended)
     except Cancelled:
         scene = min(growths, key=lambda g: g.loss).scene
-        return VectorizeResult(scene, time.perf_counter() - started, float("nan"), growths[0].rounds, True)
+        return VectorizeResult(scene, time.perf_counter() - started, float("nan"), growths[0].rounds, True, "stopped")
     finally:
         for engine in engines:
             engine.close()
@@ -216,6 +226,7 @@ class _Growth:
     scene: Scene
     loss: float = float("inf")
     rounds: list[dict[str, Any]] = field(default_factory=list)
+    ended: str = "budget"
 
 
 async def _grow(
@@ -243,14 +254,15 @@ async def _grow(
     loss = await engine.loss(tau_end)
     schedule = _Schedule(opts)
     round_no, stalls = 0, 0
-    while len(growth.scene) < opts.shapes and not stop.stopped and stalls < 3:
+    while len(growth.scene) < opts.shapes and not stop.stopped and stalls < STALL_ROUNDS:
         round_no += 1
         round_started = time.perf_counter() - started
         scene = growth.scene.copy()
         want = min(opts.shapes - len(scene), opts.max_batch, max(1, int(len(scene) * opts.growth)))
         new = await engine.propose(want, opts.candidates, opts.mutations, seed=seed * 7919 + round_no, tau=tau_end)
         if not new:
-            break  # no shape lowers the error anywhere: the picture is matched
+            growth.ended = "matched"  # no shape lowers the error anywhere
+            break
         first_new = len(scene)
         for shape in new:
             scene.add(shape)
@@ -303,6 +315,8 @@ async def _grow(
             await _maybe(on_round(record, scene))
         if cancelled:
             break
+    if stalls >= STALL_ROUNDS:
+        growth.ended = "stalled"
     if engine.model != model:
         await engine.set_target(coarse, model)
     await engine.set_scene(growth.scene)

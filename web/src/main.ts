@@ -124,6 +124,7 @@ async function boot() {
         const waiting = page.python.waiting;
         if (!store.state.pythonReady) setStatus(store, waiting ? `${s} (then: ${waiting})` : s);
       },
+      (busy) => store.update((s) => void (s.pythonBusy = busy), 'buttons'),
     );
     page.python.ready(py);
     store.update((s) => void (s.pythonReady = true));

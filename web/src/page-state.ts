@@ -129,6 +129,8 @@ export function initialPageState() {
     breakdown: null as Breakdown | null,
     engineReady: false,
     pythonReady: false,
+    /** Console or devtools code is running in Python (Stop interrupts it, as Ctrl+C does). */
+    pythonBusy: false,
     timings: {} as Record<string, number>,
     status: { text: 'starting…', ready: false },
     error: null as string | null,

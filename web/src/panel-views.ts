@@ -92,7 +92,8 @@ export function updateButtons(state: PageState): void {
   disable('btn-optimize', busy || !ready);
   disable('btn-greedy', busy || !ready || !state.pythonReady);
   disable('btn-llm', busy || !ready || !state.pythonReady);
-  disable('btn-stop', !busy);
+  // Console code (even `while True: pass`) can be stopped too: Stop interrupts it as Ctrl+C does.
+  disable('btn-stop', !busy && !state.pythonBusy);
   disable('btn-resume', busy || !ready || !state.resume);
   $('stat-stage').textContent = state.running ?? (state.resume ? 'stopped' : 'idle');
   // Inputs that would change the target or the scene under a running search wait for it.

@@ -32,6 +32,7 @@ export class Persistence {
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** Nothing is saved until boot has put the restored (or new) session on the page. */
   #restoring = true;
+  #saves = 0;
   /** Set by restore() when this tab forked its own session (another tab has the one it opened). */
   forkedFrom: string | null = null;
 
@@ -75,7 +76,12 @@ export class Persistence {
     if (s.settings.llmRemember && s.llmKey) doc.llmKey = s.llmKey;
     try {
       await saveSession(doc);
-      document.body.dataset.saved = String(Date.now());
+      // What is on disk, for tests and devtools: the saves so far (never repeats) and what the
+      // last one holds, so a wait can be tied to one accepted round rather than to a clock.
+      const body = document.body.dataset;
+      body.saved = String(++this.#saves);
+      body.savedShapes = String(doc.scene.shapes.length);
+      body.savedRun = doc.interrupted?.kind ?? '';
     } catch (e) {
       console.warn('autosave failed', e);
     }

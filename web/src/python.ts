@@ -191,6 +191,8 @@ export async function loadPython(
   pageBridge: PageBridge,
   output: (text: string, stream: 'out' | 'err') => void,
   status: (s: string) => void,
+  /** Told when console/devtools code starts running and when none is left. */
+  busyChanged: (busy: boolean) => void = () => undefined,
 ): Promise<PythonRuntime> {
   page = pageBridge;
   onOutput = output;
@@ -206,12 +208,16 @@ export async function loadPython(
     Atomics.store(interruptFlag, 0, 0); // an old Ctrl+C must not hit this run
     const id = ++calls;
     running.add(id);
+    if (running.size === 1) busyChanged(true);
     try {
       return await request<T>({ type: 'eval', id, code, repr });
     } finally {
       running.delete(id);
       // A SIGINT set just as the last evaluation answered must not hit the next Python to run.
-      if (running.size === 0) Atomics.store(interruptFlag, 0, 0);
+      if (running.size === 0) {
+        Atomics.store(interruptFlag, 0, 0);
+        busyChanged(false);
+      }
     }
   };
   const call = <T>(fn: 'export_svg' | 'import_svg', args: unknown[]) =>
