@@ -153,7 +153,9 @@ def load_target(path: str, resolution: int) -> Image:
 def paints_gray(scene: Scene) -> bool:
     """Every shape and the canvas without hue: such a scene is fitted to a picture's luma."""
     bg = scene.background
-    return bg[0] == bg[1] == bg[2] and all(s.color is None or s.color[0] == s.color[1] == s.color[2] for s in scene.shapes)
+    return bg[0] == bg[1] == bg[2] and all(
+        s.color is None or s.color[0] == s.color[1] == s.color[2] for s in scene.shapes
+    )
 
 
 def load_target_for(scene: Scene, path: str) -> Image:

@@ -201,7 +201,10 @@ async def cmd_eval(a: argparse.Namespace) -> None:
         )
     async with await artifacts.scene_engine(scene, target) as engine:
         ev = await engine.evaluate(a.tau if a.tau is not None else fixed_tau(scene))
-    report: dict[str, Any] = {"breakdown": {k: ev.breakdown[k] for k in _engine.BREAKDOWN_KEYS}, "gradients": ev.gradients}
+    report: dict[str, Any] = {
+        "breakdown": {k: ev.breakdown[k] for k in _engine.BREAKDOWN_KEYS},
+        "gradients": ev.gradients,
+    }
     if ev.background_gradients:
         report["background_gradients"] = ev.background_gradients
     text = json.dumps(report)

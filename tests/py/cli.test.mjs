@@ -2,7 +2,7 @@
 // file system (absolute and relative), exit statuses. (test_cli.py covers the commands' logic.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -21,6 +21,7 @@ import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import { decodeImage } from '../../py/host/decode-image.mjs';
 import { currentSnapshotName } from '../../py/host/make-snapshot.mjs';
+import { startFakeLlm } from '../fake-llm.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = join(root, 'py', 'host', 'cli.mjs');
@@ -34,6 +35,23 @@ function pelican(args, cwd, env = {}) {
     env: { ...process.env, ...env },
   });
   return { code: run.status, out: run.stdout, err: run.stderr };
+}
+
+/** pelican() without blocking this process's event loop (a server here must answer the CLI). */
+function pelicanAsync(args, cwd, env = {}) {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [cli, ...args], { cwd, env: { ...process.env, ...env } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const timer = setTimeout(() => child.kill(), 120_000);
+    child.on('error', fail);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      done({ code, out, err });
+    });
+  });
 }
 
 /** As a user types it: `npm run pelican -- …` from their own directory (npm moves to the root). */
@@ -371,6 +389,45 @@ test('vectorize --json scores the PNG as written (its 8-bit samples), in colour 
       assert.ok(Math.abs(report.mse - mse) <= 1e-5 * mse, `printed ${report.mse}, the file's ${mse}`);
     }
   }));
+
+test('refine exits 1 when every round failed: the provider answers only errors', async () => {
+  const llm = await startFakeLlm();
+  const dir = mkdtempSync(join(tmpdir(), 'pelican-cli-'));
+  try {
+    llm.script({ queue: [], default: { status: 400, body: { error: { message: 'model not found' } } } });
+    const args = ['refine', '--target', join(targets, 'pelican-engraving-64.pgm'), '--resolution', '32'];
+    const provider = ['--provider', 'openai', '--base-url', `${llm.url}/v1`, '--model', 'fake'];
+    const run = await pelicanAsync([...args, '--rounds', '2', '--steps-per-round', '5', ...provider], dir, {
+      OPENAI_API_KEY: 'sk-test-cli-process',
+    });
+    assert.equal(run.code, 1, run.out + run.err);
+    assert.match(run.err, /every round failed/);
+    assert.ok(llm.requests.length >= 2, 'each round asked the provider');
+    const history = JSON.parse(readFileSync(join(dir, 'out', 'refine', 'refinement_history.json'), 'utf8'));
+    assert.ok(history.history.length > 0 && history.history.every((r) => 'error' in r), JSON.stringify(history));
+
+    // The same run with a provider that answers exits 0: the status is the rounds' outcome.
+    const judge = {
+      overall_quality: 0.5,
+      resembles_pelican: true,
+      geometric_accuracy: 'fair',
+      missing_features: [],
+      topology_issues: [],
+      suggestions: [],
+      ready_for_refinement: false,
+      similarity_to_target: 0.5,
+    };
+    const plan = { actions: [{ type: 'modify', shape: 'eye', changes: { intensity: 0.1 } }], rationale: 'r' };
+    llm.script({ queue: [{ answer: judge }, { answer: plan }], default: { answer: judge } });
+    const ok = await pelicanAsync([...args, '--rounds', '1', '--steps-per-round', '5', ...provider], dir, {
+      OPENAI_API_KEY: 'sk-test-cli-process',
+    });
+    assert.equal(ok.code, 0, ok.out + ok.err);
+  } finally {
+    await llm.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test('the CLI resumes Python from a snapshot it made itself, and starts cold without a usable one', async () => {
   const cache = mkdtempSync(join(tmpdir(), 'pelican-cli-snapshot-'));
