@@ -145,11 +145,14 @@ def metrics_summary(metrics: dict[str, Any] | None) -> dict[str, Any] | None:
     return out
 
 
-def judge_prompt(subject: str | None = None, metrics: dict[str, Any] | None = None) -> str:
+def judge_prompt(subject: str | None = None, metrics: dict[str, Any] | None = None, colour: bool = False) -> str:
     what = f"the target image ({subject})" if subject else "the target image"
+    kinds = ", ".join(f"{name}s" for name in shape_table.type_names())
+    paint = "coloured, possibly translucent" if colour else "grayscale"
+    scale = "" if colour else "; 0 = black, 1 = white"
     text = (
-        f"You are evaluating a computer-generated picture made of a few simple grayscale shapes "
-        f"(circles, ellipses, triangles; 0 = black, 1 = white) that should reproduce {what}.\n"
+        f"You are evaluating a computer-generated picture made of a few simple {paint} shapes "
+        f"({kinds}{scale}) that should reproduce {what}.\n"
         "Compare the rendered output with the target. Focus on the essential structure: the main "
         "masses and their proportions and positions, the silhouette, and the distinctive features "
         "of the subject (for a pelican: the long beak, the throat pouch, the body shape). "
@@ -169,10 +172,11 @@ def judge_parts(
     svg: str | None = None,
     subject: str | None = None,
     metrics: dict[str, Any] | None = None,
+    colour: bool = False,
 ) -> list[Any]:
     """The judge's prompt blocks in the original's order (§7.2): render, target, SVG + prompt."""
     parts: list[Any] = ["Rendered PNG output:", ImagePart(render_png), "Target image:", ImagePart(target_png)]
-    tail = judge_prompt(subject, metrics)
+    tail = judge_prompt(subject, metrics, colour)
     if svg:
         tail = f"SVG Code:\n```svg\n{svg}\n```\n\n" + tail
     parts.append(tail)

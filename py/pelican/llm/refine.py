@@ -28,7 +28,7 @@ from ..images import Image
 from ..optimizer import metrics as optimize_metrics
 from ..scene import Scene, SceneError
 from .client import LlmClient, LlmError
-from .edits import Limits, apply_edits
+from .edits import Limits, apply_edits, colour_scene
 from .prompts import JUDGE_TOOL, architect_prompt, architect_tool, judge_parts, parse_feedback, parse_plan
 
 # What a round's record keeps of the architect's answer (a hostile one may list thousands).
@@ -277,7 +277,8 @@ async def _judge(
         from ..svg import to_svg
 
         svg = to_svg(scene)
-    answer = await client.call_tool(judge_parts(render.to_png(), target_png, svg, options.subject, metrics), JUDGE_TOOL)
+    parts = judge_parts(render.to_png(), target_png, svg, options.subject, metrics, colour_scene(scene))
+    answer = await client.call_tool(parts, JUDGE_TOOL)
     return parse_feedback(answer)
 
 
