@@ -249,8 +249,9 @@ async def cmd_vectorize(a: argparse.Namespace) -> None:
         await engine.set_target(target, Model.for_picture(target))
         if kind == ".png":
             await engine.set_scene(result.scene)
-            written = (await engine.render(tau)).quantized()
-            artifacts.write_bytes(out, written.to_png())
+            render = await engine.render(tau)
+            artifacts.write_bytes(out, render.to_png())
+            written = render.quantized()
         else:
             text = to_svg(result.scene) if kind == ".svg" else result.scene.to_json()
             await engine.set_scene(from_svg(text) if kind == ".svg" else Scene.from_json(text))
