@@ -1,5 +1,7 @@
 // Targets for the CLI's Python, decoded and shrunk here in Node rather than in Python: a
-// 10000×10000 photo is 10^8 pixels, minutes of work for CPython in Wasm and a second here.
+// 10000×10000 photo is 10^8 pixels, minutes of work for CPython in Wasm and a second or two here.
+// The shrinking is Image.fit's own (Pillow's antialiased bicubic, the same weights), done while
+// the rows stream in, so the host's target equals Python's decode-then-fit.
 // Python gets (py/pelican/_host.py decode_image) planar float32 pixels in [0, 1] — one plane for
 // a gray picture, R, G, B otherwise, transparency composited over white — already at the size
 // it asked for. The size a file claims is checked before anything is inflated, so a "PNG bomb"
@@ -42,98 +44,182 @@ export function fittedSize(width, height, longest) {
 }
 
 /**
- * Box sums at 1/k of the size, filled pixel by pixel (composited over white, in [0, 1]), so a
- * huge picture never exists at full size as floats.
+ * Pillow's antialiased bicubic along one axis, the rule py/pelican/images.py applies
+ * (_resample_lines): output j weighs inputs [lo, lo + n) with w[off .. off + n), normalised.
+ * Equal sizes are the identity, as Image.resized returns a copy.
  */
-class Accumulator {
-  constructor(width, height, k) {
-    this.k = k;
-    this.w = Math.ceil(width / k);
-    this.h = Math.ceil(height / k);
-    this.width = width;
-    this.height = height;
-    const n = this.w * this.h;
-    this.r = new Float64Array(n);
-    this.g = new Float64Array(n);
-    this.b = new Float64Array(n);
-    this.colour = false;
+function resampleWeights(sizeIn, sizeOut) {
+  const lo = new Int32Array(sizeOut);
+  const n = new Int32Array(sizeOut);
+  const off = new Int32Array(sizeOut);
+  if (sizeIn === sizeOut) {
+    for (let j = 0; j < sizeOut; j++) [lo[j], n[j], off[j]] = [j, 1, j];
+    return { lo, n, off, w: new Float64Array(sizeOut).fill(1) };
   }
-  /** One row of 8-bit RGBA samples (any Uint8Array view), row index y. */
+  const scale = sizeIn / sizeOut;
+  const filterscale = Math.max(1, scale);
+  const support = 2 * filterscale;
+  const all = [];
+  for (let j = 0; j < sizeOut; j++) {
+    const center = (j + 0.5) * scale;
+    const first = Math.max(0, Math.trunc(center - support + 0.5));
+    const last = Math.min(sizeIn, Math.trunc(center + support + 0.5));
+    const w = [];
+    let total = 0;
+    for (let i = first; i < last; i++) {
+      const v = bicubic((i - center + 0.5) / filterscale);
+      w.push(v);
+      total += v;
+    }
+    lo[j] = first;
+    n[j] = w.length;
+    off[j] = all.length;
+    for (const v of w) all.push(v / (total || 1));
+  }
+  return { lo, n, off, w: Float64Array.from(all) };
+}
+
+/**
+ * Image.fit done while the rows stream in, with Image.resized's own weights (the two passes of a
+ * separable filter commute): each row is added, weighted, into the output rows whose vertical
+ * weights reach it, at full width; an output row complete is resized across at once. Only the
+ * output and the few rows in flight are ever held.
+ */
+class Fitter {
+  constructor(width, height, ow, oh) {
+    Object.assign(this, { width, height, ow, oh, colour: false });
+    this.h = resampleWeights(width, ow);
+    const v = resampleWeights(height, oh);
+    // Per input row, the output rows it feeds and with what weight; per output row, its last input.
+    const count = new Int32Array(height + 1);
+    this.last = new Int32Array(oh);
+    for (let j = 0; j < oh; j++) {
+      for (let t = 0; t < v.n[j]; t++) count[v.lo[j] + t + 1]++;
+      this.last[j] = v.lo[j] + v.n[j] - 1;
+    }
+    for (let y = 0; y < height; y++) count[y + 1] += count[y];
+    this.start = count;
+    this.target = new Int32Array(count[height]);
+    this.weight = new Float64Array(count[height]);
+    const fill = count.slice(0, height);
+    for (let j = 0; j < oh; j++)
+      for (let t = 0; t < v.n[j]; t++) {
+        const at = fill[v.lo[j] + t]++;
+        this.target[at] = j;
+        this.weight[at] = v.w[v.off[j] + t];
+      }
+    this.out = [0, 1, 2].map(() => new Float64Array(ow * oh));
+    this.open = new Map();
+    this.spare = [];
+    this.floats = null;
+  }
+  /** Adds row y (`channels` interleaved samples per pixel, times `scale`) into its output rows. */
+  add(y, data, channels, scale) {
+    const n = channels * this.width;
+    const rows = [];
+    const weights = [];
+    for (let k = this.start[y]; k < this.start[y + 1]; k++) {
+      const j = this.target[k];
+      let acc = this.open.get(j);
+      if (!acc) {
+        acc = this.spare.pop()?.fill(0) ?? new Float64Array(3 * this.width);
+        this.open.set(j, acc);
+      }
+      rows.push(acc);
+      weights.push(this.weight[k] * scale);
+    }
+    // One pass over the row for up to four output rows (a downscale's usual overlap).
+    for (let r = 0; r < rows.length; r += 4) {
+      const [a, b, c, d] = rows.slice(r, r + 4);
+      const [wa, wb, wc, wd] = weights.slice(r, r + 4);
+      if (d) {
+        for (let x = 0; x < n; x++) {
+          const v = data[x];
+          a[x] += v * wa;
+          b[x] += v * wb;
+          c[x] += v * wc;
+          d[x] += v * wd;
+        }
+      } else if (c) {
+        for (let x = 0; x < n; x++) {
+          const v = data[x];
+          a[x] += v * wa;
+          b[x] += v * wb;
+          c[x] += v * wc;
+        }
+      } else if (b) {
+        for (let x = 0; x < n; x++) {
+          const v = data[x];
+          a[x] += v * wa;
+          b[x] += v * wb;
+        }
+      } else for (let x = 0; x < n; x++) a[x] += data[x] * wa;
+    }
+    for (let k = this.start[y]; k < this.start[y + 1]; k++) {
+      const j = this.target[k];
+      if (y !== this.last[j]) continue;
+      const acc = this.open.get(j);
+      this.across(j, acc, channels);
+      this.open.delete(j);
+      this.spare.push(acc);
+    }
+  }
+  /** Output row j from its vertically weighted row `acc`. */
+  across(j, acc, channels) {
+    const { lo, n, off, w } = this.h;
+    const base = j * this.ow;
+    for (let c = 0; c < channels; c++) {
+      const out = this.out[c];
+      for (let x = 0; x < this.ow; x++) {
+        let s = 0;
+        for (let p = channels * lo[x] + c, o = off[x], e = o + n[x]; o < e; p += channels, o++) s += acc[p] * w[o];
+        out[base + x] = s;
+      }
+    }
+  }
+  /** One 8-bit gray row (no transparency). */
+  addGrayRow(y, line) {
+    this.add(y, line, 1, 1 / 255);
+  }
+  /** One 8-bit RGB row (no transparency), samples interleaved. */
+  addRgbRow(y, line) {
+    if (!this.colour) {
+      for (let i = 0, e = 3 * this.width; i < e; i += 3)
+        if (line[i] !== line[i + 1] || line[i + 1] !== line[i + 2]) {
+          this.colour = true;
+          break;
+        }
+    }
+    this.add(y, line, 3, 1 / 255);
+  }
+  /** One row of 8-bit RGBA samples at `offset`, composited over white as Image.from_rgba does. */
   addRgbaRow(y, rgba, offset) {
-    const { k, r, g, b } = this;
-    const base = Math.floor(y / k) * this.w;
-    for (let x = 0; x < this.width; x++) {
-      const o = offset + 4 * x;
-      let rv = rgba[o];
-      let gv = rgba[o + 1];
-      let bv = rgba[o + 2];
+    const width = this.width;
+    const f = (this.floats ??= new Float64Array(3 * width));
+    let colour = this.colour;
+    for (let x = 0, o = offset; x < width; x++, o += 4) {
+      const rv = rgba[o];
+      const gv = rgba[o + 1];
+      const bv = rgba[o + 2];
       const a = rgba[o + 3];
-      if (rv !== gv || gv !== bv) this.colour = true;
-      let fr, fg, fb;
+      if (!colour && (rv !== gv || gv !== bv)) colour = true;
       if (a === 255) {
-        fr = rv / 255;
-        fg = gv / 255;
-        fb = bv / 255;
+        f[3 * x] = rv / 255;
+        f[3 * x + 1] = gv / 255;
+        f[3 * x + 2] = bv / 255;
       } else {
         const white = 255 * (255 - a);
-        fr = (rv * a + white) / 65025;
-        fg = (gv * a + white) / 65025;
-        fb = (bv * a + white) / 65025;
+        f[3 * x] = (rv * a + white) / 65025;
+        f[3 * x + 1] = (gv * a + white) / 65025;
+        f[3 * x + 2] = (bv * a + white) / 65025;
       }
-      const i = base + Math.floor(x / k);
-      r[i] += fr;
-      g[i] += fg;
-      b[i] += fb;
-    }
-  }
-  /** An 8-bit gray (bpp 1) or RGB (bpp 3) row without transparency: the common photo layouts. */
-  addOpaqueRow(y, line, bpp) {
-    const { k, r, g, b } = this;
-    const base = Math.floor(y / k) * this.w;
-    const width = this.width;
-    if (bpp === 1) {
-      for (let x0 = 0; x0 < width; x0 += k) {
-        const end = Math.min(width, x0 + k);
-        let s = 0;
-        for (let x = x0; x < end; x++) s += line[x];
-        const i = base + x0 / k;
-        r[i] += s / 255;
-      }
-      // Gray stays gray: the G and B planes are never read.
-      return;
-    }
-    let colour = this.colour;
-    for (let x0 = 0; x0 < width; x0 += k) {
-      const end = Math.min(width, x0 + k);
-      let sr = 0;
-      let sg = 0;
-      let sb = 0;
-      for (let o = 3 * x0, e = 3 * end; o < e; o += 3) {
-        const rv = line[o];
-        const gv = line[o + 1];
-        const bv = line[o + 2];
-        sr += rv;
-        sg += gv;
-        sb += bv;
-        if (!colour && (rv !== gv || gv !== bv)) colour = true;
-      }
-      const i = base + x0 / k;
-      r[i] += sr / 255;
-      g[i] += sg / 255;
-      b[i] += sb / 255;
     }
     this.colour = colour;
+    this.add(y, f, 3, 1);
   }
-  planes() {
-    const { k, w, h, width, height } = this;
-    const out = this.colour ? [this.r, this.g, this.b] : [this.r];
-    for (const plane of out) {
-      for (let y = 0; y < h; y++) {
-        const rows = Math.min(k, height - y * k);
-        for (let x = 0; x < w; x++) plane[y * w + x] /= rows * Math.min(k, width - x * k);
-      }
-    }
-    return out;
+  /** The fitted planes: one for a gray picture, R, G, B otherwise. */
+  planes(gray) {
+    return gray || !this.colour ? [this.out[0]] : this.out;
   }
 }
 
@@ -143,53 +229,6 @@ function bicubic(x) {
   if (x < 1) return ((a + 2) * x - (a + 3)) * x * x + 1;
   if (x < 2) return (((x - 5) * x + 8) * x - 4) * a;
   return 0;
-}
-
-/** Pillow's antialiased bicubic along one axis (the same rule as py/pelican/images.py). */
-function resampleWeights(sizeIn, sizeOut) {
-  const scale = sizeIn / sizeOut;
-  const filterscale = Math.max(1, scale);
-  const support = 2 * filterscale;
-  const out = [];
-  for (let j = 0; j < sizeOut; j++) {
-    const center = (j + 0.5) * scale;
-    const lo = Math.max(0, Math.trunc(center - support + 0.5));
-    const hi = Math.min(sizeIn, Math.trunc(center + support + 0.5));
-    const w = [];
-    let total = 0;
-    for (let i = lo; i < hi; i++) {
-      const v = bicubic((i - center + 0.5) / filterscale);
-      w.push(v);
-      total += v;
-    }
-    out.push([lo, w.map((v) => v / (total || 1))]);
-  }
-  return out;
-}
-
-function resizePlane(plane, w, h, ow, oh) {
-  if (w === ow && h === oh) return plane;
-  const wx = resampleWeights(w, ow);
-  const wy = resampleWeights(h, oh);
-  const mid = new Float64Array(ow * h);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < ow; x++) {
-      const [lo, ws] = wx[x];
-      let s = 0;
-      for (let t = 0; t < ws.length; t++) s += plane[y * w + lo + t] * ws[t];
-      mid[y * ow + x] = s;
-    }
-  }
-  const out = new Float64Array(ow * oh);
-  for (let y = 0; y < oh; y++) {
-    const [lo, ws] = wy[y];
-    for (let x = 0; x < ow; x++) {
-      let s = 0;
-      for (let t = 0; t < ws.length; t++) s += mid[(lo + t) * ow + x] * ws[t];
-      out[y * ow + x] = s;
-    }
-  }
-  return out;
 }
 
 function unfilter(kind, line, prev, bpp) {
@@ -246,8 +285,24 @@ function pngChunks(buf) {
   return { ...header, idat, palette, trns };
 }
 
+/** Row buffers whose length is a multiple of 4, so the "up" filter can add four bytes at a time. */
+function rowBuffer(stride) {
+  return new Uint8Array((stride + 3) & ~3);
+}
+
+/** Bytewise (a + b) & 255 over 32-bit words: no carry crosses a byte. */
+function addUp(line, prev) {
+  const l = new Uint32Array(line.buffer, line.byteOffset, line.length >> 2);
+  const p = new Uint32Array(prev.buffer, prev.byteOffset, prev.length >> 2);
+  for (let i = 0; i < l.length; i++) {
+    const a = l[i];
+    const b = p[i];
+    l[i] = ((a & 0x7f7f7f7f) + (b & 0x7f7f7f7f)) ^ ((a ^ b) & 0x80808080);
+  }
+}
+
 /** The streaming path: non-interlaced 8- or 16-bit PNG, one row at a time. */
-function decodePngRows(png, k, fullDecode) {
+function decodePngRows(png, fitter, fullDecode) {
   const { width, height, depth, colour, palette, trns } = png;
   const channels = PNG_CHANNELS[colour];
   if (png.interlace || channels === undefined || (depth !== 8 && depth !== 16) || (colour === 3 && depth !== 8))
@@ -265,51 +320,50 @@ function decodePngRows(png, k, fullDecode) {
     );
   }
   if (raw.length < height * (stride + 1)) throw new ImageRefused('corrupt PNG: the image data is truncated');
-  const acc = new Accumulator(width, height, k);
-  let prev = new Uint8Array(stride);
-  let line = new Uint8Array(stride);
+  let prev = rowBuffer(stride);
+  let line = rowBuffer(stride);
   const rgba = new Uint8Array(4 * width);
   const step = depth / 8; // 16-bit samples: their high byte
   for (let y = 0; y < height; y++) {
     const start = y * (stride + 1);
     line.set(raw.subarray(start + 1, start + 1 + stride));
-    unfilter(raw[start], line, prev, bpp);
-    if (depth === 8 && (colour === 0 || colour === 2)) {
-      acc.addOpaqueRow(y, line, bpp);
-      [prev, line] = [line, prev];
-      continue;
-    }
-    for (let x = 0, s = 0, o = 0; x < width; x++, s += bpp, o += 4) {
-      if (colour === 0) {
-        rgba[o] = rgba[o + 1] = rgba[o + 2] = line[s];
-        rgba[o + 3] = 255;
-      } else if (colour === 2) {
-        rgba[o] = line[s];
-        rgba[o + 1] = line[s + step];
-        rgba[o + 2] = line[s + 2 * step];
-        rgba[o + 3] = 255;
-      } else if (colour === 3) {
-        const i = line[s];
-        if (!palette || 3 * i + 2 >= palette.length)
-          throw new ImageRefused(`corrupt PNG: palette index ${i} out of range`);
-        rgba[o] = palette[3 * i];
-        rgba[o + 1] = palette[3 * i + 1];
-        rgba[o + 2] = palette[3 * i + 2];
-        rgba[o + 3] = trns && i < trns.length ? trns[i] : 255;
-      } else if (colour === 4) {
-        rgba[o] = rgba[o + 1] = rgba[o + 2] = line[s];
-        rgba[o + 3] = line[s + step];
-      } else {
-        rgba[o] = line[s];
-        rgba[o + 1] = line[s + step];
-        rgba[o + 2] = line[s + 2 * step];
-        rgba[o + 3] = line[s + 3 * step];
+    if (raw[start] === 2) addUp(line, prev);
+    else unfilter(raw[start], line.subarray(0, stride), prev, bpp);
+    if (depth === 8 && colour === 0) fitter.addGrayRow(y, line);
+    else if (depth === 8 && colour === 2) fitter.addRgbRow(y, line);
+    else {
+      for (let x = 0, s = 0, o = 0; x < width; x++, s += bpp, o += 4) {
+        if (colour === 0) {
+          rgba[o] = rgba[o + 1] = rgba[o + 2] = line[s];
+          rgba[o + 3] = 255;
+        } else if (colour === 2) {
+          rgba[o] = line[s];
+          rgba[o + 1] = line[s + step];
+          rgba[o + 2] = line[s + 2 * step];
+          rgba[o + 3] = 255;
+        } else if (colour === 3) {
+          const i = line[s];
+          if (!palette || 3 * i + 2 >= palette.length)
+            throw new ImageRefused(`corrupt PNG: palette index ${i} out of range`);
+          rgba[o] = palette[3 * i];
+          rgba[o + 1] = palette[3 * i + 1];
+          rgba[o + 2] = palette[3 * i + 2];
+          rgba[o + 3] = trns && i < trns.length ? trns[i] : 255;
+        } else if (colour === 4) {
+          rgba[o] = rgba[o + 1] = rgba[o + 2] = line[s];
+          rgba[o + 3] = line[s + step];
+        } else {
+          rgba[o] = line[s];
+          rgba[o + 1] = line[s + step];
+          rgba[o + 2] = line[s + 2 * step];
+          rgba[o + 3] = line[s + 3 * step];
+        }
       }
+      fitter.addRgbaRow(y, rgba, 0);
     }
-    acc.addRgbaRow(y, rgba, 0);
     [prev, line] = [line, prev];
   }
-  return acc;
+  return colour === 0 || colour === 4;
 }
 
 function jpegSize(buf) {
@@ -330,42 +384,36 @@ function jpegSize(buf) {
   return null;
 }
 
-function accumulateRgba(width, height, rgba, k) {
-  const acc = new Accumulator(width, height, k);
-  for (let y = 0; y < height; y++) acc.addRgbaRow(y, rgba, 4 * width * y);
-  return acc;
-}
-
-function boxFactor(width, height, longest) {
-  // Down to no less than twice the final size with box averages; the bicubic does the rest.
-  return longest ? Math.max(1, Math.floor(Math.max(width, height) / (2 * longest))) : 1;
-}
-
 /**
  * @param {Uint8Array} bytes a PNG or JPEG file
  * @param {{longest?: number}} options the longer side wanted (as Image.fit); none: full size
- * @param {{PNG: any, jpeg: any}} codecs pngjs and jpeg-js, for the layouts streamed here
+ * @param {{PNG: any, jpeg: any}} codecs pngjs and jpeg-js, for the layouts not streamed here
  * @returns {{width, height, channels, pixels: Float32Array, sourceWidth, sourceHeight}}
  */
 export function decodeImage(bytes, options, codecs) {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const longest = options?.longest || 0;
-  let acc;
+  const fitterFor = (width, height) =>
+    new Fitter(width, height, ...(longest ? fittedSize(width, height, longest) : [width, height]));
+  let fitter;
+  let gray = false;
   let width;
   let height;
   const png = pngChunks(buf);
   if (png) {
     ({ width, height } = png);
-    const k = boxFactor(width, height, longest);
-    acc = decodePngRows(png, k, () => {
+    fitter = fitterFor(width, height);
+    gray = decodePngRows(png, fitter, () => {
       checkSize(width, height, MAX_PIXELS_FULL_DECODE, 'PNG (interlaced or under 8 bits per sample)');
-      const full = codecs.PNG.sync.read(buf);
-      return accumulateRgba(
-        full.width,
-        full.height,
-        new Uint8Array(full.data.buffer, full.data.byteOffset, full.data.length),
-        k,
-      );
+      let full;
+      try {
+        full = codecs.PNG.sync.read(buf);
+      } catch (error) {
+        throw new ImageRefused(`corrupt PNG (${String(error?.message ?? error).split('\n')[0]})`);
+      }
+      const data = new Uint8Array(full.data.buffer, full.data.byteOffset, full.data.length);
+      for (let y = 0; y < height; y++) fitter.addRgbaRow(y, data, 4 * width * y);
+      return false;
     });
   } else if (buf[0] === 0xff && buf[1] === 0xd8) {
     const size = jpegSize(buf);
@@ -376,22 +424,22 @@ export function decodeImage(bytes, options, codecs) {
     try {
       img = codecs.jpeg.decode(buf, {
         useTArray: true,
-        formatAsRGBA: true,
+        formatAsRGBA: false,
         maxResolutionInMP: MAX_PIXELS_FULL_DECODE / 1e6,
         maxMemoryUsageInMB: 2048,
       });
     } catch (error) {
       throw new ImageRefused(`corrupt JPEG (${String(error?.message ?? error).split('\n')[0]})`);
     }
-    width = img.width;
-    height = img.height;
-    acc = accumulateRgba(width, height, img.data, boxFactor(width, height, longest));
+    ({ width, height } = img);
+    fitter = fitterFor(width, height);
+    for (let y = 0; y < height; y++) fitter.addRgbRow(y, img.data.subarray(3 * width * y, 3 * width * (y + 1)));
   } else {
     throw new ImageRefused('unrecognised image format (PNG, JPEG or PGM expected)');
   }
-  const planes = acc.planes();
-  const [ow, oh] = longest ? fittedSize(width, height, longest) : [width, height];
+  const planes = fitter.planes(gray);
+  const { ow, oh } = fitter;
   const pixels = new Float32Array(planes.length * ow * oh);
-  planes.forEach((plane, c) => pixels.set(resizePlane(plane, acc.w, acc.h, ow, oh), c * ow * oh));
+  planes.forEach((plane, c) => pixels.set(plane, c * ow * oh));
   return { width: ow, height: oh, channels: planes.length, pixels, sourceWidth: width, sourceHeight: height };
 }

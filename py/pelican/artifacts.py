@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from . import _host
+from .engine import Engine, Model
 from .images import Image
 from .scene import Scene
 from .svg import from_svg, to_svg
@@ -147,6 +148,38 @@ def load_target(path: str, resolution: int) -> Image:
     """Grayscale, longest side ``resolution``, aspect kept (a square stays the original's res×res).
     The host decodes and shrinks it (a huge photo never reaches Python at full size)."""
     return Image.from_bytes(read_bytes(path, "target"), path, fit=resolution).gray()
+
+
+def paints_gray(scene: Scene) -> bool:
+    """Every shape and the canvas without hue: such a scene is fitted to a picture's luma."""
+    bg = scene.background
+    return bg[0] == bg[1] == bg[2] and all(
+        s.color is None or s.color[0] == s.color[1] == s.color[2] for s in scene.shapes
+    )
+
+
+def load_target_for(scene: Scene, path: str) -> Image:
+    """The target as ``scene`` is scored against it, at the scene's size: gray for the original's
+    scenes and for gray-painted ones (``load_target``), the picture's own colours otherwise."""
+    picture = Image.from_bytes(read_bytes(path, "target"), path, fit=scene.side)
+    return picture.gray() if scene.is_original or paints_gray(scene) else picture
+
+
+async def scene_engine(scene: Scene, target: Image | None = None) -> Engine:
+    """A pool engine holding ``scene`` under the scene's own model (``Model.for_scene``): the
+    original's gray opaque one for the original's scenes, colour, opacity and canvas otherwise.
+    Without a target (only rendering), a blank one in the channels the scene paints in."""
+    if target is None:
+        channels = 1 if paints_gray(scene) else 3
+        target = Image(scene.width, scene.height, [1.0] * (channels * scene.width * scene.height), channels)
+    engine = await Engine.borrow()
+    try:
+        await engine.set_target(target, Model.for_scene(scene, target))
+        await engine.set_scene(scene)
+    except BaseException:
+        engine.close()
+        raise
+    return engine
 
 
 def load_scene(path: str) -> Scene:

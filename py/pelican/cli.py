@@ -194,15 +194,20 @@ async def cmd_greedy(a: argparse.Namespace) -> None:
 
 async def cmd_eval(a: argparse.Namespace) -> None:
     scene = load_scene(a.scene)
-    target = load_target(a.target, max(scene.width, scene.height))
+    target = artifacts.load_target_for(scene, a.target)
     if (target.width, target.height) != (scene.width, scene.height):
         raise UsageError(
             f"the scene is {scene.width}x{scene.height} but the target fits to {target.width}x{target.height}"
         )
-    async with await Engine.borrow(target) as engine:
-        await engine.set_scene(scene)
+    async with await artifacts.scene_engine(scene, target) as engine:
         ev = await engine.evaluate(a.tau if a.tau is not None else fixed_tau(scene))
-    text = json.dumps({"breakdown": {k: ev.breakdown[k] for k in _engine.BREAKDOWN_KEYS}, "gradients": ev.gradients})
+    report: dict[str, Any] = {
+        "breakdown": {k: ev.breakdown[k] for k in _engine.BREAKDOWN_KEYS},
+        "gradients": ev.gradients,
+    }
+    if ev.background_gradients:
+        report["background_gradients"] = ev.background_gradients
+    text = json.dumps(report)
     if a.output:
         artifacts.write_text(a.output, text)
     print(text)
@@ -216,10 +221,7 @@ async def cmd_render(a: argparse.Namespace) -> None:
     elif out.lower().endswith(".png"):
         side = a.size or scene.side
         w, h = max(1, round(scene.width * side / scene.side)), max(1, round(scene.height * side / scene.side))
-        async with await Engine.borrow(
-            Image(scene.width, scene.height, [1.0] * (scene.width * scene.height))
-        ) as engine:
-            await engine.set_scene(scene)
+        async with await artifacts.scene_engine(scene) as engine:
             render = await engine.render(a.tau if a.tau is not None else fixed_tau(scene), w, h)
         artifacts.write_bytes(out, render.to_png())
     else:
@@ -229,27 +231,33 @@ async def cmd_render(a: argparse.Namespace) -> None:
 
 async def cmd_vectorize(a: argparse.Namespace) -> None:
     """The app's pipeline on any picture: the command people script, so its output is stable."""
-    from .vectorize import vectorize
+    from .vectorize import VectorizeOptions, vectorize
 
     out = a.output
     kind = os.path.splitext(out)[1].lower()
-    if kind not in (".svg", ".png"):
-        raise UsageError(f"--output {out!r}: the name must end in .svg or .png")
+    if kind not in (".svg", ".png", ".json"):
+        raise UsageError(f"--output {out!r}: the name must end in .svg, .png or .json")
     target = Image.from_bytes(_read(a.target, "target"), a.target, fit=a.resolution)
     if a.gray:
         target = target.gray()
     progress = None if a.json else _RoundLog(a.shapes)
     result = await vectorize(target, shapes=a.shapes, gray=a.gray, on_round=progress)
-    if kind == ".svg":
-        artifacts.write_text(out, to_svg(result.scene))
-        mse = result.mse
-    else:
-        async with await Engine.borrow() as engine:
-            await engine.set_target(target, Model.for_picture(target))
+    tau = VectorizeOptions().polish_tau_px / target.side
+    # What is reported is the file as written: a PNG's 8-bit samples; for a scene file, the
+    # scene read back from its own text (rounded as written), rendered by the engine.
+    async with await Engine.borrow() as engine:
+        await engine.set_target(target, Model.for_picture(target))
+        if kind == ".png":
             await engine.set_scene(result.scene)
-            render = await engine.render(0.3 / target.side)
-        artifacts.write_bytes(out, render.to_png())
-        mse = render.mse(target)
+            render = await engine.render(tau)
+            artifacts.write_bytes(out, render.to_png())
+            written = render.quantized()
+        else:
+            text = to_svg(result.scene) if kind == ".svg" else result.scene.to_json()
+            await engine.set_scene(from_svg(text) if kind == ".svg" else Scene.from_json(text))
+            written = await engine.render(tau)
+            artifacts.write_text(out, text)
+    mse = written.mse(target)
     psnr = -10 * math.log10(mse) if mse > 0 else float("inf")
     if a.json:
         print(json.dumps({"shapes": len(result.scene), "seconds": round(result.seconds, 3), "mse": mse, "psnr": psnr}))
@@ -298,6 +306,8 @@ def _llm_options(p: argparse.ArgumentParser) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
+    from .vectorize import VectorizeOptions
+
     root = argparse.ArgumentParser(prog="pelican", description="Differentiable vector graphics, offline.")
     sub = root.add_subparsers(dest="command", metavar="<command>")
 
@@ -342,11 +352,17 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("vectorize", help="any picture as N shapes, in colour (the app's pipeline)")
     p.add_argument("--target", required=True, help="PNG, JPEG or PGM")
-    p.add_argument("--output", required=True, help="a .svg or .png path")
+    p.add_argument("--output", required=True, help="a .svg, .png or .json (scene) path")
     p.add_argument("--shapes", type=_shape_budget, default=100)
     p.add_argument("--resolution", type=_resolution, default=256, help="longer side of the working size in pixels")
     p.add_argument("--gray", action="store_true", help="fit the picture's luma instead of its colours")
-    p.add_argument("--json", action="store_true", help='print one line {"shapes", "seconds", "mse", "psnr"}')
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help='print one line {"shapes", "seconds", "mse", "psnr"} of the file written: for a PNG its 8-bit '
+        "samples; for an SVG or JSON the engine's render of the exported scene at the polish softness "
+        f"({VectorizeOptions.polish_tau_px:g} px), since a browser's antialiasing cannot be reproduced here",
+    )
     p.set_defaults(run=cmd_vectorize)
 
     p = sub.add_parser("judge", help="ask an LLM to critique a render")

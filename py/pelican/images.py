@@ -149,10 +149,19 @@ class Image:
         h = max(1, round(self.height * longest_side / s))
         return self.resized(w, h)
 
+    def to_8bit(self) -> bytes:
+        """The samples ``to_png`` writes, plane by plane: trunc(255 * value), as the original
+        saved its renders."""
+        return bytes(int(255.0 * min(1.0, max(0.0, v))) for v in self.pixels)
+
+    def quantized(self) -> "Image":
+        """This image as its PNG holds it (``to_8bit`` / 255): what a reader of the file sees."""
+        return Image(self.width, self.height, array.array("f", (v / 255.0 for v in self.to_8bit())), self.channels)
+
     def to_png(self) -> bytes:
-        """8-bit gray or RGB PNG, sample = trunc(255 * value) as the original saved its renders."""
+        """8-bit gray or RGB PNG of ``to_8bit``."""
         w, n = self.width, self.width * self.height
-        eight = bytes(int(255.0 * min(1.0, max(0.0, v))) for v in self.pixels)
+        eight = self.to_8bit()
         raw = bytearray()
         if self.channels == 1:
             for y in range(self.height):

@@ -2,7 +2,7 @@
 // file system (absolute and relative), exit statuses. (test_cli.py covers the commands' logic.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -17,7 +17,11 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PNG } from 'pngjs';
+import jpeg from 'jpeg-js';
+import { decodeImage } from '../../py/host/decode-image.mjs';
 import { currentSnapshotName } from '../../py/host/make-snapshot.mjs';
+import { startFakeLlm } from '../fake-llm.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = join(root, 'py', 'host', 'cli.mjs');
@@ -31,6 +35,23 @@ function pelican(args, cwd, env = {}) {
     env: { ...process.env, ...env },
   });
   return { code: run.status, out: run.stdout, err: run.stderr };
+}
+
+/** pelican() without blocking this process's event loop (a server here must answer the CLI). */
+function pelicanAsync(args, cwd, env = {}) {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [cli, ...args], { cwd, env: { ...process.env, ...env } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const timer = setTimeout(() => child.kill(), 120_000);
+    child.on('error', fail);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      done({ code, out, err });
+    });
+  });
 }
 
 /** As a user types it: `npm run pelican -- …` from their own directory (npm moves to the root). */
@@ -266,9 +287,146 @@ test('vectorize: a colour JPEG to SVG with one JSON line, to PNG, and a bad outp
 
     const bad = pelican(['vectorize', '--target', photo, '--output', 'flower.gif', '--shapes', '5'], dir);
     assert.equal(bad.code, 1);
-    assert.match(bad.err, /--output 'flower.gif': the name must end in \.svg or \.png/);
+    assert.match(bad.err, /--output 'flower.gif': the name must end in \.svg, \.png or \.json/);
     assert.ok(!existsSync(join(dir, 'flower.gif')));
   });
+});
+
+/** A PNG as the CLI wrote it: size, IHDR colour type, planes in [0, 1] (samples / 255). */
+function readPng(path) {
+  const bytes = readFileSync(path);
+  const image = PNG.sync.read(bytes);
+  const n = image.width * image.height;
+  const planes = [0, 1, 2].map((c) => Float64Array.from({ length: n }, (_, i) => image.data[4 * i + c] / 255));
+  return { width: image.width, height: image.height, colourType: bytes[25], planes };
+}
+
+/** The target as the CLI sees it: the host's own decoder, fitted to the working size. */
+function fittedTarget(path, longest) {
+  return decodeImage(new Uint8Array(readFileSync(path)), { longest }, { PNG, jpeg });
+}
+
+const differ = (planes) => planes[0].some((v, i) => v !== planes[1][i] || v !== planes[2][i]);
+
+test('vectorize, render and eval round trip on a colour picture, through its SVG and its JSON', () =>
+  withDir((dir) => {
+    const photo = join(targets, 'dev', 'flower.jpg');
+    for (const kind of ['svg', 'json']) {
+      const file = `flower.${kind}`;
+      const made = pelican(
+        ['vectorize', '--target', photo, '--output', file, '--shapes', '6', '--resolution', '48', '--json'],
+        dir,
+      );
+      assert.equal(made.code, 0, made.err);
+      const report = JSON.parse(made.out);
+
+      const render = pelican(['render', '--scene', file, '--output', `${kind}.png`], dir);
+      assert.equal(render.code, 0, render.err);
+      const png = readPng(join(dir, `${kind}.png`));
+      assert.deepEqual([png.width, png.height, png.colourType], [48, 32, 2], `${kind}: an RGB PNG at the scene's size`);
+      assert.ok(differ(png.planes), `${kind}: the render has colour`);
+
+      // Scored at the polish softness, the exported scene is what --json reported, up to the
+      // engine: in colour its evaluate() MSE and its render()'s differ by ~2e-3 (in gray, 1e-8).
+      const scored = pelican(['eval', '--scene', file, '--target', photo, '--tau', String(0.3 / 48)], dir);
+      assert.equal(scored.code, 0, scored.err);
+      const ev = JSON.parse(scored.out);
+      assert.ok(
+        Math.abs(ev.breakdown.mse - report.mse) <= 1e-2 * report.mse,
+        `${kind}: ${ev.breakdown.mse} vs ${report.mse}`,
+      );
+      assert.equal(ev.gradients.length, 6);
+      // Paint (three channels), opacity, then the geometry of each shape; the canvas's channels.
+      for (const g of ev.gradients) assert.ok(g.length >= 3 + 1 + 3 && g.every(Number.isFinite), JSON.stringify(g));
+      assert.equal(ev.background_gradients.length, 3);
+    }
+
+    // The original's gray scene is rendered and scored as before: a gray PNG, gradients intensity first.
+    const gray = {
+      format: 'pelican-scene',
+      version: 1,
+      width: 48,
+      height: 32,
+      shapes: [{ name: 'sun', type: 'circle', cx: 0.5, cy: 0.3, r: 0.2, intensity: 0.2 }],
+    };
+    writeFileSync(join(dir, 'gray.json'), JSON.stringify(gray));
+    assert.equal(pelican(['render', '--scene', 'gray.json', '--output', 'gray.png'], dir).code, 0);
+    assert.equal(readPng(join(dir, 'gray.png')).colourType, 0);
+    const scored = pelican(['eval', '--scene', 'gray.json', '--target', photo], dir);
+    assert.equal(scored.code, 0, scored.err);
+    const ev = JSON.parse(scored.out);
+    assert.deepEqual(
+      ev.gradients.map((g) => g.length),
+      [4],
+    );
+    assert.ok(!('background_gradients' in ev));
+  }));
+
+test('vectorize --json scores the PNG as written (its 8-bit samples), in colour and in gray', () =>
+  withDir((dir) => {
+    const photo = join(targets, 'dev', 'flower.jpg');
+    const target = fittedTarget(photo, 40);
+    for (const gray of [false, true]) {
+      const run = pelican(
+        ['vectorize', '--target', photo, '--output', 'out.png', '--shapes', '5', '--resolution', '40', '--json'].concat(
+          gray ? ['--gray'] : [],
+        ),
+        dir,
+      );
+      assert.equal(run.code, 0, run.err);
+      const report = JSON.parse(run.out);
+      const png = readPng(join(dir, 'out.png'));
+      assert.deepEqual([png.width, png.height], [target.width, target.height]);
+      assert.equal(png.colourType, gray ? 0 : 2, 'a gray run writes a gray PNG');
+      const n = target.width * target.height;
+      const plane = (c) => target.pixels.subarray(c * n, (c + 1) * n);
+      const want = gray
+        ? [Float64Array.from(plane(0), (r, i) => Math.fround(0.299 * r + 0.587 * plane(1)[i] + 0.114 * plane(2)[i]))]
+        : [plane(0), plane(1), plane(2)];
+      let sum = 0;
+      want.forEach((values, c) => values.forEach((v, i) => (sum += (png.planes[c][i] - v) ** 2)));
+      const mse = sum / (want.length * n);
+      assert.ok(Math.abs(report.mse - mse) <= 1e-5 * mse, `printed ${report.mse}, the file's ${mse}`);
+    }
+  }));
+
+test('refine exits 1 when every round failed: the provider answers only errors', async () => {
+  const llm = await startFakeLlm();
+  const dir = mkdtempSync(join(tmpdir(), 'pelican-cli-'));
+  try {
+    llm.script({ queue: [], default: { status: 400, body: { error: { message: 'model not found' } } } });
+    const args = ['refine', '--target', join(targets, 'pelican-engraving-64.pgm'), '--resolution', '32'];
+    const provider = ['--provider', 'openai', '--base-url', `${llm.url}/v1`, '--model', 'fake'];
+    const run = await pelicanAsync([...args, '--rounds', '2', '--steps-per-round', '5', ...provider], dir, {
+      OPENAI_API_KEY: 'sk-test-cli-process',
+    });
+    assert.equal(run.code, 1, run.out + run.err);
+    assert.match(run.err, /every round failed/);
+    assert.ok(llm.requests.length >= 2, 'each round asked the provider');
+    const history = JSON.parse(readFileSync(join(dir, 'out', 'refine', 'refinement_history.json'), 'utf8'));
+    assert.ok(history.history.length > 0 && history.history.every((r) => 'error' in r), JSON.stringify(history));
+
+    // The same run with a provider that answers exits 0: the status is the rounds' outcome.
+    const judge = {
+      overall_quality: 0.5,
+      resembles_pelican: true,
+      geometric_accuracy: 'fair',
+      missing_features: [],
+      topology_issues: [],
+      suggestions: [],
+      ready_for_refinement: false,
+      similarity_to_target: 0.5,
+    };
+    const plan = { actions: [{ type: 'modify', shape: 'eye', changes: { intensity: 0.1 } }], rationale: 'r' };
+    llm.script({ queue: [{ answer: judge }, { answer: plan }], default: { answer: judge } });
+    const ok = await pelicanAsync([...args, '--rounds', '1', '--steps-per-round', '5', ...provider], dir, {
+      OPENAI_API_KEY: 'sk-test-cli-process',
+    });
+    assert.equal(ok.code, 0, ok.out + ok.err);
+  } finally {
+    await llm.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('the CLI resumes Python from a snapshot it made itself, and starts cold without a usable one', async () => {

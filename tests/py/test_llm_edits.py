@@ -11,9 +11,10 @@ import math
 import time
 import unittest
 
-from pelican import Scene
+from pelican import Scene, shape_table
 from pelican.llm import Limits, apply_edits
-from pelican.llm.edits import INTENSITY_CLAMP
+from pelican.llm.edits import INTENSITY_CLAMP, MIN_SIZE_PX
+from pelican.llm.prompts import architect_prompt, architect_tool, describe_scene
 
 
 def small_scene(width: int = 32, height: int = 32) -> Scene:
@@ -112,9 +113,15 @@ class ValidEdits(EditCase):
         self.assertEqual(out.rejected, [])
         self.assertEqual(out.scene.names(), ["head", "beak", "pouch", "wing_tip"])
         pouch = out.scene["pouch"]
+        # Unset fields take the defaults: a tenth of the canvas for a size, no rotation, mid-gray.
         self.assertEqual((pouch.cx, pouch.cy, pouch.rx, pouch.ry, pouch.rotation), (0.7, 0.3, 0.1, 0.1, 0.0))
         self.assertEqual(pouch.intensity, 0.5)
-        self.assertEqual(out.scene["wing_tip"].points, [[0.1, 0.1], [0.7, 0.3], [0.5, 0.7]])
+        tip = out.scene["wing_tip"].points
+        self.assertEqual(tip[0], [0.1, 0.1])
+        # The other vertices: a regular triangle of circumradius 0.2 about the centre.
+        for x, y in tip[1:]:
+            self.assertAlmostEqual(math.hypot(x - 0.5, y - 0.5), 0.2)
+        self.assertAlmostEqual(tip[1][1], tip[2][1])
 
     def test_intensity_is_clamped_like_the_original(self):
         out = self.edit(
@@ -297,6 +304,164 @@ class HostileEdits(EditCase):
                 self.assertEqual(len(out.rejected), 1)
                 self.assertLessEqual(len(out.rejected[0]["edit"]), 160)
                 self.assertLessEqual(len(out.rejected[0]["reason"]), 300)
+
+
+def colour_scene() -> Scene:
+    data = small_scene().to_dict()
+    data["version"] = 2
+    data["background"] = "#203040"
+    data["shapes"][0]["color"] = "#c08040"
+    del data["shapes"][0]["intensity"]
+    data["shapes"][1]["opacity"] = 0.7
+    return Scene.from_dict(data)
+
+
+class TableLimits(EditCase):
+    """Fields, limits and defaults are the engine's table's, not a copy kept here."""
+
+    def test_sizes_and_rotations_up_to_the_tables_limits(self):
+        table = shape_table.table()
+        fields = {f.name: f for f in table.type("ellipse").geometry}
+        big, turn = fields["rx"].max, fields["rotation"].max
+        out = self.edit([{"type": "modify", "shape": "body", "changes": {"rx": big, "rotation": turn}}])
+        self.assertEqual(out.rejected, [])
+        self.assertEqual((out.scene["body"].rx, out.scene["body"].rotation), (big, turn))
+        reason = self.assertRejected({"type": "modify", "shape": "body", "changes": {"rx": big * 1.01}}, "outside")
+        self.assertIn(f"{big:.4g}]", reason)
+        self.assertRejected({"type": "modify", "shape": "body", "changes": {"rotation": -turn * 1.01}}, "outside")
+        # Below a quarter pixel a shape vanishes: refused, though the table only asks for > 0.
+        self.assertRejected(
+            {"type": "modify", "shape": "head", "changes": {"r": 0.9 * MIN_SIZE_PX / self.scene.side}}, "outside"
+        )
+
+    def test_every_table_type_can_be_added_with_its_defaults_inside_a_wide_canvas(self):
+        wide = small_scene(64, 32)
+        table = shape_table.table()
+        actions = [{"type": "add", "shape": f"new_{k}", "primitive": k} for k in table.types]
+        out = apply_edits(wide, actions)
+        self.assertEqual(out.rejected, [])
+        for kind, spec in table.types.items():
+            shape = out.scene[f"new_{kind}"]
+            data = shape.to_dict()
+            for f in spec.geometry:
+                value = shape_table.get(data, f)
+                self.assertIsNone(f.check(value), f"{kind}.{f.name}={value}")
+                if f.transform == "unit":  # a coordinate: inside the 64x32 canvas, whose y ends at 0.5
+                    self.assertLessEqual(value, 1.0 if f.name.endswith("x") or f.name.endswith("[0]") else 0.5)
+
+    def test_the_architect_tool_and_prompt_list_the_tables_types(self):
+        table = shape_table.table()
+        schema = architect_tool().schema["properties"]["actions"]["items"]["properties"]
+        self.assertEqual(schema["primitive"]["enum"], list(table.types))
+        prompt = architect_prompt({"overall_quality": 0.5}, self.scene, 4, 10)
+        for kind in table.types:
+            self.assertIn(f"- {kind}: ", prompt)
+        self.assertIn("- circle: cx, cy, radius, intensity", prompt)
+        self.assertIn("- triangle: v0, v1, v2 (each [x, y]), intensity", prompt)
+        self.assertNotIn("color", prompt)
+
+
+class ColourEdits(unittest.TestCase):
+    def setUp(self) -> None:
+        self.scene = colour_scene()
+
+    def test_color_and_opacity_edits_on_a_colour_scene(self):
+        out = apply_edits(
+            self.scene,
+            [
+                {"type": "modify", "shape": "body", "changes": {"color": "#102030", "opacity": "50%"}},
+                {"type": "modify", "shape": "head", "changes": {"color": "#FFEEDD", "opacity": 1}},
+                {"type": "add", "shape": "sun", "primitive": "circle", "init_params": {"color": "#ff8000", "r": 0.05}},
+            ],
+        )
+        self.assertEqual(out.rejected, [])
+        body, head, sun = out.scene["body"], out.scene["head"], out.scene["sun"]
+        self.assertEqual(body.to_dict()["color"], "#102030")
+        self.assertAlmostEqual(body.opacity, 0.5)
+        self.assertEqual((head.to_dict()["color"], head.opacity), ("#ffeedd", 1.0))
+        self.assertEqual((sun.to_dict()["color"], sun.opacity, sun.r), ("#ff8000", 1.0, 0.05))
+        self.assertEqual(self.scene["body"].to_dict()["color"], "#c08040", "the input scene is untouched")
+
+    def test_bad_colours_and_opacities_are_refused(self):
+        for change, fragment in (
+            ({"color": "red"}, "not a colour"),
+            ({"color": "#12345"}, "not a colour"),
+            ({"color": [1, 0, 0]}, "#rrggbb"),
+            ({"color": 0.5}, "#rrggbb"),
+            ({"opacity": 1.5}, "outside"),
+            ({"opacity": "NaN"}, "neither"),
+            ({"intensity": 0.3}, "coloured"),
+        ):
+            with self.subTest(change=change):
+                out = apply_edits(self.scene, [{"type": "modify", "shape": "body", "changes": change}])
+                self.assertEqual(out.applied, [])
+                self.assertIn(fragment, out.rejected[0]["reason"])
+
+    def test_a_gray_scene_stays_as_before(self):
+        gray = small_scene()
+        for change in ({"color": "#102030"}, {"opacity": 0.5}):
+            out = apply_edits(gray, [{"type": "modify", "shape": "body", "changes": change}])
+            self.assertEqual(out.applied, [])
+            self.assertIn("gray and opaque", out.rejected[0]["reason"])
+        # A gray shape in a colour scene keeps its intensity edits.
+        out = apply_edits(self.scene, [{"type": "modify", "shape": "beak", "changes": {"intensity": 0.6}}])
+        self.assertEqual(out.rejected, [])
+        self.assertAlmostEqual(out.scene["beak"].intensity, 0.6)
+
+    def test_the_prompt_offers_color_and_opacity_for_a_colour_scene(self):
+        prompt = architect_prompt({"overall_quality": 0.5}, self.scene, 4, 10)
+        self.assertIn("- circle: cx, cy, radius, intensity, color, opacity", prompt)
+        self.assertIn('color as "#rrggbb"', prompt)
+        lines = describe_scene(self.scene).splitlines()
+        self.assertIn("color=#c08040", lines[0])
+        self.assertIn("opacity=0.700", lines[1])
+        self.assertIn("intensity=0.250", lines[2])
+
+
+class ColourThroughTheProvider(unittest.IsolatedAsyncioTestCase):
+    """A colour scene refined against the real engine and the fake provider: the architect is told
+    about color and opacity, and its colour edits arrive in the scene."""
+
+    async def test_colour_edits_over_the_wire(self):
+        from array import array
+
+        from pelican import Engine, Image
+        from pelican.llm import RefineOptions, refine
+        from test_llm_client import JUDGE, recorded, script
+        from test_llm_refine import make_client
+
+        n = 32 * 32
+        red = [1.0 if (x - 20) ** 2 + (y - 12) ** 2 < 64 else 0.2 for y in range(32) for x in range(32)]
+        target = Image(32, 32, array("f", red + [0.2] * n + [0.3] * n), 3)
+        plan = {
+            "actions": [
+                {"type": "modify", "shape": "body", "changes": {"color": "#ee1111", "opacity": 0.9}},
+                {"type": "add", "shape": "sun", "primitive": "circle", "init_params": {"color": "#ff2020"}},
+            ],
+            "rationale": "redder",
+        }
+        script({"answer": JUDGE}, {"answer": plan}, default={"answer": JUDGE})
+        engine = await Engine.open()
+        try:
+            result = await refine(
+                colour_scene(),
+                target,
+                make_client("anthropic"),
+                RefineOptions(rounds=1, steps_per_round=5, image_size=16),
+                engine=engine,
+            )
+        finally:
+            engine.close()
+        round0 = result.history[0]
+        self.assertEqual(round0["edits"]["rejected"], [], round0["edits"])
+        self.assertEqual([a.split(" (")[0] for a in round0["edits"]["applied"]], ["modify body", "add sun"])
+        self.assertIn("sun", [s["name"] for s in round0["scene"]["shapes"]])
+        judge_text = json.dumps(recorded()[0]["body"])
+        self.assertIn("coloured, possibly translucent shapes", judge_text)
+        self.assertIn(", ".join(f"{k}s" for k in shape_table.table().types), judge_text)
+        architect = json.dumps(recorded()[1]["body"])
+        self.assertIn('color as \\"#rrggbb\\"', architect)
+        self.assertIn(json.dumps(list(shape_table.table().types)), architect)
 
 
 if __name__ == "__main__":

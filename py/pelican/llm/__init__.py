@@ -13,8 +13,16 @@ Modules, one idea each: ``client`` (HTTP, the two wire formats, retries, key hyg
 
 from .client import ImagePart, LlmClient, LlmError, ProviderConfig, Tool, extract_json
 from .edits import EditOutcome, Limits, apply_edits
-from .prompts import ARCHITECT_TOOL, JUDGE_TOOL, parse_feedback, parse_plan
+from .prompts import JUDGE_TOOL, architect_tool, parse_feedback, parse_plan
 from .refine import RefineOptions, RefineResult, judge, refine
+
+
+def __getattr__(name: str) -> object:
+    # ARCHITECT_TOOL lists the engine's shape types, which only the host knows: built when asked.
+    if name == "ARCHITECT_TOOL":
+        return architect_tool()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ARCHITECT_TOOL",
@@ -29,6 +37,7 @@ __all__ = [
     "RefineResult",
     "Tool",
     "apply_edits",
+    "architect_tool",
     "extract_json",
     "judge",
     "parse_feedback",

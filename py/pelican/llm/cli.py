@@ -9,7 +9,6 @@ import sys
 from typing import Any, Callable
 
 from .. import artifacts
-from ..engine import Engine
 from ..images import Image
 from ..optimizer import optimize
 from ..scene import Scene
@@ -62,12 +61,16 @@ async def judge_command(a: argparse.Namespace, read: Callable[[str, str], bytes]
 
 async def refine_command(a: argparse.Namespace, load_target: Callable[[str, int], Image]) -> int:
     """Exit status 1 when every round failed: a script must not take the starting scene for a result."""
-    target = load_target(a.target, a.resolution)
+    if a.scene:
+        # A scene file decides the size, and its kind the target's channels (colour scenes are
+        # refined against the picture's colours).
+        scene = artifacts.load_scene(a.scene)
+        target = artifacts.load_target_for(scene, a.target)
+    else:
+        target = load_target(a.target, a.resolution)
     client = client_for(a)
     out = artifacts.ensure_dir(a.output_dir)
-    if a.scene:
-        scene = artifacts.load_scene(a.scene)
-    else:
+    if not a.scene:
         # The original's first round optimises the initial pelican before anyone judges it.
         scene = (await optimize(Scene.initial(target.width, target.height), target, steps=a.steps_per_round)).scene
     options = RefineOptions(rounds=a.rounds, steps_per_round=a.steps_per_round)
@@ -75,8 +78,7 @@ async def refine_command(a: argparse.Namespace, load_target: Callable[[str, int]
     async def on_round(record: dict[str, Any]) -> None:
         folder = os.path.join(out, f"round_{record['round']:02d}")
         current = Scene.from_dict(record["scene"])
-        async with await Engine.borrow(target) as engine:
-            await engine.set_scene(current)
+        async with await artifacts.scene_engine(current, target) as engine:
             artifacts.write_render(folder, "optimized", current, await engine.render())
         for key in ("feedback", "architect"):
             if key in record:
@@ -96,8 +98,7 @@ async def refine_command(a: argparse.Namespace, load_target: Callable[[str, int]
         )
 
     result = await refine(scene, target, client, options, on_round=on_round)
-    async with await Engine.borrow(target) as engine:
-        await engine.set_scene(result.scene)
+    async with await artifacts.scene_engine(result.scene, target) as engine:
         artifacts.write_render(os.path.join(out, "final"), "pelican_final", result.scene, await engine.render())
     artifacts.write_json(os.path.join(out, "refinement_history.json"), result.summary(options))
     print(f"best loss {result.best_loss:.6f} (from {result.initial_loss:.6f}); stopped: {result.stopped}; wrote {out}/")

@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import json
 import math
+from functools import lru_cache
 from typing import Any
 
+from .. import shape_table
 from .client import ImagePart, LlmError, Tool
+from ..scene import hex_color
+from .edits import ALIASES, colour_scene, display_names, new_shape
 
 # Bounds on what an answer may carry into the history and into the next prompt.
 MAX_TEXT = 2000
@@ -66,39 +70,51 @@ JUDGE_TOOL = Tool(
 )
 
 _NUMBER_OR_PERCENT = {"anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^[+-]?\d+(\.\d+)?%$"}]}
+_COLOR = {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"}
 
-ARCHITECT_TOOL = Tool(
-    name="edit_scene",
-    description="Edit the scene: modify, add or remove named shapes.",
-    schema={
-        "type": "object",
-        "properties": {
-            "actions": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "type": {"type": "string", "enum": ["modify", "add", "remove"]},
-                        "shape": {
-                            "type": "string",
-                            "description": "an existing name (modify, remove) or a new one (add)",
+
+@lru_cache(maxsize=1)
+def architect_tool() -> Tool:
+    """The architect's forced tool; its primitives are the engine's shape types (the table is the
+    host's, so this is built on first use, not at import)."""
+    return Tool(
+        name="edit_scene",
+        description="Edit the scene: modify, add or remove named shapes.",
+        schema={
+            "type": "object",
+            "properties": {
+                "actions": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "type": {"type": "string", "enum": ["modify", "add", "remove"]},
+                            "shape": {
+                                "type": "string",
+                                "description": "an existing name (modify, remove) or a new one (add)",
+                            },
+                            "changes": {
+                                "type": "object",
+                                "description": 'modify: field -> number, percentage or (color) "#rrggbb"',
+                                "additionalProperties": {"anyOf": [_NUMBER_OR_PERCENT, _COLOR, {"type": "array"}]},
+                            },
+                            "primitive": {"type": "string", "enum": list(shape_table.type_names())},
+                            "init_params": {"type": "object", "description": "add: the new shape's fields"},
                         },
-                        "changes": {
-                            "type": "object",
-                            "description": "modify: field -> number or percentage",
-                            "additionalProperties": {"anyOf": [_NUMBER_OR_PERCENT, {"type": "array"}]},
-                        },
-                        "primitive": {"type": "string", "enum": ["circle", "ellipse", "triangle"]},
-                        "init_params": {"type": "object", "description": "add: the new shape's fields"},
+                        "required": ["type", "shape"],
                     },
-                    "required": ["type", "shape"],
                 },
+                "rationale": {"type": "string"},
             },
-            "rationale": {"type": "string"},
+            "required": ["actions", "rationale"],
         },
-        "required": ["actions", "rationale"],
-    },
-)
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ARCHITECT_TOOL":  # the name it had as a constant
+        return architect_tool()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -129,11 +145,14 @@ def metrics_summary(metrics: dict[str, Any] | None) -> dict[str, Any] | None:
     return out
 
 
-def judge_prompt(subject: str | None = None, metrics: dict[str, Any] | None = None) -> str:
+def judge_prompt(subject: str | None = None, metrics: dict[str, Any] | None = None, colour: bool = False) -> str:
     what = f"the target image ({subject})" if subject else "the target image"
+    kinds = ", ".join(f"{name}s" for name in shape_table.type_names())
+    paint = "coloured, possibly translucent" if colour else "grayscale"
+    scale = "" if colour else "; 0 = black, 1 = white"
     text = (
-        f"You are evaluating a computer-generated picture made of a few simple grayscale shapes "
-        f"(circles, ellipses, triangles; 0 = black, 1 = white) that should reproduce {what}.\n"
+        f"You are evaluating a computer-generated picture made of a few simple {paint} shapes "
+        f"({kinds}{scale}) that should reproduce {what}.\n"
         "Compare the rendered output with the target. Focus on the essential structure: the main "
         "masses and their proportions and positions, the silhouette, and the distinctive features "
         "of the subject (for a pelican: the long beak, the throat pouch, the body shape). "
@@ -153,10 +172,11 @@ def judge_parts(
     svg: str | None = None,
     subject: str | None = None,
     metrics: dict[str, Any] | None = None,
+    colour: bool = False,
 ) -> list[Any]:
     """The judge's prompt blocks in the original's order (§7.2): render, target, SVG + prompt."""
     parts: list[Any] = ["Rendered PNG output:", ImagePart(render_png), "Target image:", ImagePart(target_png)]
-    tail = judge_prompt(subject, metrics)
+    tail = judge_prompt(subject, metrics, colour)
     if svg:
         tail = f"SVG Code:\n```svg\n{svg}\n```\n\n" + tail
     parts.append(tail)
@@ -218,50 +238,102 @@ def parse_feedback(answer: Any) -> dict[str, Any]:
 # Architect
 
 
-def describe_scene(scene: Any) -> str:
-    """One line per shape, values to 3 decimals, as the original's prompt (§7.3)."""
-    lines = []
-    for s in scene.shapes:
-        if s.type == "circle":
-            g = f"cx={s.cx:.3f}, cy={s.cy:.3f}, radius={s.r:.3f}"
-        elif s.type == "ellipse":
-            g = f"cx={s.cx:.3f}, cy={s.cy:.3f}, rx={s.rx:.3f}, ry={s.ry:.3f}, rotation={s.rotation:.3f}"
+def _shape_line(s: Any, colour: bool) -> str:
+    spec = shape_table.table().type(s.type)
+    values = []
+    names = iter(display_names(s.type))
+    for key in spec.keys:
+        value = s.geometry[key]
+        if isinstance(value, list):
+            values += [f"{next(names)}=[{', '.join(f'{v:.3f}' for v in point)}]" for point in value]
         else:
-            g = ", ".join(f"v{i}=[{p[0]:.3f}, {p[1]:.3f}]" for i, p in enumerate(s.points))
-        frozen = " (frozen: do not edit)" if s.frozen else ""
-        lines.append(f'- "{s.name}" ({s.type}): {g}, intensity={s.intensity:.3f}{frozen}')
-    return "\n".join(lines)
+            values.append(f"{next(names)}={value:.3f}")
+    values.append(f"color={hex_color(s.color)}" if s.color is not None else f"intensity={s.intensity:.3f}")
+    if colour:
+        values.append(f"opacity={s.opacity:.3f}")
+    frozen = " (frozen: do not edit)" if s.frozen else ""
+    return f'- "{s.name}" ({s.type}): {", ".join(values)}{frozen}'
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return round(value, 3) if isinstance(value, float) else value
+
+
+def _field_list(kind: str) -> list[str]:
+    """A type's geometry as the prompt lists it: the original's names, a point list as v0, v1, …"""
+    spec = shape_table.table().type(kind)
+    shown = {key: alias for alias, key in ALIASES.items()}
+    out = []
+    for key in spec.keys:
+        dims = spec.shape_of(key)
+        if len(dims) == 2:
+            out.append(", ".join(f"v{i}" for i in range(dims[0])) + f" (each [{', '.join('xyzw'[: dims[1]])}])")
+        else:
+            out.append(shown.get(key, key))
+    return out
+
+
+def describe_scene(scene: Any) -> str:
+    """One line per shape, values to 3 decimals, as the original's prompt (§7.3); a colour
+    scene's shapes also give their color (or intensity) and opacity."""
+    colour = colour_scene(scene)
+    return "\n".join(_shape_line(s, colour) for s in scene.shapes)
 
 
 def architect_prompt(feedback: dict[str, Any], scene: Any, max_edits: int, max_shapes: int) -> str:
     w, h = scene.width / scene.side, scene.height / scene.side
+    colour = colour_scene(scene)
+    table = shape_table.table()
+    kinds = shape_table.type_names()
+    added = {k: v for k, v in new_shape(kinds[0], "pouch", scene).items() if k not in ("name", "type", "intensity")}
     example = {
         "actions": [
             {
                 "type": "modify",
                 "shape": scene.shapes[0].name if scene.shapes else "body",
-                "changes": {"cx": 0.45, "intensity": "-10%"},
+                "changes": (
+                    {"cx": 0.45, "color": "#c08040", "opacity": 0.8} if colour else {"cx": 0.45, "intensity": "-10%"}
+                ),
             },
             {
                 "type": "add",
                 "shape": "pouch",
-                "primitive": "ellipse",
-                "init_params": {"cx": 0.7, "cy": 0.3, "rx": 0.1, "ry": 0.04, "rotation": 0.2, "intensity": 0.3},
+                "primitive": kinds[0],
+                "init_params": {**_rounded(added), **({"color": "#704020"} if colour else {"intensity": 0.3})},
             },
         ],
         "rationale": "why these edits",
     }
+    sizes = [f for t in table.types.values() for f in t.geometry if f.exclusive_min]
+    angles = [f for t in table.types.values() for f in t.geometry if f.transform == "angle"]
+    units = "radii in the same units"
+    if sizes:
+        units += f" (at most {max(f.max for f in sizes):g})"
+    if angles:
+        units += "; rotation in radians"
+    paint = ["intensity", "color", "opacity"] if colour else ["intensity"]
+    lines = [f"- {kind}: {', '.join(_field_list(kind) + paint)}" for kind in kinds]
+    if colour:
+        paint_text = (
+            'color as "#rrggbb"; opacity from 0 (invisible) to 1 (opaque); intensity from 0 (black) to 1 '
+            "(white) makes a shape gray (a coloured shape is changed through its color)"
+        )
+        kind_text = "coloured, possibly translucent"
+    else:
+        paint_text = "intensity from 0 (black) to 1 (white)"
+        kind_text = "grayscale"
     return (
-        "You are an AI architect designing the geometric shapes of a picture made of grayscale "
+        f"You are an AI architect designing the geometric shapes of a picture made of {kind_text} "
         "primitives, so that it looks more like the target image.\n\n"
         f"Judge feedback:\n{json.dumps(feedback, indent=2)}\n\n"
         f"Current scene ({len(scene.shapes)} shapes, back to front):\n{describe_scene(scene)}\n\n"
-        f"Coordinates: x from 0 to {w:.3f}, y from 0 to {h:.3f} (y points down); radii in the same "
-        "units; rotation in radians; intensity from 0 (black) to 1 (white).\n"
-        "Editable fields:\n"
-        "- circle: cx, cy, radius, intensity\n"
-        "- ellipse: cx, cy, rx, ry, rotation, intensity\n"
-        "- triangle: v0, v1, v2 (each [x, y]), intensity\n"
+        f"Coordinates: x from 0 to {w:.3f}, y from 0 to {h:.3f} (y points down); {units}; "
+        f"{paint_text}.\n"
+        "Editable fields:\n" + "\n".join(lines) + "\n"
         "Edit types:\n"
         '- "modify": an exact existing name and "changes" mapping fields to new values; a value is '
         'an absolute number or a percentage of the current value ("+20%", "-10%")\n'

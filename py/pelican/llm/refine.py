@@ -28,8 +28,8 @@ from ..images import Image
 from ..optimizer import metrics as optimize_metrics
 from ..scene import Scene, SceneError
 from .client import LlmClient, LlmError
-from .edits import Limits, apply_edits
-from .prompts import ARCHITECT_TOOL, JUDGE_TOOL, architect_prompt, judge_parts, parse_feedback, parse_plan
+from .edits import Limits, apply_edits, colour_scene
+from .prompts import JUDGE_TOOL, architect_prompt, architect_tool, judge_parts, parse_feedback, parse_plan
 
 # What a round's record keeps of the architect's answer (a hostile one may list thousands).
 MAX_RECORDED_ACTIONS = 50
@@ -234,7 +234,7 @@ async def _round(
         return None
 
     prompt = architect_prompt(feedback, current, limits.max_edits, limits.max_shapes)
-    actions, rationale = parse_plan(await client.call_tool([prompt], ARCHITECT_TOOL))
+    actions, rationale = parse_plan(await client.call_tool([prompt], architect_tool()))
     record["architect"] = {
         "actions": _bounded(actions[:MAX_RECORDED_ACTIONS]),
         "rationale": rationale,
@@ -277,7 +277,8 @@ async def _judge(
         from ..svg import to_svg
 
         svg = to_svg(scene)
-    answer = await client.call_tool(judge_parts(render.to_png(), target_png, svg, options.subject, metrics), JUDGE_TOOL)
+    parts = judge_parts(render.to_png(), target_png, svg, options.subject, metrics, colour_scene(scene))
+    answer = await client.call_tool(parts, JUDGE_TOOL)
     return parse_feedback(answer)
 
 
