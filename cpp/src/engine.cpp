@@ -456,6 +456,7 @@ Status Engine::propose(const ProposeOptions& o, float tau, std::vector<int32_t>*
   settings.seed = o.seed;
   settings.type_mask = o.type_mask;
   settings.opacity = model.opacity;
+  settings.joint_opacity = o.joint_opacity;
   detail::Proposer proposer(W, H, model.channels, s_->eval.target(), render.data(), double(tau));
   for (const detail::Proposal& p : proposer.run(settings)) {
     types->push_back(p.type);

@@ -1,5 +1,6 @@
 // Benchmark inputs: targets read from the shared PGMs, and the 9- and 35-shape scenes as
-// constrained values. The 35-shape scene mirrors the native benchmark (cpp/bench) so the tables compare.
+// constrained values. The 35-shape scene mirrors the native benchmark (cpp/bench) so the tables
+// compare. Every function takes the engine's shape table (shapeModel()).
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,51 +19,26 @@ export function readPgm(side) {
   return pixels;
 }
 
-// Constrained values in the engine's layout (paint, then geometry in the shape table's order).
-function circle(cx, cy, r, intensity) {
-  return { type: 0, values: [intensity, cx, cy, r] };
-}
-function ellipse(cx, cy, rx, ry, rotation, intensity) {
-  return { type: 1, values: [intensity, cx, cy, rx, ry, rotation] };
-}
-function triangle(points, intensity) {
-  return { type: 2, values: [intensity, ...points.flat()] };
-}
-
-/** The original's initial pelican, back to front (spec §2.2). */
-export function initialPelican() {
-  return [
-    ellipse(0.42, 0.55, 0.22, 0.28, -0.3, 0.35),
-    ellipse(0.52, 0.35, 0.06, 0.15, -0.2, 0.4),
-    circle(0.58, 0.18, 0.08, 0.35),
-    triangle(
-      [
-        [0.62, 0.15],
-        [0.62, 0.22],
-        [0.88, 0.2],
-      ],
-      0.25,
-    ),
-    triangle(
-      [
-        [0.62, 0.22],
-        [0.88, 0.2],
-        [0.65, 0.28],
-      ],
-      0.3,
-    ),
-    ellipse(0.38, 0.5, 0.18, 0.15, -0.4, 0.3),
-    triangle(
-      [
-        [0.18, 0.52],
-        [0.25, 0.48],
-        [0.12, 0.6],
-      ],
-      0.2,
-    ),
-    circle(0.6, 0.16, 0.015, 0.05),
-    ellipse(0.45, 0.88, 0.06, 0.04, 0.0, 0.15),
-  ];
+// Shapes are written as in a scene file ({ type: 'circle', cx, cy, r, paint, opacity }); their
+// type codes and the order of their values come from the engine's table (shapeModel(), as
+// workers/protocol.ts describes it), so nothing here restates the layout.
+function encoder(shapeModel) {
+  const byName = new Map(shapeModel.types.map((t) => [t.name, t]));
+  // A field's JSON path ("cx", "points[1][0]") read from a shape object.
+  const read = (shape, path) => {
+    const [, key, indices] = path.match(/^(\w+)((?:\[\d+\])*)$/);
+    let value = shape[key];
+    for (const [, i] of indices.matchAll(/\[(\d+)\]/g)) value = value[Number(i)];
+    if (typeof value !== 'number') throw new Error(`scenes.mjs: ${shape.type} has no number at ${path}`);
+    return value;
+  };
+  return (shape) => {
+    const spec = byName.get(shape.type);
+    if (!spec) throw new Error(`scenes.mjs: the engine has no shape type '${shape.type}'`);
+    const values = [...shape.paint, ...(shape.opacity === undefined ? [] : [shape.opacity])];
+    for (const field of spec.geometry) values.push(read(shape, field.name));
+    return { type: spec.code, values };
+  };
 }
 
 /** The native benchmark's generator (cpp/bench/bench.cpp, Lcg): 64-bit LCG, 53-bit doubles. */
@@ -76,25 +52,26 @@ function generator(seed) {
 }
 
 /**
- * The initial pelican plus `extra` pseudo-random shapes cycling circle → ellipse → triangle,
- * drawn in the same order and ranges as add_random_shapes() in cpp/bench/bench.cpp.
+ * The engine's initial pelican plus `extra` pseudo-random shapes cycling circle → ellipse →
+ * triangle, drawn in the same order and ranges as add_random_shapes() in cpp/bench/bench.cpp.
  */
-export function benchScene(extra, seed = 42) {
+export function benchScene(shapeModel, extra, seed = 42) {
   const next = generator(seed);
   const uniform = (lo, hi) => lo + (hi - lo) * next();
   const clamp = (x, lo, hi) => Math.min(Math.max(x, lo), hi);
-  const shapes = initialPelican();
+  const encode = encoder(shapeModel);
+  const shapes = shapeModel.initialPelican.map(({ type, values }) => ({ type, values: [...values] }));
   for (let i = 0; i < extra; i++) {
-    const type = i % 3;
+    const kind = i % 3;
     const cx = uniform(0.15, 0.85);
     const cy = uniform(0.15, 0.85);
-    const intensity = uniform(0.05, 0.55);
-    if (type === 0) {
-      shapes.push(circle(cx, cy, 0.08 * uniform(0.5, 1.5), intensity));
-    } else if (type === 1) {
+    const paint = [uniform(0.05, 0.55)];
+    if (kind === 0) {
+      shapes.push(encode({ type: 'circle', cx, cy, r: 0.08 * uniform(0.5, 1.5), paint }));
+    } else if (kind === 1) {
       const rx = 0.08 * uniform(0.5, 2.0);
       const ry = 0.08 * uniform(0.3, 1.5);
-      shapes.push(ellipse(cx, cy, rx, ry, uniform(-1.5, 1.5), intensity));
+      shapes.push(encode({ type: 'ellipse', cx, cy, rx, ry, rotation: uniform(-1.5, 1.5), paint }));
     } else {
       const points = [];
       for (let v = 0; v < 3; v++) {
@@ -102,43 +79,46 @@ export function benchScene(extra, seed = 42) {
         const y = clamp(cy + uniform(-0.16, 0.16), 0.05, 0.95);
         points.push([x, y]);
       }
-      shapes.push(triangle(points, intensity));
+      shapes.push(encode({ type: 'triangle', points, paint }));
     }
   }
   return { types: shapes.map((s) => s.type), values: shapes.flatMap((s) => s.values), background: [1] };
 }
 
 /**
- * A picture as a vectorize result would approximate it, for the colour model with opacity (paint
- * r, g, b, opacity, geometry per shape): vectorize_scene() in cpp/bench/bench.cpp, draw for draw.
+ * A picture as a vectorize result would approximate it, for the colour model with opacity:
+ * vectorize_scene() in cpp/bench/bench.cpp, draw for draw.
  */
-export function vectorizeScene(count, seed = 7) {
+export function vectorizeScene(shapeModel, count, seed = 7) {
   const next = generator(seed);
   const uniform = (lo, hi) => lo + (hi - lo) * next();
   const clamp = (x, lo, hi) => Math.min(Math.max(x, lo), hi);
-  const types = [];
-  const values = [];
+  const encode = encoder(shapeModel);
+  const shapes = [];
   for (let i = 0; i < count; i++) {
     const big = i < 4;
-    const type = big ? 1 : i % 3;
+    const kind = big ? 1 : i % 3;
     const cx = uniform(0.02, 0.98);
     const cy = uniform(0.02, 0.98);
     const size = big ? uniform(0.15, 0.4) : (0.12 / Math.sqrt(1 + i / 4)) * uniform(0.4, 1.6);
-    types.push(type);
-    for (let c = 0; c < 3; c++) values.push(uniform(0.05, 0.95));
-    values.push(uniform(0.5, 1.0));
-    if (type === 0) {
-      values.push(cx, cy, size);
-    } else if (type === 1) {
-      values.push(cx, cy, size, size * uniform(0.3, 1.0), uniform(-1.5, 1.5));
+    const paint = [uniform(0.05, 0.95), uniform(0.05, 0.95), uniform(0.05, 0.95)];
+    const opacity = uniform(0.5, 1.0);
+    if (kind === 0) {
+      shapes.push(encode({ type: 'circle', cx, cy, r: size, paint, opacity }));
+    } else if (kind === 1) {
+      const ry = size * uniform(0.3, 1.0);
+      shapes.push(encode({ type: 'ellipse', cx, cy, rx: size, ry, rotation: uniform(-1.5, 1.5), paint, opacity }));
     } else {
+      const points = [];
       for (let v = 0; v < 3; v++) {
-        values.push(clamp(cx + size * uniform(-1.5, 1.5), 0, 1));
-        values.push(clamp(cy + size * uniform(-1.5, 1.5), 0, 1));
+        const x = clamp(cx + size * uniform(-1.5, 1.5), 0, 1);
+        const y = clamp(cy + size * uniform(-1.5, 1.5), 0, 1);
+        points.push([x, y]);
       }
+      shapes.push(encode({ type: 'triangle', points, paint, opacity }));
     }
   }
-  return { types, values, background: [0.8, 0.75, 0.7] };
+  return { types: shapes.map((s) => s.type), values: shapes.flatMap((s) => s.values), background: [0.8, 0.75, 0.7] };
 }
 
 /** The engraving at `side` as the native benchmark's load_target() makes it: the shared PGM,
@@ -160,7 +140,7 @@ function benchTarget(side) {
 export const PELICAN_CONFIGS = { resolutions: [64, 128, 256, 512], shapes: [9, 35] };
 export const VECTORIZE_CONFIGS = { resolutions: [128, 256, 512], shapes: [35, 100, 200, 500] };
 
-export function benchInputs(only = {}) {
+export function benchInputs(shapeModel, only = {}) {
   const wanted = (list, values) => values.filter((v) => !list || list.includes(v));
   const configs = [];
   for (const [scene, table] of [
@@ -188,9 +168,11 @@ export function benchInputs(only = {}) {
       target: c.scene === 'vectorize' ? colour(gray[c.resolution]) : Array.from(gray[c.resolution]),
       // vectorize's weights: every term but the MSE off.
       weights: c.scene === 'vectorize' ? { perimeter: 0, degeneracy: 0, canvas: 0, edge: 0, ssim: 0 } : null,
-      ...(c.scene === 'vectorize' ? vectorizeScene(c.shapes) : benchScene(Math.max(0, c.shapes - 9))),
+      ...(c.scene === 'vectorize'
+        ? vectorizeScene(shapeModel, c.shapes)
+        : benchScene(shapeModel, Math.max(0, c.shapes - shapeModel.initialPelican.length))),
     })),
     // The rpc and pool records: the original's model, 128², the initial pelican.
-    small: { target: Array.from(gray[128]), ...benchScene(0) },
+    small: { target: Array.from(gray[128]), ...benchScene(shapeModel, 0) },
   };
 }

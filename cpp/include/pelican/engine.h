@@ -65,6 +65,9 @@ struct ProposeOptions {
   int mutations = 96;    // hill-climbing moves on the best of them
   uint32_t seed = 1;
   uint32_t type_mask = 7;  // bit per shape type code allowed
+  // Opacity by joint least squares with the colour (cpp/src/propose.h) instead of the best of a
+  // fixed grid; off by default (it scored lower in bench:quality) and not bound to the hosts.
+  bool joint_opacity = false;
 };
 
 // Largest accepted |raw| value: far beyond anything useful (sigmoid saturates near 17, a radius of
