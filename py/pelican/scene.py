@@ -228,7 +228,7 @@ class Shape:
             shape.opacity = float(values[o])
             o += 1
         for i, f in enumerate(shape_table.table().type(self.type).geometry):
-            _put(shape.geometry, f, float(values[o + i]))
+            f.put(shape.geometry, float(values[o + i]))
         return shape
 
     @staticmethod
@@ -289,16 +289,6 @@ def _floats(value: Any) -> Any:
 
 def _copy(value: Any) -> Any:
     return [_copy(v) for v in value] if isinstance(value, list) else value
-
-
-def _put(geometry: dict[str, Any], f: "shape_table.Field", value: float) -> None:
-    if not f.indices:
-        geometry[f.key] = value
-        return
-    target = geometry[f.key]
-    for i in f.indices[:-1]:
-        target = target[i]
-    target[f.indices[-1]] = value
 
 
 @dataclass

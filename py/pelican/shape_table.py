@@ -36,6 +36,16 @@ class Field:
             return f"{value:g} is outside [{self.min:g}, {self.max:g}]"
         return None
 
+    def put(self, shape: dict[str, Any], value: float) -> None:
+        """Writes ``value`` at this field's place in a shape object (its key, then its indices)."""
+        if not self.indices:
+            shape[self.key] = value
+            return
+        target = shape[self.key]
+        for i in self.indices[:-1]:
+            target = target[i]
+        target[self.indices[-1]] = value
+
 
 @dataclass(frozen=True)
 class TypeSpec:

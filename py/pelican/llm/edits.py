@@ -253,7 +253,7 @@ def new_shape(kind: str, name: str, scene: Scene) -> dict[str, Any]:
                 value += 2 * size * (math.cos(angle), math.sin(angle))[axis]
         else:  # an angle (0), or a bounded value of no axis: the middle of its range
             value = 0.0 if f.min <= 0.0 <= f.max and f.transform == "angle" else (f.min + f.max) / 2
-        _put(data, f, value)
+        f.put(data, value)
     data["intensity"] = (table.intensity.min + table.intensity.max) / 2
     return data
 
@@ -267,16 +267,6 @@ _WORDS = {2: "two", 3: "three", 4: "four"}
 
 def _zeros(dims: tuple[int, ...]) -> Any:
     return [_zeros(dims[1:]) for _ in range(dims[0])] if dims else 0.0
-
-
-def _put(data: dict[str, Any], f: shape_table.Field, value: float) -> None:
-    if not f.indices:
-        data[f.key] = value
-        return
-    target = data[f.key]
-    for i in f.indices[:-1]:
-        target = target[i]
-    target[f.indices[-1]] = value
 
 
 def _axis(f: shape_table.Field) -> int | None:
