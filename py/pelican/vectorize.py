@@ -11,6 +11,9 @@ improving all of them. Rounds add more shapes at a time as the scene grows (a sh
 less of a busy picture), and the joint passes come at a fixed number of rounds, so their cost
 per added shape stays about flat.
 
+Small budgets then regrow: the weakest shape is swapped for a new proposal while that lowers
+the error, revisiting the first places a greedy growth committed to.
+
 The search reaches its budget: a round only stops adding when no shape would lower the error
 anywhere (the picture is already matched), and shapes the optimiser made invisible are dropped
 and replaced. What is optimised is what the user sees: the image error, with the structural and
@@ -78,6 +81,14 @@ class VectorizeOptions:
     #: The proposal search per new shape.
     candidates: int = 128
     mutations: int = 96
+    #: After the polish, rounds of regrowth: the shape whose removal costs least is taken out, a
+    #: new one proposed on the residual and the scene optimised briefly; kept only if the error
+    #: at the polish τ falls. A greedy growth never revisits its early places, this does (+0.2 to
+    #: +0.3 dB on photographs at 20–35 shapes for about a second). Each round weighs every shape
+    #: (one evaluation each), so budgets above regrow_max_shapes skip it.
+    regrow: int = 10
+    regrow_max_shapes: int = 50
+    regrow_steps: int = 100
     #: A shape whose opacity falls below this is dropped (and the place offered again).
     min_opacity: float = 0.02
     seed: int = 1
@@ -101,6 +112,9 @@ class VectorizeOptions:
                 "tries",
                 "settle_steps",
                 "joint_every",
+                "regrow",
+                "regrow_max_shapes",
+                "regrow_steps",
             ),
             0,
         )
@@ -139,6 +153,14 @@ class VectorizeResult:
     #: error anywhere: the picture is matched, e.g. a flat one), "stalled" (STALL_ROUNDS rounds in a
     #: row whose new shapes were all dropped) or "stopped" (a stop was asked for).
     ended: str = "budget"
+    #: The regrowth rounds (see VectorizeOptions.regrow): {"round", "loss" (at the polish τ, of
+    #: the scene with the swap), "kept"}, after {"round": 0, "loss"} for the polished scene.
+    regrowth: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def regrown(self) -> int:
+        """Regrowth rounds whose swap was kept."""
+        return sum(1 for r in self.regrowth if r.get("kept"))
 
     @property
     def psnr(self) -> float:
@@ -210,17 +232,65 @@ async def vectorize(
             await engine.set_scene(scene)
             polished = await engine.optimize(opts.polish_steps, opts.lr / 2, sharp, sharp, on_progress=on_progress)
             scene = polished.scene
+        regrowth: list[dict[str, Any]] = []
+        if opts.regrow and 2 <= len(scene) <= opts.regrow_max_shapes and not stop.stopped:
+            scene = await _regrow(engine, scene, opts, side, opts.seed * 7919 + 104729, stop, regrowth)
         await engine.set_scene(scene)
         render = await engine.render(opts.polish_tau_px / side)
         mse = render.mse(picture)
         ended = "stopped" if stop.stopped else growths[best].ended
-        return VectorizeResult(scene, time.perf_counter() - started, mse, growths[0].rounds, stop.stopped, ended)
+        return VectorizeResult(
+            scene, time.perf_counter() - started, mse, growths[0].rounds, stop.stopped, ended, regrowth
+        )
     except Cancelled:
         scene = min(growths, key=lambda g: g.loss).scene
         return VectorizeResult(scene, time.perf_counter() - started, float("nan"), growths[0].rounds, True, "stopped")
     finally:
         for engine in engines:
             engine.close()
+
+
+async def _regrow(
+    engine: Engine,
+    scene: Scene,
+    opts: VectorizeOptions,
+    side: int,
+    seed: int,
+    stop: StopToken,
+    record: list[dict[str, Any]],
+) -> Scene:
+    """``opts.regrow`` rounds on the loaded picture: the shape whose removal raises the error at
+    the polish τ least is replaced by a proposal on the residual, the scene optimised from the
+    rounds' τ down to the polish τ, and the result kept only if its error is lower."""
+    sharp, soft = opts.polish_tau_px / side, opts.tau_end_px / side
+    await engine.set_scene(scene)
+    best = await engine.loss(sharp)
+    record.append({"round": 0, "loss": best})
+    for k in range(1, opts.regrow + 1):
+        if stop.stopped:
+            break
+        without = []
+        for shape in scene.shapes:
+            trial = scene.copy()
+            trial.remove(shape.name)
+            await engine.set_scene(trial)
+            without.append(await engine.loss(sharp))
+        trial = scene.copy()
+        trial.remove(scene.shapes[min(range(len(without)), key=without.__getitem__)].name)
+        await engine.set_scene(trial)
+        new = await engine.propose(1, 2 * opts.candidates, 2 * opts.mutations, seed=seed + k, tau=soft)
+        if not new:
+            break  # nothing lowers the error anywhere
+        trial.add(new[0])
+        await engine.set_scene(trial)
+        result = await engine.optimize(opts.regrow_steps, opts.lr / 2, soft, sharp)
+        await engine.set_scene(result.scene)
+        loss = await engine.loss(sharp)
+        record.append({"round": k, "loss": loss, "kept": loss < best})
+        if loss < best:
+            scene, best = result.scene, loss
+    await engine.set_scene(scene)
+    return scene
 
 
 @dataclass
