@@ -326,9 +326,11 @@ test('vectorize, render and eval round trip on a colour picture, through its SVG
       assert.deepEqual([png.width, png.height, png.colourType], [48, 32, 2], `${kind}: an RGB PNG at the scene's size`);
       assert.ok(differ(png.planes), `${kind}: the render has colour`);
 
-      // Scored at the polish softness, the exported scene is what --json reported, up to the
-      // engine: in colour its evaluate() MSE and its render()'s differ by ~2e-3 (in gray, 1e-8).
-      const scored = pelican(['eval', '--scene', file, '--target', photo, '--tau', String(0.3 / 48)], dir);
+      // Scored at the polish softness (VectorizeOptions.polish_tau_px, 0.2 px), the exported
+      // scene is what --json reported, within 1 % (measured 0.2 % apart on this picture; one
+      // scene's evaluate() and render() agree to 1e-7 in Python, so the gap is between the two
+      // commands' paths, a known open point).
+      const scored = pelican(['eval', '--scene', file, '--target', photo, '--tau', String(0.2 / 48)], dir);
       assert.equal(scored.code, 0, scored.err);
       const ev = JSON.parse(scored.out);
       assert.ok(
