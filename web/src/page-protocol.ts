@@ -173,6 +173,8 @@ export type FromWorker =
   | { type: 'started'; start: PythonStart }
   /** The worker was free when a Ctrl+C came: Python does not hold its thread. */
   | { type: 'interrupt-seen' }
+  /** Console entry `id` has passed its Ctrl+C check and runs: from now on it may hold the thread. */
+  | { type: 'eval-started'; id: number }
   | { type: 'ready'; start: PythonStart; pelicanVersion: string | null; hasVectorize: boolean }
   | { type: 'failed'; error: ErrorRecord }
   | { type: 'output'; text: string; stream: 'out' | 'err' }

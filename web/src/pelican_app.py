@@ -136,8 +136,10 @@ def interrupts_seen() -> int:
     return _INTERRUPTS[0]
 
 
-async def console_eval(src: str, interrupts_before: int | None = None) -> Any:
-    """Runs console (or devtools) code in the console's namespace; returns its final expression's value."""
+async def console_eval(src: str, interrupts_before: int | None = None, started: Any = None) -> Any:
+    """Runs console (or devtools) code in the console's namespace; returns its final expression's value.
+    ``started()`` is called once the entry is past its Ctrl+C check: from then on it may hold the
+    thread, and only then may the page set the interrupt buffer for it."""
     import asyncio
 
     from pyodide.code import eval_code_async  # type: ignore[import-not-found]
@@ -147,6 +149,8 @@ async def console_eval(src: str, interrupts_before: int | None = None) -> Any:
     task = asyncio.current_task()
     _RUNNING.append(task)
     try:
+        if started is not None:
+            started()
         return await eval_code_async(src, CONSOLE_NS, filename="<console>")
     except KeyboardInterrupt as e:
         raise Interrupted("KeyboardInterrupt").with_traceback(e.__traceback__) from None
@@ -169,9 +173,9 @@ def interrupt_console() -> bool:
     return bool(_RUNNING)
 
 
-async def console_run(src: str, interrupts_before: int | None = None) -> str | None:
+async def console_run(src: str, interrupts_before: int | None = None, started: Any = None) -> str | None:
     """One console entry: runs it like the standard REPL and returns the repr of a final expression."""
-    result = await console_eval(src, interrupts_before)
+    result = await console_eval(src, interrupts_before, started)
     return None if result is None else repr(result)
 
 

@@ -54,6 +54,8 @@ const INTERRUPT_GRACE_MS = 300;
 
 let worker: Worker | undefined;
 let interruptsSeen = 0;
+/** Console entries past their Ctrl+C check (they may hold the worker's thread). */
+const evalsStarted = new Set<number>();
 let started: Promise<PythonStart> | undefined;
 let calls = 0;
 const replies = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
@@ -146,6 +148,9 @@ function onWorkerMessage(m: FromWorker) {
     case 'interrupt-seen':
       interruptsSeen++;
       return;
+    case 'eval-started':
+      evalsStarted.add(m.id);
+      return;
     case 'page-call': {
       const [kind, json] = m.args as [string, string];
       const answer = page ? page.run(kind, json) : Promise.reject(new Error('the page is not attached to Python'));
@@ -213,6 +218,7 @@ export async function loadPython(
       return await request<T>({ type: 'eval', id, code, repr });
     } finally {
       running.delete(id);
+      evalsStarted.delete(id);
       // A SIGINT set just as the last evaluation answered must not hit the next Python to run.
       if (running.size === 0) {
         Atomics.store(interruptFlag, 0, 0);
@@ -239,12 +245,19 @@ export async function loadPython(
       // thread (`while True: pass`), and the interrupt buffer stops it at its next bytecode.
       // A free worker answers at once (it cancels what awaits, and what has not started stops at
       // its start); no answer within the grace means Python holds its thread.
+      // Only an entry that has started can hold the thread: one still queued (a slow worker has
+      // not read the Ctrl+C yet either) stops at its start once it does, and a SIGINT set while
+      // the worker is free would land in whatever Python it runs next (its event loop).
       const targets = [...running];
       const seen = interruptsSeen;
       send({ type: 'interrupt' });
-      setTimeout(() => {
-        if (interruptsSeen === seen && targets.some((id) => running.has(id))) Atomics.store(interruptFlag, 0, 2); // SIGINT
-      }, INTERRUPT_GRACE_MS);
+      const check = () => {
+        if (interruptsSeen !== seen || !targets.some((id) => running.has(id))) return;
+        if (targets.some((id) => running.has(id) && evalsStarted.has(id)))
+          Atomics.store(interruptFlag, 0, 2); // SIGINT
+        else setTimeout(check, INTERRUPT_GRACE_MS);
+      };
+      setTimeout(check, INTERRUPT_GRACE_MS);
     },
     bridge: {
       // Known since start-up: Run asks it before anything else, and must not wait a message for it.

@@ -61,8 +61,8 @@ interface PyProxy {
 }
 
 interface Bridge {
-  console_eval(code: string, interruptsBefore?: number): Promise<unknown>;
-  console_run(code: string, interruptsBefore?: number): Promise<string | null>;
+  console_eval(code: string, interruptsBefore?: number, started?: () => void): Promise<unknown>;
+  console_run(code: string, interruptsBefore?: number, started?: () => void): Promise<string | null>;
   interrupt_console(): boolean;
   interrupts_seen(): number;
   run_page_action(kind: string, args: string, run: object): Promise<string>;
@@ -282,7 +282,10 @@ self.onmessage = ({ data: m }: MessageEvent<ToWorker>) => {
         async () => {
           const { bridge } = await ready;
           const seen = await before;
-          return m.repr ? bridge.console_run(m.code, seen) : toJs(await bridge.console_eval(m.code, seen));
+          const started = () => post({ type: 'eval-started', id: m.id });
+          return m.repr
+            ? bridge.console_run(m.code, seen, started)
+            : toJs(await bridge.console_eval(m.code, seen, started));
         },
         true,
       );
