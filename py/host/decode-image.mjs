@@ -173,7 +173,7 @@ class Fitter {
       for (let x = 0; x < this.ow; x++) {
         let s = 0;
         for (let p = channels * lo[x] + c, o = off[x], e = o + n[x]; o < e; p += channels, o++) s += acc[p] * w[o];
-        out[base + x] = s;
+        out[base + x] = s < 0 ? 0 : s > 1 ? 1 : s; // clamped as Image.resized clamps
       }
     }
   }

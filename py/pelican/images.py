@@ -123,7 +123,9 @@ class Image:
         return image.fit(fit) if fit else image
 
     def resized(self, width: int, height: int) -> "Image":
-        """Bicubic with antialiasing (Pillow's default resize filter, which the original used)."""
+        """Bicubic with antialiasing (Pillow's default resize filter, which the original used),
+        clamped to [0, 1] as Pillow's 8-bit output is: the cubic's negative lobes overshoot at
+        hard edges, and the engine scores against the clamped values."""
         if (width, height) == (self.width, self.height):
             return Image(width, height, array.array("f", self.pixels), self.channels)
         if self.channels > 1:
@@ -139,7 +141,8 @@ class Image:
         for x in range(width):
             col = vertical[x]
             for y in range(height):
-                out[y * width + x] = col[y]
+                v = col[y]
+                out[y * width + x] = 0.0 if v < 0.0 else (1.0 if v > 1.0 else v)
         return Image(width, height, out)
 
     def fit(self, longest_side: int) -> "Image":

@@ -23,6 +23,15 @@ class Images(unittest.TestCase):
         ours = shared_target(256).resized(64, 64)
         self.assertLess(ours.mse(shared_target(64)), 1e-4)
 
+    def test_resizing_clamps_the_cubics_overshoot(self):
+        # A hard black/white step: the cubic's negative lobes ring below 0 and above 1 beside it.
+        w, h = 40, 4
+        step = Image(w, h, array.array("f", [float(x >= w // 2) for _ in range(h) for x in range(w)]))
+        for size in ((30, 3), (33, 4), (25, 2)):
+            small = step.resized(*size)
+            self.assertGreaterEqual(min(small.pixels), 0.0, size)
+            self.assertLessEqual(max(small.pixels), 1.0, size)
+
     def test_fit_keeps_the_aspect_ratio(self):
         img = Image(300, 150, array.array("f", [0.5] * 45000)).fit(128)
         self.assertEqual((img.width, img.height), (128, 64))
