@@ -19,7 +19,7 @@ from typing import Any
 
 from . import artifacts
 from . import engine as _engine
-from .engine import DEFAULT_LR, Cancelled, Engine, EngineCrashed, EngineError, Model, fixed_tau
+from .engine import DEFAULT_LR, Cancelled, Engine, EngineCrashed, EngineError, fixed_tau
 from .greedy import GreedyOptions, greedy_refine
 from .images import Image, ImageError
 from .optimizer import metrics
@@ -245,18 +245,16 @@ async def cmd_vectorize(a: argparse.Namespace) -> None:
     tau = VectorizeOptions().polish_tau_px / target.side
     # What is reported is the file as written: a PNG's 8-bit samples; for a scene file, the
     # scene read back from its own text (rounded as written), rendered by the engine.
-    async with await Engine.borrow() as engine:
-        await engine.set_target(target, Model.for_picture(target))
-        if kind == ".png":
-            await engine.set_scene(result.scene)
-            render = await engine.render(tau)
-            artifacts.write_bytes(out, render.to_png())
-            written = render.quantized()
-        else:
-            text = to_svg(result.scene) if kind == ".svg" else result.scene.to_json()
-            await engine.set_scene(from_svg(text) if kind == ".svg" else Scene.from_json(text))
-            written = await engine.render(tau)
-            artifacts.write_text(out, text)
+    text = None if kind == ".png" else to_svg(result.scene) if kind == ".svg" else result.scene.to_json()
+    written_scene = result.scene if text is None else from_svg(text) if kind == ".svg" else Scene.from_json(text)
+    async with await artifacts.scene_engine(written_scene, target) as engine:
+        render = await engine.render(tau)
+    if text is None:
+        artifacts.write_bytes(out, render.to_png())
+        written = render.quantized()
+    else:
+        artifacts.write_text(out, text)
+        written = render
     mse = written.mse(target)
     psnr = -10 * math.log10(mse) if mse > 0 else float("inf")
     if a.json:

@@ -33,6 +33,11 @@ class Cli(unittest.TestCase):
     def path(self, *parts):
         return os.path.join(self.dir, *parts)
 
+    async def refine(self, rounds, steps, base):
+        """`pelican refine` on the shared target at 64 px into this test's refine/ folder."""
+        args = ["--target", TARGET, "--resolution", "64", "--rounds", str(rounds), "--steps-per-round", str(steps)]
+        return await run("refine", *args, "--output-dir", self.path("refine"), *base)
+
     async def test_test_render_writes_png_and_svg(self):
         code, out, _ = await run("test-render", "--output-dir", self.dir, "--resolution", "48")
         self.assertEqual(code, 0)
@@ -177,20 +182,7 @@ class Cli(unittest.TestCase):
 
             plan = {"actions": [{"type": "modify", "shape": "eye", "changes": {"intensity": 0.1}}], "rationale": "r"}
             script(default={"answer": JUDGE}, *[{"answer": JUDGE}, {"answer": plan}])
-            code, out, err = await run(
-                "refine",
-                "--target",
-                TARGET,
-                "--resolution",
-                "64",
-                "--rounds",
-                "1",
-                "--steps-per-round",
-                "20",
-                "--output-dir",
-                self.path("refine"),
-                *base
-            )
+            code, out, err = await self.refine(rounds=1, steps=20, base=base)
             self.assertEqual(code, 0, err)
             with open(self.path("refine", "refinement_history.json")) as f:
                 history = json.load(f)
@@ -207,20 +199,7 @@ class Cli(unittest.TestCase):
         try:
             base = ["--provider", "openai", "--base-url", fake_url() + "/v1", "--model", "fake"]
             script(default={"status": 500, "body": "overloaded"})
-            code, out, err = await run(
-                "refine",
-                "--target",
-                TARGET,
-                "--resolution",
-                "64",
-                "--rounds",
-                "2",
-                "--steps-per-round",
-                "10",
-                "--output-dir",
-                self.path("refine"),
-                *base
-            )
+            code, out, err = await self.refine(rounds=2, steps=10, base=base)
             self.assertEqual(code, 1, out + err)
             self.assertIn("every round failed", err)
             # The run's files are still written (the starting scene), and say what happened.
